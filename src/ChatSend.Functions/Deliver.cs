@@ -1,0 +1,15 @@
+using ChatSend.Delivery;
+using ChatSend.Storage;
+using Microsoft.Azure.Functions.Worker;
+
+namespace ChatSend.Functions;
+
+/// <summary>One delivery job. A throw leaves the job on the queue; after maxDequeueCount it goes to the poison queue.</summary>
+public sealed class Deliver(DeliveryProcessor processor)
+{
+    [Function(nameof(Deliver))]
+    public Task RunAsync(
+        [QueueTrigger(StorageNames.DeliveriesQueue, Connection = StorageNames.Connection)] string body,
+        CancellationToken cancellationToken) =>
+        processor.ProcessAsync(body, cancellationToken);
+}

@@ -1,0 +1,8 @@
+using ChatSend;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+builder.Services.AddChatSend(builder.Configuration);
+builder.Build().Run();

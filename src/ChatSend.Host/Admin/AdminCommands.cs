@@ -1,0 +1,114 @@
+using ChatSend.Auth;
+using ChatSend.Providers;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Host.Admin;
+
+/// <summary>
+/// Operator commands against the configured storage (Azurite locally, the real account with an Azure sign-in):
+/// <code>
+/// init                                  create the tables, queues and container
+/// session &lt;id&gt; --sender &lt;phone&gt; [--provider sandbox] [--disabled] [--setting name=value]...
+/// key create --sessions &lt;id,id|*&gt; [--name text]    prints the new key once
+/// key revoke &lt;key id&gt;
+/// seed-dev                              init + session 'dev' (sandbox) + a key for it
+/// </code>
+/// Output goes to standard output, for people and scripts; the new key is printed only by <c>key create</c> and <c>seed-dev</c>.
+/// </summary>
+public static class AdminCommands
+{
+    public const string DevSession = "dev";
+    public const string DevSender = "+15550100001";
+
+    private static readonly string[] Commands = ["init", "session", "key", "seed-dev"];
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null)
+    {
+        output ??= Console.Out;
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
+            new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Services.AddChatSend(builder.Configuration);
+        using var host = builder.Build();
+        var services = host.Services;
+        try
+        {
+            return await RunAsync(args, services, output);
+        }
+        catch (ArgumentException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return 2;
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            await Console.Error.WriteLineAsync($"error: storage is not reachable ({ex.GetBaseException().Message}); is Azurite running?");
+            return 3;
+        }
+    }
+
+    private static async Task<int> RunAsync(string[] args, IServiceProvider services, TextWriter output)
+    {
+        var storage = services.GetRequiredService<StorageClients>();
+        var sessions = services.GetRequiredService<SessionStore>();
+        var keys = services.GetRequiredService<ApiKeyStore>();
+        switch (args)
+        {
+            case ["init", ..]:
+                await storage.EnsureCreatedAsync();
+                await output.WriteLineAsync("storage ready: " + string.Join(", ", StorageNames.Tables.Concat(StorageNames.Queues).Concat(StorageNames.Containers)));
+                return 0;
+
+            case ["session", var id, .. var rest]:
+                var sender = Recipient.Parse(Option(rest, "--sender") ?? throw new ArgumentException("--sender <phone number> is required"));
+                if (sender is null || sender.IsGroup)
+                    throw new ArgumentException("--sender must be a valid phone number in international form");
+                var provider = Option(rest, "--provider") ?? SandboxProvider.ProviderName;
+                var known = services.GetRequiredService<ChannelProviders>();
+                if (known.Find(provider) is null)
+                    throw new ArgumentException($"unknown provider '{provider}'; known: {string.Join(", ", known.Names)}");
+                var settings = Options(rest, "--setting").Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p.ElementAtOrDefault(1) ?? "");
+                await sessions.UpsertAsync(new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled")));
+                await output.WriteLineAsync($"session {id}: sender {sender.Value}, provider {provider}, {(rest.Contains("--disabled") ? "disabled" : "enabled")}");
+                return 0;
+
+            case ["key", "create", .. var rest]:
+                var scope = (Option(rest, "--sessions") ?? throw new ArgumentException("--sessions <id,id|*> is required")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                await output.WriteLineAsync(await keys.CreateAsync(Option(rest, "--name") ?? "", scope));
+                return 0;
+
+            case ["key", "revoke", var keyId]:
+                var revoked = await keys.RevokeAsync(keyId);
+                await output.WriteLineAsync(revoked ? $"key {keyId} revoked" : $"no key {keyId}");
+                return revoked ? 0 : 1;
+
+            case ["seed-dev", ..]:
+                await storage.EnsureCreatedAsync();
+                await sessions.UpsertAsync(new Session(DevSession, DevSender, SandboxProvider.ProviderName, new Dictionary<string, string>(), Enabled: true));
+                await output.WriteLineAsync(await keys.CreateAsync("local development", [DevSession]));
+                return 0;
+
+            default:
+                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev");
+        }
+    }
+
+    private static string? Option(string[] args, string name) => Options(args, name).LastOrDefault();
+
+    private static IEnumerable<string> Options(string[] args, string name)
+    {
+        for (var i = 0; i < args.Length - 1; i++)
+            if (args[i] == name)
+                yield return args[i + 1];
+    }
+}

@@ -1,0 +1,164 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using ChatSend.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Host.Queues;
+
+/// <summary>What to run for each message of one queue.</summary>
+public sealed record QueueBinding(string Queue, Func<IServiceProvider, string, CancellationToken, Task> Handle);
+
+/// <summary>
+/// Drains one queue the way the Functions queue trigger does: batches of <c>batchSize</c>, a new batch when
+/// in-flight work falls to <c>newBatchThreshold</c>, polling that backs off to <c>maxPollingInterval</c> when
+/// idle, a failed message hidden for <c>visibilityTimeout</c> and retried, and after <c>maxDequeueCount</c>
+/// dequeues moved to <c>&lt;queue&gt;-poison</c>.
+/// </summary>
+public sealed partial class QueueListener(
+    QueueBinding binding,
+    StorageClients storage,
+    IServiceProvider services,
+    IOptions<QueueListenerOptions> options,
+    ILogger<QueueListener> logger) : BackgroundService
+{
+    // While a message is being handled it stays invisible to other listeners for this long.
+    private static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly QueueClient _queue = storage.Queue(binding.Queue);
+    private readonly QueueClient _poison = storage.Queue(binding.Queue + StorageNames.PoisonSuffix);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var inFlight = new HashSet<Task>();
+        var delay = MinPollingInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            inFlight.RemoveWhere(t => t.IsCompleted);
+            if (inFlight.Count > o.Threshold)
+            {
+                await Task.WhenAny(inFlight);
+                continue;
+            }
+
+            QueueMessage[] batch;
+            try
+            {
+                batch = (await _queue.ReceiveMessagesAsync(o.BatchSize, ProcessingLease, stoppingToken)).Value;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // Never let one bad poll stop the host: back off and poll again.
+                LogReceiveFailed(binding.Queue, ex.GetBaseException().Message);
+                batch = [];
+            }
+
+            if (batch.Length == 0)
+            {
+                await Sleep(delay, stoppingToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, o.MaxPollingInterval.Ticks));
+                continue;
+            }
+            delay = MinPollingInterval;
+            foreach (var message in batch)
+                inFlight.Add(HandleAsync(message, o, stoppingToken));
+        }
+        await Task.WhenAll(inFlight);
+    }
+
+    private async Task HandleAsync(QueueMessage message, QueueListenerOptions o, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await binding.Handle(services, message.Body.ToString(), stoppingToken);
+            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: the lease runs out and the message is handed out again.
+        }
+        catch (Exception ex)
+        {
+            await FailAsync(message, o, ex);
+        }
+    }
+
+    private async Task FailAsync(QueueMessage message, QueueListenerOptions o, Exception error)
+    {
+        try
+        {
+            if (message.DequeueCount >= o.MaxDequeueCount)
+            {
+                LogPoisoned(binding.Queue, message.MessageId, message.DequeueCount, error);
+                await _poison.CreateIfNotExistsAsync();
+                await _poison.SendMessageAsync(message.Body, timeToLive: TimeSpan.FromSeconds(-1));
+                await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+            else
+            {
+                LogRetrying(binding.Queue, message.MessageId, message.DequeueCount, o.VisibilityTimeout, error);
+                await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: o.VisibilityTimeout);
+            }
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            // The lease runs out and the message comes back with a higher dequeue count.
+            LogReceiveFailed(binding.Queue, ex.GetBaseException().Message);
+        }
+    }
+
+    private static async Task Sleep(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Queue {Queue}: polling failed ({Reason}); backing off")]
+    private partial void LogReceiveFailed(string queue, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Queue {Queue}: message {MessageId} failed on dequeue {DequeueCount}; retrying after {VisibilityTimeout}")]
+    private partial void LogRetrying(string queue, string messageId, long dequeueCount, TimeSpan visibilityTimeout, Exception error);
+
+    [LoggerMessage(LogLevel.Error, "Queue {Queue}: message {MessageId} failed on dequeue {DequeueCount}; moved to the poison queue")]
+    private partial void LogPoisoned(string queue, string messageId, long dequeueCount, Exception error);
+}
+
+public static class QueueListenerServiceCollectionExtensions
+{
+    public const string HostJsonQueuesSection = "extensions:queues";
+
+    /// <summary>Binds the queue settings from host.json, overridable as in Azure, and returns a builder for bindings.</summary>
+    public static QueueListenerBuilder AddQueueListeners(this IServiceCollection services, IConfiguration configuration)
+    {
+        var hostJson = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: true)
+            .Build();
+        services.AddOptions<QueueListenerOptions>()
+            .Bind(hostJson.GetSection(HostJsonQueuesSection))
+            .Bind(configuration.GetSection("AzureFunctionsJobHost:" + HostJsonQueuesSection))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        return new QueueListenerBuilder(services);
+    }
+}
+
+public sealed class QueueListenerBuilder(IServiceCollection services)
+{
+    public QueueListenerBuilder Listen<THandler>(string queue, Func<THandler, string, CancellationToken, Task> handle)
+        where THandler : notnull
+    {
+        var binding = new QueueBinding(queue, (sp, body, ct) => handle(sp.GetRequiredService<THandler>(), body, ct));
+        services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, binding));
+        return this;
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
+
+namespace ChatSend.Http;
+
+/// <summary>
+/// Every error ChatSend answers, as RFC 9457 problem details. Problems about the request carry an
+/// <c>errors</c> object keyed by the field (or header) at fault, the shape ASP.NET Core uses for validation.
+/// </summary>
+public static class Problems
+{
+    public const int StorageRetryAfterSeconds = 5;
+
+    public static ProblemHttpResult Validation(IReadOnlyDictionary<string, string[]> errors) =>
+        Fields(StatusCodes.Status400BadRequest, "The request is not valid.", errors);
+
+    public static ProblemHttpResult Field(int status, string title, string field, string message) =>
+        Fields(status, title, new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult Unauthorized(HttpContext context)
+    {
+        context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer";
+        return Problem(StatusCodes.Status401Unauthorized, "A valid API key is required.",
+            "Send the API key as 'Authorization: Bearer <key>'.");
+    }
+
+    public static ProblemHttpResult SessionForbidden(string session) =>
+        Field(StatusCodes.Status403Forbidden, "This API key may not send for this session.", "session",
+            $"the API key is not scoped to session '{session}'");
+
+    public static ProblemHttpResult SessionNotFound(string session) =>
+        Field(StatusCodes.Status404NotFound, "The session does not exist.", "session", $"no session '{session}' is registered");
+
+    public static ProblemHttpResult SessionDisabled(string session) =>
+        Field(StatusCodes.Status409Conflict, "The session is disabled.", "session", $"session '{session}' is disabled and cannot send");
+
+    public static ProblemHttpResult MessageNotFound() =>
+        Problem(StatusCodes.Status404NotFound, "The message does not exist.", "No message with this id is visible to this API key.");
+
+    public static ProblemHttpResult StorageUnavailable(HttpContext context)
+    {
+        context.Response.Headers[HeaderNames.RetryAfter] = StorageRetryAfterSeconds.ToString();
+        return Problem(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.",
+            "The message was not accepted and nothing was kept; retry the same request later.");
+    }
+
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    private static ProblemHttpResult Fields(int status, string title, IReadOnlyDictionary<string, string[]> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
+        {
+            Status = status,
+            Title = title,
+            Detail = string.Join("; ", errors.SelectMany(e => e.Value.Select(m => $"{e.Key}: {m}"))),
+        });
+}

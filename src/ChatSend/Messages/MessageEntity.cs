@@ -1,0 +1,63 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+
+namespace ChatSend.Messages;
+
+/// <summary>One message row: every response field, the delivery state and the status history.</summary>
+public sealed class MessageEntity : ITableEntity
+{
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public string Id { get; set; } = "";
+    public string To { get; set; } = "";
+    public string Content { get; set; } = "";
+    public string Type { get; set; } = "";
+    public DateTimeOffset AcceptedAt { get; set; }
+    public string Status { get; set; } = "";
+    public string Sender { get; set; } = "";
+    public string Recipient { get; set; } = "";
+    public string? Text { get; set; }
+
+    /// <summary>Link-preview fields as JSON, for text messages that carry them.</summary>
+    public string? Preview { get; set; }
+
+    /// <summary>Status history as JSON: <c>[{"status":"queued","at":"…"}, …]</c>.</summary>
+    public string History { get; set; } = "[]";
+
+    public string? ProviderMessageId { get; set; }
+    public string? FailureReason { get; set; }
+
+    /// <summary>How many times delivery was handed to the provider.</summary>
+    public int Attempts { get; set; }
+
+    [IgnoreDataMember]
+    public MessageId MessageId => new(PartitionKey, RowKey);
+
+    [IgnoreDataMember]
+    public MessageStatus CurrentStatus =>
+        MessageStatuses.TryParse(Status, out var status) ? status : throw new InvalidDataException($"Unknown status '{Status}'.");
+
+    public IReadOnlyList<StatusChange> GetHistory() =>
+        JsonSerializer.Deserialize<List<StatusChange>>(History, JsonOptions) ?? [];
+
+    /// <summary>Moves the status forward and records when; false when the move is not allowed (see <see cref="MessageStatuses.CanMove"/>).</summary>
+    public bool Advance(MessageStatus to, DateTimeOffset at, string? failureReason = null)
+    {
+        if (Status.Length > 0 && !MessageStatuses.CanMove(CurrentStatus, to))
+            return false;
+        Status = to.ToWire();
+        History = JsonSerializer.Serialize(GetHistory().Append(new StatusChange(to.ToWire(), at)), JsonOptions);
+        if (to == MessageStatus.Failed)
+            FailureReason = failureReason;
+        return true;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+}
+
+public sealed record StatusChange(string Status, DateTimeOffset At);

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using ChatSend.Sessions;
+
+namespace ChatSend.Messages;
+
+/// <summary>
+/// A message id is <c>msg_&lt;session&gt;_&lt;row key&gt;</c>. The session is the Table partition and the row key
+/// starts with inverted ticks, so GET by id is one point read and a session's messages list newest-first
+/// from a single partition range, without a scan.
+/// </summary>
+public readonly partial record struct MessageId(string Session, string RowKey)
+{
+    private const string Prefix = "msg_";
+    private const int RowKeyLength = 26;
+
+    public string Value => $"{Prefix}{Session}_{RowKey}";
+
+    public override string ToString() => Value;
+
+    public static MessageId New(string session, DateTimeOffset acceptedAt)
+    {
+        var inverted = DateTimeOffset.MaxValue.UtcTicks - acceptedAt.UtcTicks;
+        Span<char> random = stackalloc char[10];
+        for (var i = 0; i < random.Length; i++)
+            random[i] = Base32[RandomNumberGenerator.GetInt32(Base32.Length)];
+        return new MessageId(session, $"{inverted:x16}{random}");
+    }
+
+    public static bool TryParse(string? value, out MessageId id)
+    {
+        id = default;
+        if (value is null || !value.StartsWith(Prefix, StringComparison.Ordinal) || value.Length < Prefix.Length + 2 + RowKeyLength)
+            return false;
+        var rowKey = value[^RowKeyLength..];
+        var separator = value[^(RowKeyLength + 1)];
+        var session = value[Prefix.Length..^(RowKeyLength + 1)];
+        if (separator != '_' || !RowKeyPattern().IsMatch(rowKey) || !SessionId.IsValid(session))
+            return false;
+        id = new MessageId(session, rowKey);
+        return true;
+    }
+
+    private const string Base32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+    [GeneratedRegex("^[0-9a-f]{16}[a-z2-7]{10}$")]
+    private static partial Regex RowKeyPattern();
+}

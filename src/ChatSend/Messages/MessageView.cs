@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace ChatSend.Messages;
+
+/// <summary>The wire shape of a message, per the public contract; GET adds the history and failure reason.</summary>
+public sealed record MessageView(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("to")] string To,
+    [property: JsonPropertyName("content")] string Content,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("timestamp")] string Timestamp,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("fromMe")] bool FromMe,
+    [property: JsonPropertyName("sender")] string Sender,
+    [property: JsonPropertyName("recipient")] string Recipient)
+{
+    [JsonPropertyName("statusHistory")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<StatusChangeView>? StatusHistory { get; init; }
+
+    [JsonPropertyName("failureReason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FailureReason { get; init; }
+
+    public static MessageView From(MessageEntity m, bool withHistory = false) =>
+        new(m.Id, m.To, m.Content, m.Type, FormatTime(m.AcceptedAt), m.Status, FromMe: true, m.Sender, m.Recipient)
+        {
+            StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
+            FailureReason = withHistory ? m.FailureReason : null,
+        };
+
+    /// <summary>ISO 8601 UTC with milliseconds, as in the contract's example: <c>2026-04-15T10:00:00.000Z</c>.</summary>
+    public static string FormatTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+}
+
+public sealed record StatusChangeView(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("at")] string At);

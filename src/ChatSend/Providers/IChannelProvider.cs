@@ -1,0 +1,45 @@
+using ChatSend.Sessions;
+
+namespace ChatSend.Providers;
+
+/// <summary>A chat network ChatSend delivers through. Sessions name their provider.</summary>
+public interface IChannelProvider
+{
+    string Name { get; }
+
+    /// <summary>
+    /// Sends the message and returns the provider's id for it. Throws <see cref="ProviderException"/> when the
+    /// provider refuses or fails. The message id doubles as an idempotency key for providers that take one,
+    /// since a job may run twice.
+    /// </summary>
+    Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken);
+}
+
+public sealed record OutboundMessage(
+    string Id,
+    string Type,
+    string Sender,
+    string Recipient,
+    string? Text,
+    IReadOnlyDictionary<string, string>? Preview);
+
+public sealed record ProviderReceipt(string ProviderMessageId);
+
+/// <summary>A provider failure. Transient ones are retried with backoff; permanent ones end the message <c>failed</c>.</summary>
+public sealed class ProviderException(string reason, bool transient, TimeSpan? retryAfter = null, Exception? inner = null)
+    : Exception(reason, inner)
+{
+    public bool IsTransient { get; } = transient;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The registered providers by name.</summary>
+public sealed class ChannelProviders(IEnumerable<IChannelProvider> providers)
+{
+    private readonly Dictionary<string, IChannelProvider> _byName =
+        providers.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    public IChannelProvider? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public IEnumerable<string> Names => _byName.Keys;
+}

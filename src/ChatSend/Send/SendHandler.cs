@@ -1,0 +1,97 @@
+using System.Text.Json;
+using ChatSend.Auth;
+using ChatSend.Delivery;
+using ChatSend.Http;
+using ChatSend.Messages;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging;
+
+namespace ChatSend.Send;
+
+/// <summary>
+/// <c>POST /send</c>. Writes the message row, then the delivery job; if the job cannot be queued the row is
+/// removed again and the client gets 503 with Retry-After, so nothing is left half-written.
+/// </summary>
+public sealed class SendHandler(
+    ApiKeyStore keys,
+    SessionStore sessions,
+    MessageStore messages,
+    DeliveryQueue deliveries,
+    TimeProvider time,
+    ILogger<SendHandler> logger)
+{
+    public async Task<Results<Accepted<MessageView>, ProblemHttpResult>> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex, cancellationToken))
+        {
+            logger.LogWarning(ex, "Storage unavailable while accepting a message");
+            return Problems.StorageUnavailable(request.HttpContext);
+        }
+    }
+
+    private async Task<Results<Accepted<MessageView>, ProblemHttpResult>> SendAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (await keys.AuthenticateAsync(request, cancellationToken) is not { } scope)
+            return Problems.Unauthorized(request.HttpContext);
+
+        var (command, problem) = await SendRequestReader.ReadAsync(request, cancellationToken);
+        if (command is null)
+            return problem!;
+
+        if (!scope.Covers(command.Session))
+            return Problems.SessionForbidden(command.Session);
+        var session = await sessions.FindAsync(command.Session, cancellationToken);
+        if (session is null)
+            return Problems.SessionNotFound(command.Session);
+        if (!session.Enabled)
+            return Problems.SessionDisabled(command.Session);
+
+        if (command.Media is { } media)
+            return Problems.Field(StatusCodes.Status501NotImplemented, "Media delivery is not enabled yet.", media.Field,
+                "media delivery is not enabled yet; send a text message");
+
+        var message = await messages.InsertAsync(NewMessage(command, session, time.GetUtcNow()), cancellationToken);
+        try
+        {
+            await deliveries.EnqueueAsync(new DeliveryJob(message.Id), cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            logger.LogWarning(ex, "Queueing message {MessageId} failed; removing its row", message.Id);
+            await messages.DeleteAsync(message, CancellationToken.None);
+            return Problems.StorageUnavailable(request.HttpContext);
+        }
+
+        logger.LogInformation("Accepted {Type} message {MessageId} from session {Session} to {Recipient}",
+            message.Type, message.Id, session.Id, Recipient.Mask(message.Recipient));
+        return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));
+    }
+
+    private static MessageEntity NewMessage(SendCommand command, Session session, DateTimeOffset now)
+    {
+        var id = MessageId.New(session.Id, now);
+        var message = new MessageEntity
+        {
+            PartitionKey = id.Session,
+            RowKey = id.RowKey,
+            Id = id.Value,
+            To = command.To.Value,
+            Recipient = command.To.Value,
+            Sender = session.SenderPhone,
+            Type = command.Type,
+            Text = command.Text,
+            Content = command.Text ?? command.Media?.Url.OriginalString ?? "",
+            Preview = command.Preview is null ? null : JsonSerializer.Serialize(command.Preview),
+            AcceptedAt = now,
+        };
+        message.Advance(MessageStatus.Queued, now);
+        return message;
+    }
+}

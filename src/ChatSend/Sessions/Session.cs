@@ -1,0 +1,21 @@
+using System.Text.RegularExpressions;
+
+namespace ChatSend.Sessions;
+
+/// <summary>A registered sender account: which number sends, and through which channel provider.</summary>
+public sealed record Session(
+    string Id,
+    string SenderPhone,
+    string Provider,
+    IReadOnlyDictionary<string, string> ProviderSettings,
+    bool Enabled);
+
+public static partial class SessionId
+{
+    public const string Rule = "1 to 64 letters, digits, '-' or '_'";
+
+    public static bool IsValid(string? id) => id is not null && Pattern().IsMatch(id);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex Pattern();
+}

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using ChatSend.Storage;
+
+namespace ChatSend.Sessions;
+
+/// <summary>Sessions table: one partition per session, so each lookup is a point read.</summary>
+public sealed class SessionStore(StorageClients storage)
+{
+    private const string RowKey = "session";
+    private readonly TableClient _table = storage.Table(StorageNames.SessionsTable);
+
+    public async Task<Session?> FindAsync(string id, CancellationToken cancellationToken = default)
+    {
+        if (!SessionId.IsValid(id))
+            return null;
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(id, RowKey, cancellationToken: cancellationToken);
+        if (!response.HasValue || response.Value is not { } e)
+            return null;
+        var settings = e.GetString("ProviderSettings") is { Length: > 0 } json
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
+            : [];
+        return new Session(id, e.GetString("SenderPhone") ?? "", e.GetString("Provider") ?? "", settings,
+            e.GetBoolean("Enabled") ?? false);
+    }
+
+    public async Task UpsertAsync(Session session, CancellationToken cancellationToken = default)
+    {
+        if (!SessionId.IsValid(session.Id))
+            throw new ArgumentException($"A session id is {SessionId.Rule}.", nameof(session));
+        var entity = new TableEntity(session.Id, RowKey)
+        {
+            ["SenderPhone"] = session.SenderPhone,
+            ["Provider"] = session.Provider,
+            ["ProviderSettings"] = JsonSerializer.Serialize(session.ProviderSettings),
+            ["Enabled"] = session.Enabled,
+        };
+        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+    }
+}

@@ -1,0 +1,83 @@
+using Azure.Core;
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Specialized;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Storage;
+
+/// <summary>The three storage service clients, created once from <see cref="StorageOptions"/>.</summary>
+public sealed class StorageClients
+{
+    public StorageClients(IOptions<StorageOptions> options)
+    {
+        var o = options.Value;
+        if (o.UsesConnectionString)
+        {
+            Tables = new TableServiceClient(o.ConnectionString, Configure(new TableClientOptions()));
+            Queues = new QueueServiceClient(o.ConnectionString, QueueOptions());
+            Blobs = new BlobServiceClient(o.ConnectionString, Configure(new BlobClientOptions()));
+        }
+        else
+        {
+            var credential = CreateCredential(o);
+            Tables = new TableServiceClient(o.TableServiceUri, credential, Configure(new TableClientOptions()));
+            Queues = new QueueServiceClient(o.QueueServiceUri, credential, QueueOptions());
+            Blobs = new BlobServiceClient(o.BlobServiceUri, credential, Configure(new BlobClientOptions()));
+        }
+    }
+
+    public TableServiceClient Tables { get; }
+    public QueueServiceClient Queues { get; }
+    public BlobServiceClient Blobs { get; }
+
+    public TableClient Table(string name) => Tables.GetTableClient(name);
+    public QueueClient Queue(string name) => Queues.GetQueueClient(name);
+
+    /// <summary>Creates every table, queue and container ChatSend uses; safe to run again.</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var table in StorageNames.Tables)
+            await Tables.CreateTableIfNotExistsAsync(table, cancellationToken);
+        foreach (var queue in StorageNames.Queues)
+            await Queue(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+        foreach (var container in StorageNames.Containers)
+            await Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+    }
+
+    // Jobs are Base64 text, as the Functions queue trigger expects. A message that is not (another producer's)
+    // goes to the poison queue as it came, as the Functions host does, instead of stalling every batch it is in.
+    private static QueueClientOptions QueueOptions()
+    {
+        var options = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+        options.MessageDecodingFailed += async args =>
+        {
+            if (args.ReceivedMessage is not { } message || args.Queue.Name.EndsWith(StorageNames.PoisonSuffix, StringComparison.Ordinal))
+                return;
+            var poison = args.Queue.GetParentQueueServiceClient().GetQueueClient(args.Queue.Name + StorageNames.PoisonSuffix);
+            await poison.SendMessageAsync(message.Body, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: args.CancellationToken);
+            await args.Queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, args.CancellationToken);
+        };
+        return options;
+    }
+
+    private static TokenCredential CreateCredential(StorageOptions o) =>
+        string.Equals(o.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
+            ? new ManagedIdentityCredential(string.IsNullOrEmpty(o.ClientId)
+                ? ManagedIdentityId.SystemAssigned
+                : ManagedIdentityId.FromUserAssignedClientId(o.ClientId))
+            : new DefaultAzureCredential();
+
+    // A request handler waits on these: fail over to a clear 503 in seconds rather than retrying for a minute.
+    private static T Configure<T>(T options) where T : ClientOptions
+    {
+        options.Retry.MaxRetries = 2;
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        return options;
+    }
+}

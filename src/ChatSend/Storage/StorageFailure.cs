@@ -1,0 +1,18 @@
+using System.Net.Sockets;
+using Azure;
+
+namespace ChatSend.Storage;
+
+/// <summary>Tells storage outages (answered 503, retried by queues) from programming errors.</summary>
+public static class StorageFailure
+{
+    public static bool IsStorageFailure(Exception exception, CancellationToken requestAborted = default) => exception switch
+    {
+        RequestFailedException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.All(e => IsStorageFailure(e, requestAborted)),
+        HttpRequestException or SocketException or IOException or TimeoutException => true,
+        // The storage client's network timeout surfaces as a cancellation the caller did not ask for.
+        OperationCanceledException => !requestAborted.IsCancellationRequested,
+        _ => false,
+    };
+}

@@ -1,0 +1,32 @@
+namespace ChatSend.Storage;
+
+/// <summary>
+/// The one place where ChatSend's storage names live. The Functions bindings, the local host,
+/// the seeding commands and the infrastructure templates all read them from here.
+/// </summary>
+public static class StorageNames
+{
+    /// <summary>Configuration prefix of the storage connection (a connection string, or identity-based URIs).</summary>
+    public const string Connection = "ChatSendStorage";
+
+    public const string DeliveriesQueue = "deliveries";
+    public const string DeliveriesPoisonQueue = DeliveriesQueue + PoisonSuffix;
+    public const string ReceiptsQueue = "receipts";
+    public const string ReceiptsPoisonQueue = ReceiptsQueue + PoisonSuffix;
+
+    /// <summary>The suffix the Functions host appends to a queue's name for its poison queue.</summary>
+    public const string PoisonSuffix = "-poison";
+
+    public const string SessionsTable = "sessions";
+    public const string ApiKeysTable = "apikeys";
+    public const string MessagesTable = "messages";
+
+    public const string MediaContainer = "media";
+
+    public static IReadOnlyList<string> Queues { get; } =
+        [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue];
+
+    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable];
+
+    public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
+}

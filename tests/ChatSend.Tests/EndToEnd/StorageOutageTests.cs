@@ -1,0 +1,77 @@
+using System.Net;
+using ChatSend.Messages;
+using ChatSend.Storage;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Tests.EndToEnd;
+
+/// <summary>Azurite services are stopped while the host runs: clients get 503, never a 500, and nothing is half-written.</summary>
+public sealed class StorageOutageTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(azurite);
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private Task<HttpResponseMessage> SendAsync(string session, string key) =>
+        _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, $$"""{"session":"{{session}}","to":"+12025550123","text":"hello"}"""));
+
+    private static async Task Assert503Async(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.DoesNotContain("   at ", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task QueueDownAfterTheRowIsWrittenLeavesNoRowAndARetryLaterWorks()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        await azurite.StopAsync(AzuriteService.Queue);
+        try
+        {
+            using var refused = await SendAsync(session.Id, key);
+            await Assert503Async(refused);
+            Assert.Empty(await _app.Services.GetRequiredService<MessageStore>().ListAsync(session.Id, 10));
+        }
+        finally
+        {
+            await azurite.StartAsync(AzuriteService.Queue); // in memory: it comes back empty
+            await azurite.Clients.EnsureCreatedAsync();
+        }
+
+        using var accepted = await SendAsync(session.Id, key);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await Json.ReadAsync(accepted)).Str("id");
+        var rows = await _app.Services.GetRequiredService<MessageStore>().ListAsync(session.Id, 10);
+        Assert.Equal([id], rows.Select(r => r.Id));
+        // Its job exists: the listener picks it up and the sandbox takes it to read.
+        await Eventually.MatchesAsync(() => _app.Services.GetRequiredService<MessageStore>().FindAsync(rows[0].MessageId), m => m?.Status == "read");
+    }
+
+    [Fact]
+    public async Task AllStorageDownAnswers503ForSendAndGet()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        using var before = await SendAsync(session.Id, key);
+        var id = (await Json.ReadAsync(before)).Str("id");
+
+        foreach (var service in Enum.GetValues<AzuriteService>())
+            await azurite.StopAsync(service);
+        try
+        {
+            using var send = await SendAsync(session.Id, key);
+            await Assert503Async(send);
+            using var get = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", key));
+            await Assert503Async(get);
+        }
+        finally
+        {
+            foreach (var service in Enum.GetValues<AzuriteService>())
+                await azurite.StartAsync(service);
+        }
+    }
+}

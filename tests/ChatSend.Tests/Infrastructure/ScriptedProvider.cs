@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+using ChatSend.Providers;
+using ChatSend.Sessions;
+
+namespace ChatSend.Tests.Infrastructure;
+
+/// <summary>
+/// A channel provider whose behaviour each test session sets in its provider settings, so tests of the
+/// delivery pipeline can make a provider fail: <c>outcome</c> = <c>ok</c> | <c>transient</c> | <c>permanent</c> |
+/// <c>crash</c> (an unexpected exception), and for <c>transient</c> optionally <c>failures</c> = N before success.
+/// It counts calls per message, to show duplicate sends.
+/// </summary>
+public sealed class ScriptedProvider : IChannelProvider
+{
+    public const string ProviderName = "scripted";
+
+    private readonly ConcurrentDictionary<string, int> _calls = new();
+
+    public string Name => ProviderName;
+
+    public int CallsFor(string messageId) => _calls.GetValueOrDefault(messageId);
+
+    public Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var call = _calls.AddOrUpdate(message.Id, 1, (_, n) => n + 1);
+        var outcome = session.ProviderSettings.GetValueOrDefault("outcome", "ok");
+        var failures = int.Parse(session.ProviderSettings.GetValueOrDefault("failures", "1000"));
+        return outcome switch
+        {
+            "transient" when call <= failures => throw new ProviderException("upstream answered 503", transient: true),
+            "permanent" => throw new ProviderException("recipient is not on the network", transient: false),
+            "crash" => throw new InvalidOperationException("provider bug"),
+            _ => Task.FromResult(new ProviderReceipt($"scripted-{message.Id}-{call}")),
+        };
+    }
+}

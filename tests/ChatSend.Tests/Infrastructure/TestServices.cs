@@ -1,0 +1,86 @@
+using System.Text;
+using ChatSend.Auth;
+using ChatSend.Messages;
+using ChatSend.Providers;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Tests.Infrastructure;
+
+/// <summary>The library's services over an Azurite instance, without a host, for driving handlers directly.</summary>
+public sealed class TestServices : IAsyncDisposable
+{
+    private readonly ServiceProvider _provider;
+
+    public TestServices(Azurite azurite, IDictionary<string, string?>? settings = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ChatSendStorage"] = azurite.ConnectionString,
+                ["ChatSend:Delivery:RetryBaseDelay"] = "00:00:01",
+            })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
+            .Build();
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddChatSend(configuration)
+            .AddSingleton<ScriptedProvider>()
+            .AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
+        _provider = services.BuildServiceProvider();
+    }
+
+    public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
+
+    public async Task<(Session Session, string Key)> NewSessionAsync(string provider = ScriptedProvider.ProviderName,
+        IDictionary<string, string>? settings = null, bool enabled = true)
+    {
+        var session = new Session("t" + Guid.NewGuid().ToString("N")[..12], "+15550100001", provider,
+            new Dictionary<string, string>(settings ?? new Dictionary<string, string>()), enabled);
+        await Get<SessionStore>().UpsertAsync(session);
+        return (session, await Get<ApiKeyStore>().CreateAsync("test", [session.Id]));
+    }
+
+    /// <summary>Runs <c>POST /send</c> through the real handler on an in-memory HTTP context.</summary>
+    public async Task<(int Status, MessageView? Message, HttpResponse Response)> SendAsync(string key, string json)
+    {
+        var context = HttpContexts.Post(key, json);
+        var result = (await Get<SendHandler>().HandleAsync(context.Request, CancellationToken.None)).Result;
+        return result switch
+        {
+            Accepted<MessageView> accepted => (accepted.StatusCode, accepted.Value, context.Response),
+            ProblemHttpResult problem => (problem.StatusCode, null, context.Response),
+            _ => throw new InvalidOperationException(result.GetType().Name),
+        };
+    }
+
+    public async Task<MessageEntity> SendTextAsync(string key, string session)
+    {
+        var (status, message, _) = await SendAsync(key, $$"""{"session":"{{session}}","to":"+12025550123","text":"hello"}""");
+        Assert.Equal(202, status);
+        MessageId.TryParse(message!.Id, out var id);
+        return (await Get<MessageStore>().FindAsync(id))!;
+    }
+
+    public ValueTask DisposeAsync() => _provider.DisposeAsync();
+}
+
+public static class HttpContexts
+{
+    public static DefaultHttpContext Post(string? key, string json, string contentType = "application/json")
+    {
+        var context = new DefaultHttpContext();
+        var bytes = Encoding.UTF8.GetBytes(json);
+        context.Request.Method = "POST";
+        context.Request.ContentType = contentType;
+        context.Request.ContentLength = bytes.Length;
+        context.Request.Body = new MemoryStream(bytes);
+        if (key is not null)
+            context.Request.Headers.Authorization = "Bearer " + key;
+        return context;
+    }
+}

@@ -1,0 +1,152 @@
+using Azure.Storage.Queues;
+using ChatSend.Delivery;
+using ChatSend.Messages;
+using ChatSend.Storage;
+using ChatSend.Tests.Infrastructure;
+
+namespace ChatSend.Tests.Integration;
+
+public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private TestServices _services = null!;
+    private QueueClient Deliveries => azurite.Clients.Queue(StorageNames.DeliveriesQueue);
+
+    public async Task InitializeAsync()
+    {
+        _services = new TestServices(azurite, new Dictionary<string, string?> { ["ChatSend:Delivery:MaxAttempts"] = "3" });
+        await Deliveries.ClearMessagesAsync();
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private async Task<(MessageEntity Message, string Job)> AcceptAsync(IDictionary<string, string>? settings = null, bool enabled = true)
+    {
+        var (session, key) = await _services.NewSessionAsync(settings: settings);
+        var message = await _services.SendTextAsync(key, session.Id);
+        var job = (await Deliveries.ReceiveMessageAsync()).Value;
+        await Deliveries.DeleteMessageAsync(job.MessageId, job.PopReceipt);
+        if (!enabled)
+            await _services.Get<ChatSend.Sessions.SessionStore>().UpsertAsync(session with { Enabled = false });
+        return (message, job.Body.ToString());
+    }
+
+    private Task<MessageEntity?> Reload(MessageEntity message) => _services.Get<MessageStore>().FindAsync(message.MessageId);
+
+    [Fact]
+    public async Task SendHandlerQueuesABase64JobThatNamesTheMessage()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var message = await _services.SendTextAsync(key, session.Id);
+
+        var raw = new QueueClient(azurite.ConnectionString, StorageNames.DeliveriesQueue); // no decoding: what the Functions host sees
+        var text = (await raw.PeekMessageAsync()).Value.Body.ToString();
+        var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
+        Assert.Equal(new DeliveryJob(message.Id, 1), DeliveryJob.Parse(decoded));
+    }
+
+    [Fact]
+    public async Task DeliveryRecordsSentWithTheProvidersId()
+    {
+        var (message, job) = await AcceptAsync();
+        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+
+        var stored = await Reload(message);
+        Assert.Equal("sent", stored!.Status);
+        Assert.Equal($"scripted-{message.Id}-1", stored.ProviderMessageId);
+        Assert.Equal(["queued", "sent"], stored.GetHistory().Select(h => h.Status));
+        Assert.Equal(1, stored.Attempts);
+    }
+
+    [Fact]
+    public async Task ARepeatedJobDoesNotSendTwice()
+    {
+        var (message, job) = await AcceptAsync();
+        var processor = _services.Get<DeliveryProcessor>();
+        await processor.ProcessAsync(job);
+        await processor.ProcessAsync(job);
+
+        Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(message.Id));
+        Assert.Equal(["queued", "sent"], (await Reload(message))!.GetHistory().Select(h => h.Status));
+    }
+
+    [Fact]
+    public async Task TransientFailureRequeuesTheNextAttemptAfterABackoff()
+    {
+        var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient" });
+        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+
+        Assert.Equal("queued", (await Reload(message))!.Status);
+        Assert.Empty((await Deliveries.PeekMessagesAsync()).Value); // hidden for the backoff
+        var retry = await Eventually.MatchesAsync(async () => (await Deliveries.ReceiveMessageAsync()).Value, m => m is not null, TimeSpan.FromSeconds(10));
+        Assert.Equal(new DeliveryJob(message.Id, 2), DeliveryJob.Parse(retry.Body.ToString()));
+    }
+
+    [Fact]
+    public async Task TransientFailureOnTheLastAttemptEndsFailedWithTheReason()
+    {
+        var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient" });
+        var last = new DeliveryJob(message.Id, 3).ToJson();
+        await _services.Get<DeliveryProcessor>().ProcessAsync(last);
+
+        var stored = await Reload(message);
+        Assert.Equal("failed", stored!.Status);
+        Assert.Contains("after 3 attempts", stored.FailureReason);
+        Assert.Contains("upstream answered 503", stored.FailureReason);
+        await Task.Delay(1100);
+        Assert.Empty((await Deliveries.PeekMessagesAsync()).Value);
+    }
+
+    [Fact]
+    public async Task PermanentFailureEndsFailedWithoutRetry()
+    {
+        var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "permanent" });
+        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+
+        var stored = await Reload(message);
+        Assert.Equal("failed", stored!.Status);
+        Assert.Contains("recipient is not on the network", stored.FailureReason);
+        Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(message.Id));
+    }
+
+    [Fact]
+    public async Task DisabledSessionEndsFailedWithoutCallingTheProvider()
+    {
+        var (message, job) = await AcceptAsync(enabled: false);
+        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+
+        Assert.Equal(("failed", "the session is disabled"), ((await Reload(message))!.Status, (await Reload(message))!.FailureReason));
+        Assert.Equal(0, _services.Get<ScriptedProvider>().CallsFor(message.Id));
+    }
+
+    [Fact]
+    public async Task UnexpectedErrorsAreThrownForTheQueueToRetry()
+    {
+        var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "crash" });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _services.Get<DeliveryProcessor>().ProcessAsync(job));
+        Assert.Equal("queued", (await Reload(message))!.Status);
+    }
+
+    [Fact]
+    public async Task JobsForUnknownMessagesAndGarbageAreDropped()
+    {
+        var processor = _services.Get<DeliveryProcessor>();
+        await processor.ProcessAsync(new DeliveryJob(MessageId.New("nobody", DateTimeOffset.UtcNow).Value).ToJson());
+        await processor.ProcessAsync("not json");
+        await processor.ProcessAsync("""{"id":"msg_bad"}""");
+    }
+
+    [Fact]
+    public async Task PoisonHandlerMarksTheMessageFailedUnlessItMovedOn()
+    {
+        var (message, job) = await AcceptAsync();
+        var poison = _services.Get<DeliveryFailedHandler>();
+        await poison.HandleAsync(job);
+        var stored = await Reload(message);
+        Assert.Equal(("failed", DeliveryFailedHandler.Reason), (stored!.Status, stored.FailureReason));
+
+        var (read, readJob) = await AcceptAsync();
+        await _services.Get<ChatSend.Receipts.ReceiptHandler>().ApplyAsync(new ChatSend.Receipts.Receipt(read.Id, "read"));
+        await poison.HandleAsync(readJob);
+        Assert.Equal("read", (await Reload(read))!.Status);
+    }
+}

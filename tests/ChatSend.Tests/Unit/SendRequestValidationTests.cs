@@ -1,0 +1,166 @@
+using System.Text.Json;
+using ChatSend.Send;
+using ChatSend.Tests.Infrastructure;
+
+namespace ChatSend.Tests.Unit;
+
+public class SendRequestValidationTests
+{
+    private static (SendCommand? Command, IReadOnlyDictionary<string, string[]> Errors) Validate(string json)
+    {
+        var errors = new SendRequestReader.Errors();
+        var command = SendRequestReader.Validate(Json.Parse(json), errors);
+        return (command, errors.ToDictionary());
+    }
+
+    private static string Body(object fields) => JsonSerializer.Serialize(fields);
+
+    private static void AssertOnlyError(string json, string field)
+    {
+        var (command, errors) = Validate(json);
+        Assert.Null(command);
+        Assert.Equal([field], errors.Keys);
+    }
+
+    [Fact]
+    public void TextMessageIsAcceptedWithNormalisedRecipient()
+    {
+        var (command, errors) = Validate("""{"session":"s1","to":"+1 (202) 555-0123","text":"Hello"}""");
+        Assert.Empty(errors);
+        Assert.Equal(MessageType.Text, command!.Type);
+        Assert.Equal("+12025550123", command.To.Value);
+        Assert.Equal("Hello", command.Text);
+        Assert.Null(command.Media);
+    }
+
+    [Theory]
+    [InlineData("imageUrl", "image")]
+    [InlineData("videoUrl", "video")]
+    [InlineData("documentUrl", "document")]
+    [InlineData("audioUrl", "ptt")]
+    public void MediaFieldSelectsTheType(string field, string type)
+    {
+        var (command, errors) = Validate(Body(new Dictionary<string, string> { ["session"] = "s1", ["to"] = "12025550123", [field] = "https://example.com/file" }));
+        Assert.Empty(errors);
+        Assert.Equal(type, command!.Type);
+        Assert.Equal(field, command.Media!.Field);
+        Assert.Equal("https://example.com/file", command.Media.Url.OriginalString);
+    }
+
+    [Fact]
+    public void TwoMediaFieldsAreAmbiguousAndBothAreNamed()
+    {
+        var (command, errors) = Validate("""{"session":"s1","to":"12025550123","imageUrl":"https://a.example/x.jpg","audioUrl":"https://a.example/x.ogg"}""");
+        Assert.Null(command);
+        Assert.Equal(["audioUrl", "imageUrl"], errors.Keys.Order());
+        Assert.Contains("only one of", errors["imageUrl"][0]);
+    }
+
+    [Theory]
+    [InlineData("""{"to":"12025550123","text":"x"}""", "session")]
+    [InlineData("""{"session":null,"to":"12025550123","text":"x"}""", "session")]
+    [InlineData("""{"session":"","to":"12025550123","text":"x"}""", "session")]
+    [InlineData("""{"session":42,"to":"12025550123","text":"x"}""", "session")]
+    [InlineData("""{"session":"has space","to":"12025550123","text":"x"}""", "session")]
+    [InlineData("""{"session":"s1","text":"x"}""", "to")]
+    [InlineData("""{"session":"s1","to":12025550123,"text":"x"}""", "to")]
+    [InlineData("""{"session":"s1","to":"12345","text":"x"}""", "to")]
+    [InlineData("""{"session":"s1","to":"not a number","text":"x"}""", "to")]
+    [InlineData("""{"session":"s1","to":"123@example.com","text":"x"}""", "to")]
+    [InlineData("""{"session":"s1","to":"12025550123"}""", "text")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"   "}""", "text")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":["x"]}""", "text")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"not a url"}""", "imageUrl")]
+    [InlineData("""{"session":"s1","to":"12025550123","videoUrl":"ftp://example.com/v.mp4"}""", "videoUrl")]
+    [InlineData("""{"session":"s1","to":"12025550123","documentUrl":"/relative/doc.pdf"}""", "documentUrl")]
+    [InlineData("""{"session":"s1","to":"12025550123","audioUrl":true}""", "audioUrl")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"https://e.example/a.jpg","mimetype":"video/mp4"}""", "mimetype")]
+    [InlineData("""{"session":"s1","to":"12025550123","audioUrl":"https://e.example/a.ogg","mimetype":"image/png"}""", "mimetype")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"https://e.example/a.jpg","mimetype":"image/*"}""", "mimetype")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"https://e.example/a.jpg","mimetype":"jpeg"}""", "mimetype")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","mimetype":"text/plain"}""", "mimetype")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","filename":"a.txt"}""", "filename")]
+    [InlineData("""{"session":"s1","to":"12025550123","documentUrl":"https://e.example/a.pdf","filename":""}""", "filename")]
+    [InlineData("""{"session":"s1","to":"12025550123","documentUrl":"https://e.example/a.pdf","filename":7}""", "filename")]
+    [InlineData("""{"session":"s1","to":"12025550123","audioUrl":"https://e.example/a.ogg","text":"caption"}""", "text")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"https://e.example/a.jpg","preview":{"title":"t"}}""", "preview")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","preview":"title"}""", "preview")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","preview":{"title":1}}""", "preview.title")]
+    [InlineData("""["session","s1"]""", "body")]
+    public void InvalidFieldIsNamed(string json, string field) => AssertOnlyError(json, field);
+
+    [Fact]
+    public void DocumentAcceptsAnyMimeTypeAndKeepsFilename()
+    {
+        var (command, errors) = Validate("""{"session":"s1","to":"12025550123","documentUrl":"https://e.example/r","mimetype":"application/pdf","filename":"report.pdf","text":"Q3"}""");
+        Assert.Empty(errors);
+        Assert.Equal(("application/pdf", "report.pdf"), (command!.Media!.MimeType, command.Media.FileName));
+        Assert.Equal("Q3", command.Text);
+    }
+
+    [Fact]
+    public void PreviewOnTextIsKept()
+    {
+        var (command, _) = Validate("""{"session":"s1","to":"12025550123","text":"see https://example.com","preview":{"title":"Example","description":"d"}}""");
+        Assert.Equal("Example", command!.Preview!["title"]);
+    }
+
+    [Theory]
+    [InlineData(4096, true)]
+    [InlineData(4097, false)]
+    public void TextLimitIs4096Characters(int length, bool valid)
+    {
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", text = new string('a', length) }));
+        Assert.Equal(valid, !errors.ContainsKey("text"));
+    }
+
+    [Theory]
+    [InlineData(4096, true)]
+    [InlineData(4097, false)]
+    public void TextLimitCountsCharactersNotUtf16Units(int emoji, bool valid)
+    {
+        var text = string.Concat(Enumerable.Repeat("😀", emoji));
+        Assert.Equal(emoji * 2, text.Length);
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", text }));
+        Assert.Equal(valid, !errors.ContainsKey("text"));
+    }
+
+    [Theory]
+    [InlineData(4096, true)]
+    [InlineData(4097, false)]
+    public void CaptionLimitIs4096Characters(int length, bool valid)
+    {
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", imageUrl = "https://e.example/a.jpg", text = new string('c', length) }));
+        Assert.Equal(valid, !errors.ContainsKey("text"));
+    }
+
+    [Fact]
+    public void UrlLongerThan2048CharactersIsRefused()
+    {
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", imageUrl = "https://e.example/" + new string('a', 2048) }));
+        Assert.Contains("2048", errors["imageUrl"][0]);
+    }
+
+    [Fact]
+    public void NullMediaFieldsCountAsAbsent()
+    {
+        var (command, errors) = Validate("""{"session":"s1","to":"12025550123","text":"hi","imageUrl":null,"preview":null}""");
+        Assert.Empty(errors);
+        Assert.Equal(MessageType.Text, command!.Type);
+    }
+
+    [Fact]
+    public void UnknownFieldsAreIgnoredForForwardCompatibility()
+    {
+        var (command, errors) = Validate("""{"session":"s1","to":"12025550123","text":"hi","replyTo":"msg_x"}""");
+        Assert.Empty(errors);
+        Assert.NotNull(command);
+    }
+
+    [Fact]
+    public void EveryBadFieldIsReportedAtOnce()
+    {
+        var (_, errors) = Validate("""{"session":1,"to":false,"text":2}""");
+        Assert.Equal(["session", "text", "to"], errors.Keys.Order());
+    }
+}
