@@ -52,7 +52,7 @@ public static class AdminCommands
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            await Console.Error.WriteLineAsync($"error: storage is not reachable ({ex.GetBaseException().Message}); is Azurite running?");
+            await Console.Error.WriteLineAsync($"error: storage is not reachable ({StorageFailure.Describe(ex)}); is Azurite running?");
             return 3;
         }
     }

@@ -54,7 +54,7 @@ public sealed partial class QueueListener(
             catch (Exception ex)
             {
                 // Never let one bad poll stop the host: back off and poll again.
-                LogReceiveFailed(binding.Queue, ex.GetBaseException().Message);
+                LogReceiveFailed(binding.Queue, StorageFailure.Describe(ex));
                 batch = [];
             }
 
@@ -108,7 +108,7 @@ public sealed partial class QueueListener(
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
             // The lease runs out and the message comes back with a higher dequeue count.
-            LogReceiveFailed(binding.Queue, ex.GetBaseException().Message);
+            LogReceiveFailed(binding.Queue, StorageFailure.Describe(ex));
         }
     }
 

@@ -15,4 +15,13 @@ public static class StorageFailure
         OperationCanceledException => !requestAborted.IsCancellationRequested,
         _ => false,
     };
+
+    /// <summary>The root cause in a few words ("Connection refused (127.0.0.1:10002)"), for logs and operators.</summary>
+    public static string Describe(Exception exception) => exception switch
+    {
+        AggregateException { InnerExceptions: [var first, ..] } => Describe(first),
+        RequestFailedException { Status: 0, InnerException: { } inner } => Describe(inner),
+        RequestFailedException failed => $"{failed.Status} {failed.ErrorCode}".Trim(),
+        _ => exception.GetBaseException().Message,
+    };
 }
