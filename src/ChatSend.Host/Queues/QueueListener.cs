@@ -73,6 +73,12 @@ public sealed partial class QueueListener(
 
     private async Task HandleAsync(QueueMessage message, QueueListenerOptions o, CancellationToken stoppingToken)
     {
+        // Handed out more often than allowed without a recorded failure (a worker died mid-message): poison it unrun.
+        if (message.DequeueCount > o.MaxDequeueCount)
+        {
+            await FailAsync(message, o, new InvalidOperationException($"dequeued {message.DequeueCount} times"));
+            return;
+        }
         try
         {
             await binding.Handle(services, message.Body.ToString(), stoppingToken);

@@ -57,10 +57,11 @@ public sealed class SendHandler(
             return Problems.Field(StatusCodes.Status501NotImplemented, "Media delivery is not enabled yet.", media.Field,
                 "media delivery is not enabled yet; send a text message");
 
-        var message = await messages.InsertAsync(NewMessage(command, session, time.GetUtcNow()), cancellationToken);
+        // From here the row and its job are written as a pair, even if the client goes away meanwhile.
+        var message = await messages.InsertAsync(NewMessage(command, session, time.GetUtcNow()), CancellationToken.None);
         try
         {
-            await deliveries.EnqueueAsync(new DeliveryJob(message.Id), cancellationToken: cancellationToken);
+            await deliveries.EnqueueAsync(new DeliveryJob(message.Id), cancellationToken: CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Azure.Storage.Queues;
+using ChatSend.Host.Queues;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Tests.Integration;
+
+/// <summary>The local queue listener behaves like the Functions queue trigger: delete on success, retry, poison.</summary>
+public sealed class QueueListenerTests(Azurite azurite) : IClassFixture<Azurite>
+{
+    private readonly ConcurrentDictionary<string, int> _calls = new();
+
+    private static readonly QueueListenerOptions Options = new()
+    {
+        BatchSize = 4,
+        MaxPollingInterval = TimeSpan.FromMilliseconds(200),
+        VisibilityTimeout = TimeSpan.Zero,
+        MaxDequeueCount = 5,
+    };
+
+    private async Task<(QueueClient Queue, QueueClient Poison, QueueListener Listener)> ListenAsync(Func<string, Task> handle)
+    {
+        var name = "q" + Guid.NewGuid().ToString("N")[..16];
+        var clients = azurite.Clients;
+        var queue = clients.Queue(name);
+        await queue.CreateAsync();
+        var binding = new QueueBinding(name, async (_, body, _) =>
+        {
+            _calls.AddOrUpdate(body, 1, (_, n) => n + 1);
+            await handle(body);
+        });
+        var listener = new QueueListener(binding, clients, new ServiceCollection().BuildServiceProvider(),
+            Microsoft.Extensions.Options.Options.Create(Options), NullLogger<QueueListener>.Instance);
+        return (queue, clients.Queue(name + "-poison"), listener);
+    }
+
+    private static async Task<int> CountAsync(QueueClient queue) =>
+        await queue.ExistsAsync() ? (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount : 0;
+
+    [Fact]
+    public async Task HandledMessagesAreDeleted()
+    {
+        var (queue, _, listener) = await ListenAsync(_ => Task.CompletedTask);
+        for (var i = 0; i < 10; i++)
+            await queue.SendMessageAsync($"m{i}");
+        await listener.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.MatchesAsync(() => CountAsync(queue), n => n == 0);
+            Assert.Equal(10, _calls.Count);
+            Assert.All(_calls.Values, n => Assert.Equal(1, n));
+        }
+        finally
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task AMessageThatAlwaysFailsIsTriedFiveTimesThenMovedToThePoisonQueue()
+    {
+        var (queue, poison, listener) = await ListenAsync(_ => throw new InvalidOperationException("boom"));
+        await queue.SendMessageAsync("doomed");
+        await listener.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.MatchesAsync(() => CountAsync(poison), n => n == 1);
+            Assert.Equal(5, _calls["doomed"]);
+            Assert.Equal(0, await CountAsync(queue));
+            Assert.Equal("doomed", (await poison.PeekMessageAsync()).Value.Body.ToString());
+        }
+        finally
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task AMessageAlreadyDequeuedTooOftenIsPoisonedWithoutRunning()
+    {
+        var (queue, poison, listener) = await ListenAsync(_ => Task.CompletedTask);
+        await queue.SendMessageAsync("crashed-workers");
+        for (var i = 0; i < Options.MaxDequeueCount; i++) // as if five workers died holding it
+        {
+            var m = (await queue.ReceiveMessageAsync()).Value;
+            await queue.UpdateMessageAsync(m.MessageId, m.PopReceipt, visibilityTimeout: TimeSpan.Zero);
+        }
+        await listener.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.MatchesAsync(() => CountAsync(poison), n => n == 1);
+            Assert.False(_calls.ContainsKey("crashed-workers"));
+        }
+        finally
+        {
+            await listener.StopAsync(CancellationToken.None);
+        }
+    }
+}
