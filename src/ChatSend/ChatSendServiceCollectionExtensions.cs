@@ -1,5 +1,6 @@
 using ChatSend.Auth;
 using ChatSend.Delivery;
+using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Receipts;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace ChatSend;
 
@@ -32,6 +34,7 @@ public static class ChatSendServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<StorageClients>();
@@ -39,6 +42,11 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<MediaStager>();
+        services.AddSingleton<MediaLinks>();
+        services.AddHttpClient(MediaHttp.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan) // MediaStager times the whole fetch
+            .ConfigurePrimaryHttpMessageHandler(sp => MediaHttp.CreateHandler(sp.GetRequiredService<IOptions<MediaOptions>>().Value));
+        services.AddHttpClient(SandboxProvider.HttpClientName);
         services.AddSingleton<ReceiptQueue>();
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Send;
@@ -18,6 +19,7 @@ public sealed class DeliveryProcessor(
     SessionStore sessions,
     ChannelProviders providers,
     DeliveryQueue queue,
+    MediaLinks mediaLinks,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger)
@@ -60,7 +62,7 @@ public sealed class DeliveryProcessor(
         ProviderReceipt receipt;
         try
         {
-            receipt = await provider.SendAsync(ToOutbound(message), session, cancellationToken);
+            receipt = await provider.SendAsync(await ToOutboundAsync(message, cancellationToken), session, cancellationToken);
         }
         catch (ProviderException ex) when (ex.IsTransient && job.Attempt < options.Value.MaxAttempts)
         {
@@ -96,9 +98,13 @@ public sealed class DeliveryProcessor(
         logger.LogWarning("Message {MessageId} failed: {Reason}", id.Value, reason);
     }
 
-    private static OutboundMessage ToOutbound(MessageEntity m) => new(
+    // A fresh read-only link for each attempt, so it only has to outlive one provider call.
+    private async Task<OutboundMessage> ToOutboundAsync(MessageEntity m, CancellationToken cancellationToken) => new(
         m.Id, m.Type, m.Sender, m.Recipient, m.Text,
-        m.Preview is { Length: > 0 } preview ? JsonSerializer.Deserialize<Dictionary<string, string>>(preview) : null);
+        m.Preview is { Length: > 0 } preview ? JsonSerializer.Deserialize<Dictionary<string, string>>(preview) : null,
+        m.MediaBlob is { } blob
+            ? new OutboundMedia(await mediaLinks.ReadUrlAsync(blob, cancellationToken), m.MimeType!, m.FileName!, m.MediaLength ?? 0, m.MediaSha256!)
+            : null);
 }
 
 /// <summary>Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>.</summary>

@@ -29,6 +29,14 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>Status history as JSON: <c>[{"status":"queued","at":"…"}, …]</c>.</summary>
     public string History { get; set; } = "[]";
 
+    /// <summary>For media messages: the URL as the client gave it, and the staged copy in the media container.</summary>
+    public string? MediaUrl { get; set; }
+    public string? MediaBlob { get; set; }
+    public string? MimeType { get; set; }
+    public string? FileName { get; set; }
+    public long? MediaLength { get; set; }
+    public string? MediaSha256 { get; set; }
+
     public string? ProviderMessageId { get; set; }
     public string? FailureReason { get; set; }
 

@@ -15,13 +15,18 @@ public interface IChannelProvider
     Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken);
 }
 
+/// <summary>A message as a provider sends it. <see cref="Text"/> is the caption when there is <see cref="Media"/>.</summary>
 public sealed record OutboundMessage(
     string Id,
     string Type,
     string Sender,
     string Recipient,
     string? Text,
-    IReadOnlyDictionary<string, string>? Preview);
+    IReadOnlyDictionary<string, string>? Preview,
+    OutboundMedia? Media = null);
+
+/// <summary>Staged media: a short-lived read-only URL to download it from, and what the file is.</summary>
+public sealed record OutboundMedia(Uri Url, string MimeType, string FileName, long Length, string Sha256);
 
 public sealed record ProviderReceipt(string ProviderMessageId);
 

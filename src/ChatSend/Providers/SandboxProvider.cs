@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Security.Cryptography;
 using ChatSend.Receipts;
 using ChatSend.Sessions;
 using Microsoft.Extensions.Options;
@@ -20,23 +21,47 @@ public sealed class SandboxOptions
 
 /// <summary>
 /// The provider for local runs: accepts every send and, like a real network's webhooks, later reports
-/// <c>delivered</c> and then <c>read</c> on the receipts queue. A session may set <c>deliveredAfterSeconds</c>
-/// and <c>readAfterSeconds</c> in its provider settings.
+/// <c>delivered</c> and then <c>read</c> on the receipts queue. Media it downloads from the link it is given, as a
+/// real network would, and refuses when the bytes do not hash to what was staged. A session may set
+/// <c>deliveredAfterSeconds</c> and <c>readAfterSeconds</c> in its provider settings.
 /// </summary>
-public sealed class SandboxProvider(ReceiptQueue receipts, IOptions<SandboxOptions> options) : IChannelProvider
+public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory httpClients, IOptions<SandboxOptions> options) : IChannelProvider
 {
     public const string ProviderName = "sandbox";
+    public const string HttpClientName = "ChatSend.Sandbox";
 
     public string Name => ProviderName;
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
+        if (message.Media is { } media)
+            await CheckMediaAsync(media, cancellationToken);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
         var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
         await receipts.EnqueueAsync(new Receipt(message.Id, "delivered", ProviderMessageId: providerId), delivered, cancellationToken);
         await receipts.EnqueueAsync(new Receipt(message.Id, "read", ProviderMessageId: providerId), read < delivered ? delivered : read, cancellationToken);
         return new ProviderReceipt(providerId);
+    }
+
+    private async Task CheckMediaAsync(OutboundMedia media, CancellationToken cancellationToken)
+    {
+        string sha256;
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName)
+                .GetAsync(media.Url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                throw new ProviderException($"media download answered {(int)response.StatusCode}", transient: (int)response.StatusCode >= 500);
+            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+            sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(body, cancellationToken));
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ProviderException($"media download failed: {ex.Message}", transient: true, inner: ex);
+        }
+        if (sha256 != media.Sha256)
+            throw new ProviderException("media download does not match the staged file (SHA-256 differs)", transient: false);
     }
 
     private static TimeSpan? Setting(Session session, string name) =>

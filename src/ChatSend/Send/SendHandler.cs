@@ -2,6 +2,7 @@ using System.Text.Json;
 using ChatSend.Auth;
 using ChatSend.Delivery;
 using ChatSend.Http;
+using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Sessions;
 using ChatSend.Storage;
@@ -12,14 +13,16 @@ using Microsoft.Extensions.Logging;
 namespace ChatSend.Send;
 
 /// <summary>
-/// <c>POST /send</c>. Writes the message row, then the delivery job; if the job cannot be queued the row is
-/// removed again and the client gets 503 with Retry-After, so nothing is left half-written.
+/// <c>POST /send</c>. Stages any media in Blob storage, then writes the message row, then the delivery job; if the
+/// job cannot be queued the row and the media are removed again and the client gets 503 with Retry-After, so
+/// nothing is left half-written.
 /// </summary>
 public sealed class SendHandler(
     ApiKeyStore keys,
     SessionStore sessions,
     MessageStore messages,
     DeliveryQueue deliveries,
+    MediaStager media,
     TimeProvider time,
     ILogger<SendHandler> logger)
 {
@@ -53,12 +56,34 @@ public sealed class SendHandler(
         if (!session.Enabled)
             return Problems.SessionDisabled(command.Session);
 
-        if (command.Media is { } media)
-            return Problems.Field(StatusCodes.Status501NotImplemented, "Media delivery is not enabled yet.", media.Field,
-                "media delivery is not enabled yet; send a text message");
+        var now = time.GetUtcNow();
+        var id = MessageId.New(session.Id, now);
+        StagedMedia? staged = null;
+        if (command.Media is { } reference)
+        {
+            try
+            {
+                staged = await media.StageAsync(reference, command.Type, id, cancellationToken);
+            }
+            catch (MediaException ex)
+            {
+                logger.LogInformation("Media for message {MessageId} refused ({Status}): {Reason}", id.Value, ex.Status, ex.Message);
+                return Problems.Field(ex.Status, ex.Title, ex.Field, ex.Message);
+            }
+        }
 
-        // From here the row and its job are written as a pair, even if the client goes away meanwhile.
-        var message = await messages.InsertAsync(NewMessage(command, session, time.GetUtcNow()), CancellationToken.None);
+        // From here the row and its job are written as a pair, even if the client goes away meanwhile;
+        // if they cannot be, the staged media goes too, so nothing is left behind.
+        MessageEntity message;
+        try
+        {
+            message = await messages.InsertAsync(NewMessage(id, command, session, staged, now), CancellationToken.None);
+        }
+        catch
+        {
+            await media.DeleteAsync(staged);
+            throw;
+        }
         try
         {
             await deliveries.EnqueueAsync(new DeliveryJob(message.Id), cancellationToken: CancellationToken.None);
@@ -67,6 +92,7 @@ public sealed class SendHandler(
         {
             logger.LogWarning(ex, "Queueing message {MessageId} failed; removing its row", message.Id);
             await messages.DeleteAsync(message, CancellationToken.None);
+            await media.DeleteAsync(staged);
             return Problems.StorageUnavailable(request.HttpContext);
         }
 
@@ -75,9 +101,8 @@ public sealed class SendHandler(
         return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));
     }
 
-    private static MessageEntity NewMessage(SendCommand command, Session session, DateTimeOffset now)
+    private static MessageEntity NewMessage(MessageId id, SendCommand command, Session session, StagedMedia? staged, DateTimeOffset now)
     {
-        var id = MessageId.New(session.Id, now);
         var message = new MessageEntity
         {
             PartitionKey = id.Session,
@@ -91,6 +116,12 @@ public sealed class SendHandler(
             Content = command.Text ?? command.Media?.Url.OriginalString ?? "",
             Preview = command.Preview is null ? null : JsonSerializer.Serialize(command.Preview),
             AcceptedAt = now,
+            MediaUrl = command.Media?.Url.OriginalString,
+            MediaBlob = staged?.BlobName,
+            MimeType = staged?.MimeType,
+            FileName = staged?.FileName,
+            MediaLength = staged?.Length,
+            MediaSha256 = staged?.Sha256,
         };
         message.Advance(MessageStatus.Queued, now);
         return message;

@@ -171,15 +171,6 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     }
 
     [Fact]
-    public async Task MediaIsAnswered501UntilMediaDeliveryShips()
-    {
-        var (session, key) = await _app.NewSessionAsync();
-        using var response = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","imageUrl":"https://example.com/a.jpg","text":"caption"}""");
-        var problem = await AssertProblemAsync(response, HttpStatusCode.NotImplemented, "imageUrl");
-        Assert.Contains("media delivery is not enabled yet", problem.Str("detail"));
-    }
-
-    [Fact]
     public async Task MessagesOfOtherSessionsAnswer404()
     {
         var (session, key) = await _app.NewSessionAsync();

@@ -89,7 +89,7 @@ public sealed class Azurite : IAsyncLifetime
         try { Directory.Delete(_workDir, recursive: true); } catch (IOException) { }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

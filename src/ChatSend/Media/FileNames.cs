@@ -1,0 +1,52 @@
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace ChatSend.Media;
+
+/// <summary>Attachment names that are safe in a Content-Disposition header and on a recipient's disk.</summary>
+public static class FileNames
+{
+    public const int MaxLength = 255;
+
+    /// <summary>
+    /// Keeps the last path segment, drops control characters, quotes and characters that are unsafe in file
+    /// names, and trims dots and spaces; null when nothing usable is left.
+    /// </summary>
+    public static string? Sanitise(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            return null;
+        var last = name.Split('/', '\\').Last();
+        var clean = new StringBuilder(last.Length);
+        foreach (var rune in last.EnumerateRunes())
+        {
+            if (Rune.IsControl(rune) || rune.Value is '"' or '<' or '>' or ':' or '|' or '?' or '*' or ';'
+                || Rune.GetUnicodeCategory(rune) is System.Globalization.UnicodeCategory.Format)
+                continue;
+            clean.Append(rune.ToString());
+        }
+        var result = clean.ToString().Trim().Trim('.', ' ');
+        if (result.Length > MaxLength)
+        {
+            var extension = Path.GetExtension(result);
+            result = extension.Length is > 0 and <= 16
+                ? result[..(MaxLength - extension.Length)] + extension
+                : result[..MaxLength];
+        }
+        return result.Length == 0 ? null : result;
+    }
+
+    /// <summary>The client's name, else the server's Content-Disposition, else the URL's last segment, else the message id.</summary>
+    public static string Choose(string? requested, ContentDispositionHeaderValue? disposition, Uri url, string messageId, string mimeType) =>
+        Sanitise(requested)
+        ?? Sanitise(disposition?.FileNameStar ?? disposition?.FileName?.Trim('"'))
+        ?? Sanitise(Uri.UnescapeDataString(url.AbsolutePath.Split('/').Last()))
+        ?? messageId + MediaFormats.ExtensionFor(mimeType);
+
+    /// <summary>A Content-Disposition value naming the file, with an ASCII fallback for old clients.</summary>
+    public static string Disposition(string fileName)
+    {
+        var ascii = new string(fileName.Select(c => c is >= ' ' and < (char)127 and not ('\\' or '"') ? c : '_').ToArray());
+        return new ContentDispositionHeaderValue("attachment") { FileName = $"\"{ascii}\"", FileNameStar = fileName }.ToString();
+    }
+}

@@ -1,0 +1,18 @@
+namespace ChatSend.Media;
+
+/// <summary>Why media was refused: answered with <see cref="Status"/> as a problem naming <see cref="Field"/>.</summary>
+public sealed class MediaException(int status, string field, string title, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+    public string Field { get; } = field;
+    public string Title { get; } = title;
+
+    public static MediaException TooLarge(string field, string type, long limit) =>
+        new(413, field, "The media is too large.", $"is larger than the {limit}-byte limit for {type} messages");
+
+    public static MediaException WrongType(string field, string message) =>
+        new(415, field, "The media type is not accepted.", message);
+
+    public static MediaException Unavailable(string field, string message) =>
+        new(422, field, "The media could not be fetched.", message);
+}

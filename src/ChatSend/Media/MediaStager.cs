@@ -1,0 +1,227 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using ChatSend.Messages;
+using ChatSend.Send;
+using ChatSend.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Media;
+
+/// <summary>
+/// Fetches a media URL and streams it into the media container: redirects followed by hand (at most three, each
+/// hop through the address guard), the size limit enforced on the declared length and again on the bytes that
+/// arrive, the type checked against the file's first bytes, and the SHA-256 recorded in the blob's metadata.
+/// Memory stays at two 4 MiB blocks per upload, whatever the file size.
+/// </summary>
+public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients storage, IOptions<MediaOptions> options)
+{
+    public const int MaxRedirects = 3;
+    public const int BlockSize = 4 * 1024 * 1024;
+    public const string Sha256Metadata = "sha256";
+
+    private static readonly string[] Generic = ["application/octet-stream", "binary/octet-stream", "application/unknown"];
+
+    private readonly BlobContainerClient _container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
+
+    public static string BlobNameFor(MessageId id) => id.Value;
+
+    /// <summary>Removes staged media whose message was not accepted after all.</summary>
+    public async Task DeleteAsync(StagedMedia? staged)
+    {
+        if (staged is not null)
+            await _container.DeleteBlobIfExistsAsync(staged.BlobName, cancellationToken: CancellationToken.None);
+    }
+
+    public async Task<StagedMedia> StageAsync(MediaReference media, string type, MessageId id, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(o.Timeout);
+        try
+        {
+            using var response = await GetAsync(media, timeout.Token);
+            return await StageAsync(media, type, id, response, o.MaxBytesFor(type), timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw MediaException.Unavailable(media.Field, $"timed out after {o.Timeout.TotalSeconds:0.#} s fetching the media");
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is AddressRefusedException refused)
+        {
+            throw MediaException.Unavailable(media.Field, refused.Message + "; media must come from a public address");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw MediaException.Unavailable(media.Field, $"could not be fetched: {Describe(ex)}");
+        }
+        catch (IOException ex)
+        {
+            throw MediaException.Unavailable(media.Field, $"the connection broke while reading the media: {ex.GetBaseException().Message}");
+        }
+    }
+
+    private async Task<HttpResponseMessage> GetAsync(MediaReference media, CancellationToken cancellationToken)
+    {
+        var client = httpClients.CreateClient(MediaHttp.ClientName);
+        var url = media.Url;
+        for (var hop = 0; ; hop++)
+        {
+            var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (response.StatusCode is not (HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
+                or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect))
+            {
+                if (response.IsSuccessStatusCode)
+                    return response;
+                response.Dispose();
+                throw MediaException.Unavailable(media.Field, $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+
+            var location = response.Headers.Location;
+            response.Dispose();
+            if (hop == MaxRedirects)
+                throw MediaException.Unavailable(media.Field, $"more than {MaxRedirects} redirects");
+            if (location is null || !Uri.TryCreate(url, location, out var next) || (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps))
+                throw MediaException.Unavailable(media.Field, "a redirect pointed somewhere other than an http or https URL");
+            url = next;
+        }
+    }
+
+    private async Task<StagedMedia> StageAsync(MediaReference media, string type, MessageId id, HttpResponseMessage response,
+        long limit, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength > limit)
+            throw MediaException.TooLarge(media.Field, type, limit);
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var head = new byte[MediaFormats.SignatureLength];
+        var headLength = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        if (headLength == 0)
+            throw MediaException.Unavailable(media.Field, "the server sent an empty file");
+        var mimeType = Identify(media, type, response, head.AsMemory(0, headLength));
+
+        var fileName = FileNames.Choose(media.FileName, response.Content.Headers.ContentDisposition,
+            response.RequestMessage?.RequestUri ?? media.Url, id.Value, mimeType);
+        var blob = _container.GetBlockBlobClient(BlobNameFor(id));
+        var (length, sha256) = await UploadAsync(blob, head.AsMemory(0, headLength), body, limit,
+            () => MediaException.TooLarge(media.Field, type, limit), new BlobHttpHeaders
+            {
+                ContentType = mimeType,
+                ContentDisposition = FileNames.Disposition(fileName),
+            }, cancellationToken);
+        return new StagedMedia(blob.Name, mimeType, fileName, length, sha256);
+    }
+
+    /// <summary>Decides the MIME type (the client's, else the server's, else the URL's extension, else the bytes) and checks the bytes agree.</summary>
+    private static string Identify(MediaReference media, string type, HttpResponseMessage response, ReadOnlyMemory<byte> head)
+    {
+        var (claimed, field) = media.MimeType is { } given
+            ? (MediaFormats.Normalise(given), "mimetype")
+            : (ServerType(response) ?? MediaFormats.FromExtension(media.Url.AbsolutePath), media.Field);
+
+        if (claimed is not null && MessageType.RequiredMimeFamily(type) is { } family && !claimed.StartsWith(family + "/", StringComparison.Ordinal))
+            throw MediaException.WrongType(field, $"the media is {claimed}, not {family}/*");
+
+        if (claimed is null)
+        {
+            if (MediaFormats.Detect(type, head) is { } detected)
+                return detected.MimeType;
+            if (MediaFormats.IsOpen(type))
+                return "application/octet-stream";
+            throw MediaException.WrongType(media.Field, $"the file is none of {Accepted(type)}");
+        }
+
+        var format = MediaFormats.Find(type, claimed);
+        if (format is null && !MediaFormats.IsOpen(type))
+            throw MediaException.WrongType(field, $"{claimed} is not accepted for {type} messages; use {Accepted(type)}");
+        if (format is not null && !format.Matches(head))
+            throw MediaException.WrongType(field, $"the file does not start like {claimed}");
+        return claimed;
+    }
+
+    private static string? ServerType(HttpResponseMessage response) =>
+        response.Content.Headers.ContentType?.MediaType is { Length: > 0 } served && !Generic.Contains(served.ToLowerInvariant())
+            ? MediaFormats.Normalise(served)
+            : null;
+
+    private static string Accepted(string type) => string.Join(", ", MediaFormats.For(type).Select(f => f.MimeType));
+
+    /// <summary>
+    /// Streams blocks of <see cref="BlockSize"/> into the blob, reading the next block while the last one uploads,
+    /// and commits them with the headers and the SHA-256. Never reads more than limit + 1 bytes.
+    /// </summary>
+    private static async Task<(long Length, string Sha256)> UploadAsync(BlockBlobClient blob, ReadOnlyMemory<byte> head, Stream body,
+        long limit, Func<Exception> tooLarge, BlobHttpHeaders headers, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffers = new[] { ArrayPool<byte>.Shared.Rent(BlockSize), ArrayPool<byte>.Shared.Rent(BlockSize) };
+        var blockIds = new List<string>();
+        Task uploading = Task.CompletedTask;
+        long total = 0;
+        try
+        {
+            head.CopyTo(buffers[0]);
+            var filled = head.Length;
+            for (var block = 0; ; block++)
+            {
+                var buffer = buffers[block % 2];
+                if (block > 0)
+                    filled = 0;
+                while (filled < BlockSize)
+                {
+                    var want = (int)Math.Min(BlockSize - filled, limit + 1 - (total + filled));
+                    if (want == 0)
+                        break;
+                    var read = await body.ReadAsync(buffer.AsMemory(filled, want), cancellationToken);
+                    if (read == 0)
+                        break;
+                    filled += read;
+                }
+                total += filled;
+                if (total > limit)
+                    throw tooLarge();
+                if (filled == 0)
+                    break;
+
+                hash.AppendData(buffer, 0, filled);
+                await uploading; // the other buffer is free again
+                var blockId = Convert.ToBase64String(BitConverter.GetBytes(block));
+                blockIds.Add(blockId);
+                uploading = blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, filled, writable: false), cancellationToken: cancellationToken);
+                if (filled < BlockSize)
+                    break;
+            }
+            await uploading;
+
+            var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
+            await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions
+            {
+                HttpHeaders = headers,
+                Metadata = new Dictionary<string, string> { [Sha256Metadata] = sha256 },
+            }, cancellationToken);
+            return (total, sha256);
+        }
+        catch
+        {
+            await Task.WhenAny(uploading); // let a block in flight finish before its buffer goes back to the pool
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
+        }
+    }
+
+    private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
+    {
+        HttpRequestError.NameResolutionError => "the host name does not resolve",
+        HttpRequestError.ConnectionError => $"the server refused or dropped the connection ({ex.GetBaseException().Message})",
+        HttpRequestError.SecureConnectionError => "the TLS handshake failed",
+        _ => ex.GetBaseException().Message,
+    };
+}

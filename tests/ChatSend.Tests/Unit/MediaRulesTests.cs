@@ -1,0 +1,166 @@
+using System.Net;
+using ChatSend.Media;
+using ChatSend.Send;
+
+namespace ChatSend.Tests.Unit;
+
+public class AddressGuardTests
+{
+    [Theory]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.255.0.7")]
+    [InlineData("10.1.2.3")]
+    [InlineData("172.16.0.1")]
+    [InlineData("172.31.255.255")]
+    [InlineData("192.168.1.1")]
+    [InlineData("169.254.169.254")] // cloud metadata
+    [InlineData("169.254.0.1")]
+    [InlineData("100.64.0.1")]
+    [InlineData("0.0.0.0")]
+    [InlineData("224.0.0.1")]
+    [InlineData("239.255.255.250")]
+    [InlineData("255.255.255.255")]
+    [InlineData("::")]
+    [InlineData("::1")]
+    [InlineData("fc00::1")]
+    [InlineData("fd12:3456::1")]
+    [InlineData("fe80::1")]
+    [InlineData("ff02::1")]
+    [InlineData("::ffff:127.0.0.1")] // IPv4-mapped
+    [InlineData("::ffff:169.254.169.254")]
+    [InlineData("::ffff:10.0.0.1")]
+    [InlineData("64:ff9b::a00:1")] // NAT64 of 10.0.0.1
+    [InlineData("2002:a00:1::1")] // 6to4 of 10.0.0.1
+    [InlineData("::127.0.0.1")] // IPv4-compatible
+    public void PrivateAndReservedAddressesAreRefused(string address) =>
+        Assert.False(new AddressGuard().IsAllowed(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("2130706433")] // decimal 127.0.0.1
+    [InlineData("0x7f.0.0.1")] // hex
+    [InlineData("0177.0.0.1")] // octal
+    [InlineData("0x7f000001")]
+    [InlineData("127.1")]
+    [InlineData("[::ffff:7f00:1]")]
+    [InlineData("2852039166")] // decimal 169.254.169.254
+    public void OddSpellingsOfPrivateAddressesAreRefused(string host)
+    {
+        Assert.True(Uri.TryCreate($"http://{host}/x", UriKind.Absolute, out var url));
+        Assert.True(IPAddress.TryParse(url.IdnHost, out var address), url.IdnHost);
+        Assert.False(new AddressGuard().IsAllowed(address));
+    }
+
+    [Theory]
+    [InlineData("8.8.8.8")]
+    [InlineData("20.60.0.1")]
+    [InlineData("172.32.0.1")]
+    [InlineData("2606:4700:4700::1111")]
+    [InlineData("::ffff:8.8.8.8")]
+    public void PublicAddressesAreAllowed(string address) =>
+        Assert.True(new AddressGuard().IsAllowed(IPAddress.Parse(address)));
+
+    [Fact]
+    public void AnAllowListOpensOnlyItsRanges()
+    {
+        var guard = new AddressGuard("127.0.0.1/32, fd00::/8");
+        Assert.True(guard.IsAllowed(IPAddress.Parse("127.0.0.1")));
+        Assert.True(guard.IsAllowed(IPAddress.Parse("::ffff:127.0.0.1")));
+        Assert.True(guard.IsAllowed(IPAddress.Parse("fd00::5")));
+        Assert.False(guard.IsAllowed(IPAddress.Parse("127.0.0.2")));
+        Assert.False(guard.IsAllowed(IPAddress.Parse("169.254.169.254")));
+        Assert.True(new AddressGuard("*").IsAllowed(IPAddress.Parse("10.0.0.1")));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("*")]
+    [InlineData("127.0.0.0/8,::1/128")]
+    public void AllowListsParse(string value) => Assert.True(AddressGuard.TryParseNetworks(value, out _));
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.0/33")]
+    [InlineData("10.0.0.0/8;192.168.0.0/16")]
+    public void BadAllowListsAreRejected(string value) => Assert.False(AddressGuard.TryParseNetworks(value, out _));
+}
+
+public class MediaFormatsTests
+{
+    [Theory]
+    [InlineData("image", "jpeg", "image/jpeg")]
+    [InlineData("image", "png", "image/png")]
+    [InlineData("video", "mp4", "video/mp4")]
+    [InlineData("ptt", "ogg", "audio/ogg")]
+    [InlineData("document", "pdf", "application/pdf")]
+    public void SignaturesAreRecognised(string type, string format, string mime)
+    {
+        var head = Infrastructure.MediaServer.FileBytes(format, 64);
+        Assert.Equal(mime, MediaFormats.Detect(type, head)?.MimeType);
+        Assert.True(MediaFormats.Find(type, mime)!.Matches(head));
+    }
+
+    [Fact]
+    public void OtherBytesMatchNoImageFormat() =>
+        Assert.Null(MediaFormats.Detect(MessageType.Image, Infrastructure.MediaServer.FileBytes("text", 64)));
+
+    [Theory]
+    [InlineData(new byte[] { 0, 0, 0, 0x14, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'3', (byte)'g', (byte)'p', (byte)'4' }, "video/3gpp")]
+    [InlineData(new byte[] { 0, 0, 0, 0x14, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'m', (byte)'p', (byte)'4', (byte)'2' }, "video/mp4")]
+    public void ThreeGppAndMp4AreToldApartByBrand(byte[] head, string mime) =>
+        Assert.Equal(mime, MediaFormats.Detect(MessageType.Video, head)?.MimeType);
+
+    [Theory]
+    [InlineData(new byte[] { (byte)'I', (byte)'D', (byte)'3', 4 }, "audio/mpeg")]
+    [InlineData(new byte[] { 0xFF, 0xFB, 0x90, 0x64 }, "audio/mpeg")]
+    [InlineData(new byte[] { 0xFF, 0xF1, 0x50, 0x80 }, "audio/aac")]
+    [InlineData(new byte[] { 0, 0, 0, 0x20, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'M', (byte)'4', (byte)'A', (byte)' ' }, "audio/mp4")]
+    public void VoiceNoteFormatsAreRecognised(byte[] head, string mime) =>
+        Assert.Equal(mime, MediaFormats.Detect(MessageType.Ptt, head)?.MimeType);
+
+    [Theory]
+    [InlineData("image/JPG", "image/jpeg")]
+    [InlineData("audio/ogg; codecs=opus", "audio/ogg")]
+    [InlineData("audio/x-m4a", "audio/mp4")]
+    public void MimeTypesAreNormalised(string given, string expected) => Assert.Equal(expected, MediaFormats.Normalise(given));
+}
+
+public class FileNamesTests
+{
+    [Theory]
+    [InlineData("report.pdf", "report.pdf")]
+    [InlineData("../../etc/passwd", "passwd")]
+    [InlineData("C:\\Users\\x\\photo.jpg", "photo.jpg")]
+    [InlineData("a\r\nSet-Cookie: x.pdf", "aSet-Cookie x.pdf")]
+    [InlineData("\"quoted\".pdf", "quoted.pdf")]
+    [InlineData("..", null)]
+    [InlineData("  ", null)]
+    [InlineData("r\u202Egnp.exe", "rgnp.exe")] // right-to-left override dropped
+    public void NamesAreSanitised(string given, string? expected) => Assert.Equal(expected, FileNames.Sanitise(given));
+
+    [Fact]
+    public void LongNamesKeepTheirExtension()
+    {
+        var name = FileNames.Sanitise(new string('a', 300) + ".pdf")!;
+        Assert.Equal(255, name.Length);
+        Assert.EndsWith(".pdf", name);
+    }
+
+    [Fact]
+    public void TheNameFallsBackFromClientToServerToUrlToMessageId()
+    {
+        var url = new Uri("https://e.example/files/Q3%20report.pdf");
+        var disposition = System.Net.Http.Headers.ContentDispositionHeaderValue.Parse("attachment; filename=\"server.pdf\"");
+        Assert.Equal("mine.pdf", FileNames.Choose("mine.pdf", disposition, url, "msg_x", "application/pdf"));
+        Assert.Equal("server.pdf", FileNames.Choose(null, disposition, url, "msg_x", "application/pdf"));
+        Assert.Equal("Q3 report.pdf", FileNames.Choose(null, null, url, "msg_x", "application/pdf"));
+        Assert.Equal("msg_x.jpg", FileNames.Choose(null, null, new Uri("https://e.example/"), "msg_x", "image/jpeg"));
+    }
+
+    [Fact]
+    public void DispositionCarriesTheNameSafely()
+    {
+        var header = FileNames.Disposition("résumé \"final\".pdf");
+        Assert.DoesNotContain("\r", header);
+        Assert.Contains("filename*=utf-8''r%C3%A9sum%C3%A9", header, StringComparison.OrdinalIgnoreCase);
+    }
+}
