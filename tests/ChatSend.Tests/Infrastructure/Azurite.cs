@@ -72,6 +72,21 @@ public sealed class Azurite : IAsyncLifetime
         await WaitForPortAsync(_ports[service], process);
     }
 
+    /// <summary>Creates a queue a test deleted; the service refuses the name for a while after a delete.</summary>
+    public Task RecreateQueueAsync(string name) =>
+        Eventually.MatchesAsync(async () =>
+        {
+            try
+            {
+                await Clients.Queue(name).CreateIfNotExistsAsync();
+                return true;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == 409)
+            {
+                return false;
+            }
+        }, created => created);
+
     public async Task StopAsync(AzuriteService service)
     {
         if (_processes.Remove(service, out var process))

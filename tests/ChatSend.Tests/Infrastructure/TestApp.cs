@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using ChatSend.Auth;
 using ChatSend.Host;
 using ChatSend.Providers;
 using ChatSend.Sessions;
@@ -53,16 +52,9 @@ public sealed class TestApp : IAsyncDisposable
         return new TestApp(app, new Uri(address));
     }
 
-    /// <summary>Registers a session with a unique id and returns it with a key scoped to it.</summary>
-    public async Task<(Session Session, string Key)> NewSessionAsync(string provider = SandboxProvider.ProviderName,
-        bool enabled = true, IDictionary<string, string>? settings = null)
-    {
-        var session = new Session("t" + Guid.NewGuid().ToString("N")[..12], "+15550100001", provider,
-            new Dictionary<string, string>(settings ?? new Dictionary<string, string>()), enabled);
-        await Services.GetRequiredService<SessionStore>().UpsertAsync(session);
-        var key = await Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]);
-        return (session, key);
-    }
+    public Task<(Session Session, string Key)> NewSessionAsync(string provider = SandboxProvider.ProviderName,
+        bool enabled = true, IDictionary<string, string>? settings = null) =>
+        TestSessions.CreateAsync(Services, provider, settings, enabled);
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? key, string? json = null)
     {

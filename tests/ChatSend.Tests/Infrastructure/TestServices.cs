@@ -1,5 +1,4 @@
 using System.Text;
-using ChatSend.Auth;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Send;
@@ -36,14 +35,9 @@ public sealed class TestServices : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
-    public async Task<(Session Session, string Key)> NewSessionAsync(string provider = ScriptedProvider.ProviderName,
-        IDictionary<string, string>? settings = null, bool enabled = true)
-    {
-        var session = new Session("t" + Guid.NewGuid().ToString("N")[..12], "+15550100001", provider,
-            new Dictionary<string, string>(settings ?? new Dictionary<string, string>()), enabled);
-        await Get<SessionStore>().UpsertAsync(session);
-        return (session, await Get<ApiKeyStore>().CreateAsync("test", [session.Id]));
-    }
+    public Task<(Session Session, string Key)> NewSessionAsync(string provider = ScriptedProvider.ProviderName,
+        IDictionary<string, string>? settings = null, bool enabled = true) =>
+        TestSessions.CreateAsync(_provider, provider, settings, enabled);
 
     /// <summary>Runs <c>POST /send</c> through the real handler on an in-memory HTTP context.</summary>
     public async Task<(int Status, MessageView? Message, HttpResponse Response)> SendAsync(string key, string json)

@@ -212,11 +212,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         }
         finally
         {
-            await Eventually.MatchesAsync(async () =>
-            {
-                try { await deliveries.CreateIfNotExistsAsync(); return true; }
-                catch (Azure.RequestFailedException ex) when (ex.Status == 409) { return false; }
-            }, created => created);
+            await azurite.RecreateQueueAsync(StorageNames.DeliveriesQueue);
         }
     }
 }
