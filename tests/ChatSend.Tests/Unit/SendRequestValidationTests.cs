@@ -134,11 +134,51 @@ public class SendRequestValidationTests
         Assert.Equal(valid, !errors.ContainsKey("text"));
     }
 
-    [Fact]
-    public void UrlLongerThan2048CharactersIsRefused()
+    [Theory]
+    [InlineData(2048, true)]
+    [InlineData(2049, false)]
+    public void UrlLimitIs2048Characters(int length, bool valid)
     {
-        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", imageUrl = "https://e.example/" + new string('a', 2048) }));
-        Assert.Contains("2048", errors["imageUrl"][0]);
+        const string prefix = "https://e.example/";
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", imageUrl = prefix + new string('a', length - prefix.Length) }));
+        Assert.Equal(valid, !errors.ContainsKey("imageUrl"));
+    }
+
+    [Theory]
+    [InlineData(255, true)]
+    [InlineData(256, false)]
+    public void FilenameLimitIs255Characters(int length, bool valid)
+    {
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", documentUrl = "https://e.example/d", filename = new string('f', length) }));
+        Assert.Equal(valid, !errors.ContainsKey("filename"));
+    }
+
+    [Theory]
+    [InlineData(16, true)]
+    [InlineData(17, false)]
+    public void PreviewTakesAtMost16Fields(int fields, bool valid)
+    {
+        var preview = Enumerable.Range(0, fields).ToDictionary(i => $"f{i}", i => "v");
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", text = "x", preview }));
+        Assert.Equal(valid, !errors.ContainsKey("preview"));
+    }
+
+    [Theory]
+    [InlineData(2048, true)]
+    [InlineData(2049, false)]
+    public void PreviewValuesAreAtMost2048Characters(int length, bool valid)
+    {
+        var (_, errors) = Validate(Body(new { session = "s1", to = "12025550123", text = "x", preview = new { title = new string('t', length) } }));
+        Assert.Equal(valid, !errors.ContainsKey("preview.title"));
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    public void SessionIdsAreAtMost64Characters(int length, bool valid)
+    {
+        var (_, errors) = Validate(Body(new { session = new string('s', length), to = "12025550123", text = "x" }));
+        Assert.Equal(valid, !errors.ContainsKey("session"));
     }
 
     [Fact]
