@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Runs every check on a fresh machine: the unit, integration and end-to-end tests (each test class starts its
-# own Azurite on free ports) and the build of the Azure Functions app. Ends with one line: "N passed, N failed".
+# Runs every check on a fresh machine: the Bicep build and lint of infra/, the unit, integration and end-to-end
+# tests (each test class starts its own Azurite on free ports; the infra tests read the compiled ARM JSON) and the
+# build of the Azure Functions app. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 [[ -x node_modules/.bin/azurite ]] || npm ci --no-audit --no-fund --loglevel=error || exit 1
+
+# Infrastructure: bicep build + lint (warnings are errors), writing .artifacts/infra/main.json for the infra tests.
+bash infra/bicep.sh
+infra_rc=$?
 
 results=.artifacts/test-results
 rm -rf "$results"
@@ -25,4 +30,4 @@ for trx in "$results"/*.trx; do
 done
 echo "$passed passed, $failed failed"
 
-((tests_rc == 0 && functions_rc == 0 && failed == 0 && passed > 0))
+((infra_rc == 0 && tests_rc == 0 && functions_rc == 0 && failed == 0 && passed > 0))

@@ -1,3 +1,4 @@
+using Azure.Identity;
 using ChatSend.Auth;
 using ChatSend.Providers;
 using ChatSend.Send;
@@ -49,6 +50,11 @@ public static class AdminCommands
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return 2;
+        }
+        catch (AuthenticationFailedException ex)
+        {
+            await Console.Error.WriteLineAsync($"error: could not sign in to Azure storage ({ex.Message.Split('\n')[0]}); run 'az login' first");
+            return 3;
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {

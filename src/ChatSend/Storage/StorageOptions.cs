@@ -19,8 +19,10 @@ public sealed class StorageOptions
     /// <summary>Client id of the user-assigned managed identity.</summary>
     public string? ClientId { get; set; }
 
-    internal bool UsesConnectionString => !string.IsNullOrWhiteSpace(ConnectionString);
+    internal bool HasServiceUris => BlobServiceUri is not null && QueueServiceUri is not null && TableServiceUri is not null;
 
-    internal bool IsComplete =>
-        UsesConnectionString || (BlobServiceUri is not null && QueueServiceUri is not null && TableServiceUri is not null);
+    /// <summary>The service URIs win when both are set, so an operator can point a local tool at Azure without clearing its connection string.</summary>
+    internal bool UsesConnectionString => !HasServiceUris && !string.IsNullOrWhiteSpace(ConnectionString);
+
+    internal bool IsComplete => HasServiceUris || UsesConnectionString;
 }

@@ -1,0 +1,171 @@
+// The Flex Consumption plan and the function app (dotnet-isolated, .NET 10) running as the user-assigned
+// identity. Its app settings hold no keys: storage, telemetry and the deployment package are all reached with
+// the identity. (Basic publishing credentials are off by default on new function apps; azd deploys with Entra ID.)
+
+@description('Name of the function app (globally unique; <name>.azurewebsites.net).')
+param name string
+
+@description('Name of the Flex Consumption plan.')
+param planName string
+
+@description('Region of the plan and the app.')
+param location string
+
+@description('Tags for the plan and the app; the app also gets azd-service-name.')
+param tags resourceTags
+
+@description('Name of the user-assigned managed identity the app runs as.')
+param identityName string
+
+@description('Name of the storage account for the host (AzureWebJobsStorage) and for ChatSend (ChatSendStorage).')
+param storageAccountName string
+
+@description('Container in that account that Flex Consumption deploys the app package from.')
+param deploymentContainerName string
+
+@description('Name of the Application Insights resource.')
+param applicationInsightsName string
+
+@description('Memory of each instance, in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('Upper bound on the instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Service name azd deploys to this app (azure.yaml services).')
+param serviceName string = 'api'
+
+@description('Tag names and values.')
+type resourceTags = {
+  *: string
+}
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: identityName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-11-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    // Key Vault references in app settings (@Microsoft.KeyVault(SecretUri=...)) resolve with this identity.
+    keyVaultReferenceIdentity: identity.id
+    // Flex Consumption takes runtime and scale from functionAppConfig and has no FTP; only TLS is set here.
+    siteConfig: {
+      minTlsVersion: '1.2'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+// Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
+// classes in src/ChatSend (DeliveryOptions, SandboxOptions, MediaOptions); change them here to tune a deployment.
+// tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
+// local.settings.sample.json, so a new option cannot be forgotten.
+resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: {
+    // Functions host storage, through the identity.
+    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identity.properties.clientId
+
+    // ChatSend's storage connection (StorageNames.Connection), used by the queue triggers and the app's clients.
+    ChatSendStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+    ChatSendStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+    ChatSendStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+    ChatSendStorage__credential: 'managedidentity'
+    ChatSendStorage__clientId: identity.properties.clientId
+
+    // Telemetry with Entra ID auth: the connection string only locates the resource (local auth is off).
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+
+    // DeliveryOptions (ChatSend:Delivery)
+    ChatSend__Delivery__MaxAttempts: '5'
+    ChatSend__Delivery__RetryBaseDelay: '00:00:02'
+    ChatSend__Delivery__RetryMaxDelay: '00:05:00'
+
+    // SandboxOptions (ChatSend:Sandbox)
+    ChatSend__Sandbox__DeliveredAfter: '00:00:01'
+    ChatSend__Sandbox__ReadAfter: '00:00:02'
+
+    // MediaOptions (ChatSend:Media). AllowedPrivateNetworks stays empty in Azure: media is never fetched from
+    // private or reserved addresses.
+    ChatSend__Media__ImageMaxBytes: '16777216'
+    ChatSend__Media__VideoMaxBytes: '16777216'
+    ChatSend__Media__DocumentMaxBytes: '16777216'
+    ChatSend__Media__PttMaxBytes: '16777216'
+    ChatSend__Media__ConnectTimeout: '00:00:05'
+    ChatSend__Media__Timeout: '00:01:00'
+    ChatSend__Media__AllowedPrivateNetworks: ''
+    ChatSend__Media__SasValidity: '01:00:00'
+  }
+}
+
+@description('Name of the function app.')
+output name string = app.name
+
+@description('Base URL of the function app (https://<default host name>).')
+output uri string = 'https://${app.properties.defaultHostName}'
