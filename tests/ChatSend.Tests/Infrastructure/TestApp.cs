@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -25,6 +26,7 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     public HttpClient Http { get; }
+    public LogSink Logs => Services.GetRequiredService<LogSink>();
     public IServiceProvider Services => _app.Services;
     public ScriptedProvider Scripted => Services.GetRequiredService<ScriptedProvider>();
 
@@ -44,6 +46,9 @@ public sealed class TestApp : IAsyncDisposable
             });
             if (settings is not null)
                 builder.Configuration.AddInMemoryCollection(settings);
+            var logs = new LogSink();
+            builder.Logging.AddProvider(logs);
+            builder.Services.AddSingleton(logs);
             builder.Services.AddSingleton<ScriptedProvider>();
             builder.Services.AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
         });
