@@ -91,14 +91,35 @@ public sealed class SendHandler(
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
             logger.LogWarning(ex, "Queueing message {MessageId} failed; removing its row", message.Id);
-            await messages.DeleteAsync(message, CancellationToken.None);
-            await media.DeleteAsync(staged);
+            await UndoAsync(message, staged);
             return Problems.StorageUnavailable(request.HttpContext);
         }
 
         logger.LogInformation("Accepted {Type} message {MessageId} from session {Session} to {Recipient}",
             message.Type, message.Id, session.Id, Recipient.Mask(message.Recipient));
         return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));
+    }
+
+    // Each step on its own, so a failure of one still lets the other run; what cannot be undone is logged as an
+    // error for an operator (the media blob would still expire by the storage lifecycle rule).
+    private async Task UndoAsync(MessageEntity message, StagedMedia? staged)
+    {
+        try
+        {
+            await messages.DeleteAsync(message, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            logger.LogError(ex, "Message {MessageId} could not be removed after its job failed to queue; it stays queued without a job", message.Id);
+        }
+        try
+        {
+            await media.DeleteAsync(staged);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            logger.LogError(ex, "Staged media of message {MessageId} could not be removed", message.Id);
+        }
     }
 
     private static MessageEntity NewMessage(MessageId id, SendCommand command, Session session, StagedMedia? staged, DateTimeOffset now)
