@@ -81,7 +81,7 @@ public sealed class SendHandler(
         }
         catch
         {
-            await media.DeleteAsync(staged);
+            await UndoAsync(id, message: null, staged);
             throw;
         }
         try
@@ -91,7 +91,7 @@ public sealed class SendHandler(
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
             logger.LogWarning(ex, "Queueing message {MessageId} failed; removing its row", message.Id);
-            await UndoAsync(message, staged);
+            await UndoAsync(id, message, staged);
             return Problems.StorageUnavailable(request.HttpContext);
         }
 
@@ -100,17 +100,19 @@ public sealed class SendHandler(
         return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));
     }
 
-    // Each step on its own, so a failure of one still lets the other run; what cannot be undone is logged as an
-    // error for an operator (the media blob would still expire by the storage lifecycle rule).
-    private async Task UndoAsync(MessageEntity message, StagedMedia? staged)
+    // Removes what this request wrote (the row, if written, and the staged media), each step on its own so a
+    // failure of one still lets the other run, and never hides the error that made the request fail; what cannot
+    // be undone is logged as an error for an operator (the media blob would still expire by the lifecycle rule).
+    private async Task UndoAsync(MessageId id, MessageEntity? message, StagedMedia? staged)
     {
         try
         {
-            await messages.DeleteAsync(message, CancellationToken.None);
+            if (message is not null)
+                await messages.DeleteAsync(message, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            logger.LogError(ex, "Message {MessageId} could not be removed after its job failed to queue; it stays queued without a job", message.Id);
+            logger.LogError(ex, "Message {MessageId} could not be removed after its job failed to queue; it stays queued without a job", id.Value);
         }
         try
         {
@@ -118,7 +120,7 @@ public sealed class SendHandler(
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            logger.LogError(ex, "Staged media of message {MessageId} could not be removed", message.Id);
+            logger.LogError(ex, "Staged media of message {MessageId} could not be removed", id.Value);
         }
     }
 
