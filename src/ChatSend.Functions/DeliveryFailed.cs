@@ -1,13 +1,14 @@
 using ChatSend.Delivery;
+using ChatSend.Queues;
 using ChatSend.Storage;
 using Microsoft.Azure.Functions.Worker;
 
 namespace ChatSend.Functions;
 
-/// <summary>A delivery job that failed on every attempt: the library marks its message failed.</summary>
+/// <summary>A delivery job that failed on every attempt: its message ends failed.</summary>
 public sealed class DeliveryFailed(DeliveryFailedHandler handler)
 {
-    [Function(nameof(DeliveryFailed))]
+    [Function(QueueEndpoints.DeliveryFailed)]
     public Task RunAsync(
         [QueueTrigger(StorageNames.DeliveriesPoisonQueue, Connection = StorageNames.Connection)] string body,
         CancellationToken cancellationToken) =>

@@ -1,15 +1,16 @@
+using ChatSend.Http;
 using ChatSend.Messages;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 
 namespace ChatSend.Functions;
 
-/// <summary><c>GET /messages/{id}</c>. Anonymous at the Functions level: the library authenticates the Bearer API key.</summary>
+/// <summary><c>GET /messages/{id}</c>. Anonymous at the Functions level: <see cref="ApiMiddleware"/> checks the API key.</summary>
 public sealed class GetMessage(GetMessageHandler handler)
 {
-    [Function(nameof(GetMessage))]
+    [Function(ApiEndpoints.GetMessage)]
     public async Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "messages/{id}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiEndpoints.MessageRoute)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         await handler.HandleAsync(request, id, cancellationToken);

@@ -1,8 +1,12 @@
 using ChatSend;
+using ChatSend.Functions;
+using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseMiddleware<ApiMiddleware>();
+builder.Configuration.AddChatSendLogDefaults();
 builder.Services.AddChatSend(builder.Configuration);
 builder.Build().Run();

@@ -1,13 +1,11 @@
-using ChatSend.Delivery;
 using ChatSend.Host.Queues;
-using ChatSend.Receipts;
-using ChatSend.Storage;
+using ChatSend.Http;
 
 namespace ChatSend.Host;
 
 /// <summary>
 /// Serves ChatSend's HTTP routes on Kestrel and drains its queues with the Functions queue trigger's
-/// semantics, over the same library and configuration keys as the Functions app.
+/// semantics, over the same library, route and queue declarations and configuration keys as the Functions app.
 /// </summary>
 public static class LocalHost
 {
@@ -15,18 +13,15 @@ public static class LocalHost
     {
         // appsettings.json sits beside the binary, wherever the host is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddChatSendLogDefaults();
         builder.Services.AddChatSend(builder.Configuration);
-        builder.Services.AddProblemDetails();
-        builder.Services.AddQueueListeners(builder.Configuration)
-            .Listen<DeliveryProcessor>(StorageNames.DeliveriesQueue, (h, body, ct) => h.ProcessAsync(body, ct))
-            .Listen<DeliveryFailedHandler>(StorageNames.DeliveriesPoisonQueue, (h, body, ct) => h.HandleAsync(body, ct))
-            .Listen<ReceiptHandler>(StorageNames.ReceiptsQueue, (h, body, ct) => h.HandleAsync(body, ct));
+        builder.Services.AddQueueListeners(builder.Configuration);
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapChatSend();
+        app.MapChatSendApi();
         return app;
     }
 }

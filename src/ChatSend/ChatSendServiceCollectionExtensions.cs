@@ -7,10 +7,9 @@ using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using ChatSend.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
+using ChatSend.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,6 +18,27 @@ namespace ChatSend;
 
 public static class ChatSendServiceCollectionExtensions
 {
+    /// <summary>
+    /// The log levels both hosts ship with, as the lowest-priority configuration so that any setting
+    /// (<c>Logging__LogLevel__…</c>) still wins: ChatSend's own logs at Information, the storage SDK's request lines
+    /// and the framework's chatter at Warning.
+    /// </summary>
+    public static IConfigurationBuilder AddChatSendLogDefaults(this IConfigurationBuilder configuration)
+    {
+        configuration.Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Default"] = "Information",
+                ["Logging:LogLevel:ChatSend"] = "Information",
+                ["Logging:LogLevel:Azure"] = "Warning",
+                ["Logging:LogLevel:Microsoft"] = "Warning",
+                ["Logging:LogLevel:System.Net.Http"] = "Warning",
+            },
+        });
+        return configuration;
+    }
+
     /// <summary>Registers everything ChatSend needs; both hosts (Functions and local) call this once.</summary>
     public static IServiceCollection AddChatSend(this IServiceCollection services, IConfiguration configuration)
     {
@@ -52,20 +72,16 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<IChannelProvider, SandboxProvider>();
         services.AddSingleton<ChannelProviders>();
 
+        services.AddProblemDetails();
+        services.AddSingleton<ApiGate>();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddSingleton<SessionAccess>();
+        services.AddSingleton<MessageAcceptor>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<DeliveryFailedHandler>();
         services.AddSingleton<ReceiptHandler>();
         return services;
-    }
-
-    /// <summary>The HTTP routes, for hosts that serve them with ASP.NET Core routing (the local host).</summary>
-    public static IEndpointRouteBuilder MapChatSend(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapPost("/send", (HttpRequest request, SendHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct));
-        endpoints.MapGet("/messages/{id}", (HttpRequest request, string id, GetMessageHandler handler, CancellationToken ct) =>
-            handler.HandleAsync(request, id, ct));
-        return endpoints;
     }
 }

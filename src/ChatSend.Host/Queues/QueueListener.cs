@@ -1,5 +1,6 @@
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using ChatSend.Queues;
 using ChatSend.Storage;
 using Microsoft.Extensions.Options;
 
@@ -143,8 +144,11 @@ public static class QueueListenerServiceCollectionExtensions
 {
     public const string HostJsonQueuesSection = "extensions:queues";
 
-    /// <summary>Binds the queue settings from host.json, overridable as in Azure, and returns a builder for bindings.</summary>
-    public static QueueListenerBuilder AddQueueListeners(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// A listener for every queue in <see cref="QueueEndpoints"/>, with the queue settings of host.json, overridable
+    /// as in Azure (<c>AzureFunctionsJobHost__extensions__queues__…</c>).
+    /// </summary>
+    public static IServiceCollection AddQueueListeners(this IServiceCollection services, IConfiguration configuration)
     {
         var hostJson = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: true)
@@ -154,17 +158,12 @@ public static class QueueListenerServiceCollectionExtensions
             .Bind(configuration.GetSection("AzureFunctionsJobHost:" + HostJsonQueuesSection))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        return new QueueListenerBuilder(services);
-    }
-}
-
-public sealed class QueueListenerBuilder(IServiceCollection services)
-{
-    public QueueListenerBuilder Listen<THandler>(string queue, Func<THandler, string, CancellationToken, Task> handle)
-        where THandler : notnull
-    {
-        var binding = new QueueBinding(queue, (sp, body, ct) => handle(sp.GetRequiredService<THandler>(), body, ct));
-        services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, binding));
-        return this;
+        foreach (var endpoint in QueueEndpoints.All)
+        {
+            var binding = new QueueBinding(endpoint.Queue,
+                (sp, body, ct) => ((IQueueHandler)sp.GetRequiredService(endpoint.Handler)).HandleAsync(body, ct));
+            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueListener>(sp, binding));
+        }
+        return services;
     }
 }

@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using Azure.Data.Tables;
 using ChatSend.Sessions;
 using ChatSend.Storage;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 
 namespace ChatSend.Auth;
 
@@ -45,14 +43,9 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time)
         }
     }
 
-    /// <summary>The scope of the Bearer key on the request, or null when it is missing, malformed, unknown or revoked.</summary>
-    public async Task<ApiKeyScope?> AuthenticateAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    /// <summary>The scope of the key, or null when it is malformed, unknown or revoked.</summary>
+    public async Task<ApiKeyScope?> AuthenticateAsync(string key, CancellationToken cancellationToken = default)
     {
-        var header = request.Headers[HeaderNames.Authorization].ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            return null;
-        var key = header[scheme.Length..].Trim();
         if (!ApiKey.TryParse(key, out var keyId))
             return null;
 

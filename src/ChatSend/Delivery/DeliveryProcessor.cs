@@ -2,6 +2,7 @@ using System.Text.Json;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
+using ChatSend.Queues;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using Microsoft.Extensions.Logging;
@@ -22,22 +23,16 @@ public sealed class DeliveryProcessor(
     MediaLinks mediaLinks,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
-    ILogger<DeliveryProcessor> logger)
+    ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
 {
-    public async Task ProcessAsync(string body, CancellationToken cancellationToken = default)
+    public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        if (DeliveryJob.Parse(body) is not { } job)
-        {
-            logger.LogError("Dropped a delivery job that is not valid JSON of the job shape");
-            return;
-        }
-        MessageId.TryParse(job.Id, out var id);
-
+        var id = job.Id;
         var message = await messages.FindAsync(id, cancellationToken);
         if (message is null)
         {
             // The send request removed its row after the queue put looked failed: nothing to deliver.
-            logger.LogWarning("Delivery job for unknown message {MessageId} dropped", job.Id);
+            logger.LogWarning("Delivery job for unknown message {MessageId} dropped", id.Value);
             return;
         }
         if (message.CurrentStatus != MessageStatus.Queued)
@@ -100,7 +95,7 @@ public sealed class DeliveryProcessor(
 
     // A fresh read-only link for each attempt, so it only has to outlive one provider call.
     private async Task<OutboundMessage> ToOutboundAsync(MessageEntity m, CancellationToken cancellationToken) => new(
-        m.Id, m.Type, m.Sender, m.Recipient, m.Text,
+        m.Id, m.MessageType, m.Sender, m.Recipient, m.Text,
         m.Preview is { Length: > 0 } preview ? JsonSerializer.Deserialize<Dictionary<string, string>>(preview) : null,
         m.MediaBlob is { } blob
             ? new OutboundMedia(await mediaLinks.ReadUrlAsync(blob, cancellationToken), m.MimeType!, m.FileName!, m.MediaLength ?? 0, m.MediaSha256!)
@@ -109,18 +104,13 @@ public sealed class DeliveryProcessor(
 
 /// <summary>Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>.</summary>
 public sealed class DeliveryFailedHandler(MessageStore messages, TimeProvider time, ILogger<DeliveryFailedHandler> logger)
+    : QueueHandler<DeliveryJob>(logger)
 {
     public const string Reason = "delivery gave up: the job failed on every attempt and was moved to the poison queue";
 
-    public async Task HandleAsync(string body, CancellationToken cancellationToken = default)
+    public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        if (DeliveryJob.Parse(body) is not { } job)
-        {
-            logger.LogError("Dropped a poison delivery job that is not valid JSON of the job shape");
-            return;
-        }
-        MessageId.TryParse(job.Id, out var id);
-        var row = await messages.UpdateAsync(id, m => m.Advance(MessageStatus.Failed, time.GetUtcNow(), Reason), cancellationToken);
-        logger.LogError("Delivery of message {MessageId} gave up after repeated failures; status {Status}", job.Id, row?.Status ?? "unknown");
+        var row = await messages.UpdateAsync(job.Id, m => m.Advance(MessageStatus.Failed, time.GetUtcNow(), Reason), cancellationToken);
+        logger.LogError("Delivery of message {MessageId} gave up after repeated failures; status {Status}", job.Id.Value, row?.Status ?? "unknown");
     }
 }

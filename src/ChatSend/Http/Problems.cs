@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Net.Http.Headers;
 
 namespace ChatSend.Http;
@@ -44,6 +45,16 @@ public static class Problems
         return Problem(StatusCodes.Status503ServiceUnavailable, "Storage is unavailable.",
             "The message was not accepted and nothing was kept; retry the same request later.");
     }
+
+    /// <summary>An error of ChatSend's own: no detail for the client, only the trace id to find it in the logs.</summary>
+    public static ProblemHttpResult Unexpected(string traceId) =>
+        TypedResults.Problem(new ProblemDetails
+        {
+            Status = StatusCodes.Status500InternalServerError,
+            Title = "An unexpected error occurred.",
+            Type = "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+            Extensions = { ["traceId"] = traceId },
+        });
 
     public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);

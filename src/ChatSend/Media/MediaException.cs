@@ -1,3 +1,5 @@
+using ChatSend.Send;
+
 namespace ChatSend.Media;
 
 /// <summary>Why media was refused: answered with <see cref="Status"/> as a problem naming <see cref="Field"/>.</summary>
@@ -7,8 +9,8 @@ public sealed class MediaException(int status, string field, string title, strin
     public string Field { get; } = field;
     public string Title { get; } = title;
 
-    public static MediaException TooLarge(string field, string type, long limit) =>
-        new(413, field, "The media is too large.", $"is larger than the {limit}-byte limit for {type} messages");
+    public static MediaException TooLarge(string field, MessageType type, long limit) =>
+        new(413, field, "The media is too large.", $"is larger than the {limit}-byte limit for {type.ToWire()} messages");
 
     public static MediaException WrongType(string field, string message) =>
         new(415, field, "The media type is not accepted.", message);

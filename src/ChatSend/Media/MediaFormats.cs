@@ -28,7 +28,7 @@ public static class MediaFormats
     public static readonly MediaFormat M4a = new("audio/mp4", ".m4a", b => Ftyp(b) is "M4A " or "M4B " or "isom" or "mp42");
     public static readonly MediaFormat Pdf = new("application/pdf", ".pdf", b => Ascii(b, 0, "%PDF-"));
 
-    private static readonly Dictionary<string, MediaFormat[]> ByType = new()
+    private static readonly Dictionary<MessageType, MediaFormat[]> ByType = new()
     {
         [MessageType.Image] = [Jpeg, Png, Webp, Gif],
         [MessageType.Video] = [Mp4, ThreeGpp],
@@ -51,10 +51,10 @@ public static class MediaFormats
     private static readonly FileExtensionContentTypeProvider Extensions = new();
 
     /// <summary>The formats a type accepts; documents accept others too (<see cref="IsOpen"/>).</summary>
-    public static IReadOnlyList<MediaFormat> For(string type) => ByType.GetValueOrDefault(type, []);
+    public static IReadOnlyList<MediaFormat> For(MessageType type) => ByType.GetValueOrDefault(type, []);
 
     /// <summary>Documents may be of any type; the others only of their listed formats.</summary>
-    public static bool IsOpen(string type) => type == MessageType.Document;
+    public static bool IsOpen(MessageType type) => type == MessageType.Document;
 
     /// <summary>Lower case, parameters dropped, common aliases mapped: "Audio/X-M4A; x=y" → "audio/mp4".</summary>
     public static string Normalise(string mimeType)
@@ -63,11 +63,11 @@ public static class MediaFormats
         return Aliases.GetValueOrDefault(bare, bare);
     }
 
-    public static MediaFormat? Find(string type, string mimeType) =>
+    public static MediaFormat? Find(MessageType type, string mimeType) =>
         For(type).FirstOrDefault(f => f.MimeType == Normalise(mimeType));
 
     /// <summary>The first accepted format whose signature the bytes carry.</summary>
-    public static MediaFormat? Detect(string type, ReadOnlyMemory<byte> head) => For(type).FirstOrDefault(f => f.Matches(head));
+    public static MediaFormat? Detect(MessageType type, ReadOnlyMemory<byte> head) => For(type).FirstOrDefault(f => f.Matches(head));
 
     public static string? FromExtension(string path) =>
         Extensions.TryGetContentType(path, out var mime) ? Normalise(mime) : null;

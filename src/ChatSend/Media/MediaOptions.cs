@@ -39,7 +39,7 @@ public sealed class MediaOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan SasValidity { get; set; } = TimeSpan.FromHours(1);
 
-    public long MaxBytesFor(string type) => type switch
+    public long MaxBytesFor(Send.MessageType type) => type switch
     {
         Send.MessageType.Image => ImageMaxBytes,
         Send.MessageType.Video => VideoMaxBytes,

@@ -37,7 +37,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
             await _container.DeleteBlobIfExistsAsync(staged.BlobName, cancellationToken: CancellationToken.None);
     }
 
-    public async Task<StagedMedia> StageAsync(MediaReference media, string type, MessageId id, CancellationToken cancellationToken)
+    public async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, CancellationToken cancellationToken)
     {
         var o = options.Value;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -91,7 +91,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         }
     }
 
-    private async Task<StagedMedia> StageAsync(MediaReference media, string type, MessageId id, HttpResponseMessage response,
+    private async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, HttpResponseMessage response,
         long limit, CancellationToken cancellationToken)
     {
         if (response.Content.Headers.ContentLength > limit)
@@ -117,13 +117,13 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
     }
 
     /// <summary>Decides the MIME type (the client's, else the server's, else the URL's extension, else the bytes) and checks the bytes agree.</summary>
-    private static string Identify(MediaReference media, string type, HttpResponseMessage response, ReadOnlyMemory<byte> head)
+    private static string Identify(MediaReference media, MessageType type, HttpResponseMessage response, ReadOnlyMemory<byte> head)
     {
         var (claimed, field) = media.MimeType is { } given
             ? (MediaFormats.Normalise(given), "mimetype")
             : (ServerType(response) ?? MediaFormats.FromExtension(media.Url.AbsolutePath), media.Field);
 
-        if (claimed is not null && MessageType.RequiredMimeFamily(type) is { } family && !claimed.StartsWith(family + "/", StringComparison.Ordinal))
+        if (claimed is not null && type.RequiredMimeFamily() is { } family && !claimed.StartsWith(family + "/", StringComparison.Ordinal))
             throw MediaException.WrongType(field, $"the media is {claimed}, not {family}/*");
 
         if (claimed is null)
@@ -137,7 +137,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
 
         var format = MediaFormats.Find(type, claimed);
         if (format is null && !MediaFormats.IsOpen(type))
-            throw MediaException.WrongType(field, $"{claimed} is not accepted for {type} messages; use {Accepted(type)}");
+            throw MediaException.WrongType(field, $"{claimed} is not accepted for {type.ToWire()} messages; use {Accepted(type)}");
         if (format is not null && !format.Matches(head))
             throw MediaException.WrongType(field, $"the file does not start like {claimed}");
         return claimed;
@@ -148,7 +148,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
             ? MediaFormats.Normalise(served)
             : null;
 
-    private static string Accepted(string type) => string.Join(", ", MediaFormats.For(type).Select(f => f.MimeType));
+    private static string Accepted(MessageType type) => string.Join(", ", MediaFormats.For(type).Select(f => f.MimeType));
 
     /// <summary>
     /// Streams blocks of <see cref="BlockSize"/> into the blob, reading the next block while the last one uploads,

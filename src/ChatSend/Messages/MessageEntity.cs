@@ -2,6 +2,7 @@ using System.Runtime.Serialization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using ChatSend.Send;
 
 namespace ChatSend.Messages;
 
@@ -47,19 +48,30 @@ public sealed class MessageEntity : ITableEntity
     public MessageId MessageId => new(PartitionKey, RowKey);
 
     [IgnoreDataMember]
-    public MessageStatus CurrentStatus =>
-        MessageStatuses.TryParse(Status, out var status) ? status : throw new InvalidDataException($"Unknown status '{Status}'.");
+    public MessageStatus CurrentStatus => MessageStatuses.Parse(Status);
+
+    [IgnoreDataMember]
+    public MessageType MessageType
+    {
+        get => MessageTypes.Parse(Type);
+        set => Type = value.ToWire();
+    }
 
     public IReadOnlyList<StatusChange> GetHistory() =>
         JsonSerializer.Deserialize<List<StatusChange>>(History, JsonOptions) ?? [];
 
-    /// <summary>Moves the status forward and records when; false when the move is not allowed (see <see cref="MessageStatuses.CanMove"/>).</summary>
+    /// <summary>
+    /// Moves the status forward and records when; false when <see cref="MessageStatuses.Moves"/> does not allow the
+    /// move, or for <c>played</c> on anything but a voice note.
+    /// </summary>
     public bool Advance(MessageStatus to, DateTimeOffset at, string? failureReason = null)
     {
         if (Status.Length > 0 && !MessageStatuses.CanMove(CurrentStatus, to))
             return false;
+        if (to == MessageStatus.Played && Type.Length > 0 && MessageType != MessageType.Ptt)
+            return false;
         Status = to.ToWire();
-        History = JsonSerializer.Serialize(GetHistory().Append(new StatusChange(to.ToWire(), at)), JsonOptions);
+        History = JsonSerializer.Serialize(GetHistory().Append(new StatusChange(to, at)), JsonOptions);
         if (to == MessageStatus.Failed)
             FailureReason = failureReason;
         return true;
@@ -68,4 +80,4 @@ public sealed class MessageEntity : ITableEntity
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 }
 
-public sealed record StatusChange(string Status, DateTimeOffset At);
+public sealed record StatusChange(MessageStatus Status, DateTimeOffset At);

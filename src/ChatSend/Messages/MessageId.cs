@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using ChatSend.Sessions;
 
@@ -9,6 +11,7 @@ namespace ChatSend.Messages;
 /// starts with inverted ticks, so GET by id is one point read and a session's messages list newest-first
 /// from a single partition range, without a scan.
 /// </summary>
+[JsonConverter(typeof(MessageIdJsonConverter))]
 public readonly partial record struct MessageId(string Session, string RowKey)
 {
     private const string Prefix = "msg_";
@@ -26,6 +29,9 @@ public readonly partial record struct MessageId(string Session, string RowKey)
             random[i] = Base32[RandomNumberGenerator.GetInt32(Base32.Length)];
         return new MessageId(session, $"{inverted:x16}{random}");
     }
+
+    public static MessageId Parse(string value) =>
+        TryParse(value, out var id) ? id : throw new FormatException($"'{value}' is not a message id.");
 
     public static bool TryParse(string? value, out MessageId id)
     {
@@ -45,4 +51,15 @@ public readonly partial record struct MessageId(string Session, string RowKey)
 
     [GeneratedRegex("^[0-9a-f]{16}[a-z2-7]{10}$")]
     private static partial Regex RowKeyPattern();
+}
+
+/// <summary>A message id on the wire is its string form; one that does not parse fails the read.</summary>
+public sealed class MessageIdJsonConverter : JsonConverter<MessageId>
+{
+    public override MessageId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String && MessageId.TryParse(reader.GetString(), out var id)
+            ? id
+            : throw new JsonException("Not a message id.");
+
+    public override void Write(Utf8JsonWriter writer, MessageId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }

@@ -1,44 +1,79 @@
+using System.Collections.Frozen;
+using System.Text.Json.Serialization;
+
 namespace ChatSend.Messages;
 
+/// <summary>Where a message stands. The wire names are the contract's; the legal moves are <see cref="MessageStatuses.Moves"/>.</summary>
+[JsonConverter(typeof(MessageStatusJsonConverter))]
 public enum MessageStatus
 {
-    Queued,
-    Sent,
-    Delivered,
-    Read,
-    Failed,
+    [JsonStringEnumMemberName("scheduled")] Scheduled,
+    [JsonStringEnumMemberName("queued")] Queued,
+    [JsonStringEnumMemberName("sent")] Sent,
+    [JsonStringEnumMemberName("delivered")] Delivered,
+    [JsonStringEnumMemberName("read")] Read,
+    [JsonStringEnumMemberName("played")] Played,
+    [JsonStringEnumMemberName("failed")] Failed,
+    [JsonStringEnumMemberName("canceled")] Canceled,
 }
+
+/// <summary>Writes and reads statuses by their wire names only ("read", never 4).</summary>
+public sealed class MessageStatusJsonConverter() : JsonStringEnumConverter<MessageStatus>(namingPolicy: null, allowIntegerValues: false);
 
 public static class MessageStatuses
 {
-    public static string ToWire(this MessageStatus status) => status switch
+    private static readonly FrozenDictionary<MessageStatus, string> Wire = new Dictionary<MessageStatus, string>
     {
-        MessageStatus.Queued => "queued",
-        MessageStatus.Sent => "sent",
-        MessageStatus.Delivered => "delivered",
-        MessageStatus.Read => "read",
-        MessageStatus.Failed => "failed",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
+        [MessageStatus.Scheduled] = "scheduled",
+        [MessageStatus.Queued] = "queued",
+        [MessageStatus.Sent] = "sent",
+        [MessageStatus.Delivered] = "delivered",
+        [MessageStatus.Read] = "read",
+        [MessageStatus.Played] = "played",
+        [MessageStatus.Failed] = "failed",
+        [MessageStatus.Canceled] = "canceled",
+    }.ToFrozenDictionary();
+
+    private static readonly FrozenDictionary<string, MessageStatus> ByWire =
+        Wire.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Every legal move, per the contract: <c>scheduled → queued → sent → delivered → read → played</c>, where a step
+    /// may be skipped (receipts overtake each other) but never taken back. <c>failed</c> is possible until the message
+    /// is delivered (a provider may report failure after <c>sent</c>); <c>canceled</c> only before delivery starts.
+    /// Nothing leaves <c>played</c>, <c>failed</c> or <c>canceled</c>.
+    /// </summary>
+    public static IReadOnlyDictionary<MessageStatus, IReadOnlySet<MessageStatus>> Moves { get; } =
+        new Dictionary<MessageStatus, IReadOnlySet<MessageStatus>>
+        {
+            [MessageStatus.Scheduled] = Set(MessageStatus.Queued, MessageStatus.Sent, MessageStatus.Delivered, MessageStatus.Read,
+                MessageStatus.Played, MessageStatus.Failed, MessageStatus.Canceled),
+            [MessageStatus.Queued] = Set(MessageStatus.Sent, MessageStatus.Delivered, MessageStatus.Read, MessageStatus.Played,
+                MessageStatus.Failed, MessageStatus.Canceled),
+            [MessageStatus.Sent] = Set(MessageStatus.Delivered, MessageStatus.Read, MessageStatus.Played, MessageStatus.Failed),
+            [MessageStatus.Delivered] = Set(MessageStatus.Read, MessageStatus.Played),
+            [MessageStatus.Read] = Set(MessageStatus.Played),
+            [MessageStatus.Played] = Set(),
+            [MessageStatus.Failed] = Set(),
+            [MessageStatus.Canceled] = Set(),
+        }.ToFrozenDictionary();
+
+    public static string ToWire(this MessageStatus status) => Wire[status];
 
     public static bool TryParse(string? wire, out MessageStatus status)
     {
         status = default;
-        return wire is not null
-            && Enum.TryParse(wire, ignoreCase: true, out status)
-            && Enum.IsDefined(status)
-            && !wire.Any(char.IsDigit);
+        return wire is not null && ByWire.TryGetValue(wire, out status);
     }
 
-    /// <summary>
-    /// Statuses only move forward: queued → sent → delivered → read, and a step may be skipped when receipts
-    /// arrive out of order. <c>failed</c> ends a message that was not yet delivered. Nothing follows <c>read</c>
-    /// or <c>failed</c>, so a late <c>delivered</c> never overwrites <c>read</c>.
-    /// </summary>
-    public static bool CanMove(MessageStatus from, MessageStatus to) => (from, to) switch
-    {
-        (MessageStatus.Read or MessageStatus.Failed, _) => false,
-        (_, MessageStatus.Failed) => from is MessageStatus.Queued or MessageStatus.Sent,
-        _ => to > from,
-    };
+    public static MessageStatus Parse(string wire) =>
+        TryParse(wire, out var status) ? status : throw new InvalidDataException($"Unknown status '{wire}'.");
+
+    public static bool CanMove(MessageStatus from, MessageStatus to) => Moves[from].Contains(to);
+
+    /// <summary>A status a provider's receipt may report; the others are ChatSend's own.</summary>
+    public static bool IsReceipt(this MessageStatus status) =>
+        status is MessageStatus.Delivered or MessageStatus.Read or MessageStatus.Played or MessageStatus.Failed or MessageStatus.Sent;
+
+    private static IReadOnlySet<MessageStatus> Set(params MessageStatus[] statuses) => statuses.ToFrozenSet();
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using ChatSend.Send;
 
 namespace ChatSend.Messages;
 
@@ -8,9 +9,9 @@ public sealed record MessageView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("to")] string To,
     [property: JsonPropertyName("content")] string Content,
-    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("type")] MessageType Type,
     [property: JsonPropertyName("timestamp")] string Timestamp,
-    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("status")] MessageStatus Status,
     [property: JsonPropertyName("fromMe")] bool FromMe,
     [property: JsonPropertyName("sender")] string Sender,
     [property: JsonPropertyName("recipient")] string Recipient)
@@ -24,7 +25,7 @@ public sealed record MessageView(
     public string? FailureReason { get; init; }
 
     public static MessageView From(MessageEntity m, bool withHistory = false) =>
-        new(m.Id, m.To, m.Content, m.Type, FormatTime(m.AcceptedAt), m.Status, FromMe: true, m.Sender, m.Recipient)
+        new(m.Id, m.To, m.Content, m.MessageType, FormatTime(m.AcceptedAt), m.CurrentStatus, FromMe: true, m.Sender, m.Recipient)
         {
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
@@ -36,5 +37,5 @@ public sealed record MessageView(
 }
 
 public sealed record StatusChangeView(
-    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("status")] MessageStatus Status,
     [property: JsonPropertyName("at")] string At);

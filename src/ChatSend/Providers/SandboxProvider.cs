@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
+using ChatSend.Messages;
 using ChatSend.Receipts;
 using ChatSend.Sessions;
 using Microsoft.Extensions.Options;
@@ -36,11 +37,12 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
     {
         if (message.Media is { } media)
             await CheckMediaAsync(media, cancellationToken);
+        var id = MessageId.Parse(message.Id);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
         var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
-        await receipts.EnqueueAsync(new Receipt(message.Id, "delivered", ProviderMessageId: providerId), delivered, cancellationToken);
-        await receipts.EnqueueAsync(new Receipt(message.Id, "read", ProviderMessageId: providerId), read < delivered ? delivered : read, cancellationToken);
+        await receipts.EnqueueAsync(new Receipt(id, MessageStatus.Delivered, ProviderMessageId: providerId), delivered, cancellationToken);
+        await receipts.EnqueueAsync(new Receipt(id, MessageStatus.Read, ProviderMessageId: providerId), read < delivered ? delivered : read, cancellationToken);
         return new ProviderReceipt(providerId);
     }
 

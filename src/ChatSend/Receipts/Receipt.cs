@@ -1,6 +1,6 @@
-using System.Text.Json;
 using Azure.Storage.Queues;
 using ChatSend.Messages;
+using ChatSend.Queues;
 using ChatSend.Storage;
 
 namespace ChatSend.Receipts;
@@ -9,27 +9,10 @@ namespace ChatSend.Receipts;
 /// A status report from a provider (delivered, read, failed). Providers' webhooks and the sandbox put these on the
 /// receipts queue; <see cref="ReceiptHandler"/> applies them, so every status change takes the same path.
 /// </summary>
-public sealed record Receipt(string Id, string Status, DateTimeOffset? At = null, string? ProviderMessageId = null, string? Reason = null)
+public sealed record Receipt(MessageId Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null, string? Reason = null)
+    : IQueueMessage
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static Receipt? Parse(string body)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<Receipt>(body, Json) is { } r
-                   && MessageId.TryParse(r.Id, out _)
-                   && MessageStatuses.TryParse(r.Status, out var s) && s != MessageStatus.Queued
-                ? r
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public bool IsValid => Id != default && Status.IsReceipt();
 }
 
 public sealed class ReceiptQueue(StorageClients storage)
@@ -37,5 +20,5 @@ public sealed class ReceiptQueue(StorageClients storage)
     private readonly QueueClient _queue = storage.Queue(StorageNames.ReceiptsQueue);
 
     public Task EnqueueAsync(Receipt receipt, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
-        _queue.SendMessageAsync(receipt.ToJson(), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        _queue.SendMessageAsync(QueueMessages.Serialize(receipt), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
 }

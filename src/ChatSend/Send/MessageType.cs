@@ -1,29 +1,52 @@
+using System.Text.Json.Serialization;
+
 namespace ChatSend.Send;
 
-/// <summary>The message types of the contract and the request field that selects each.</summary>
-public static class MessageType
+/// <summary>The message types of the contract, inferred from which field of the request is present.</summary>
+[JsonConverter(typeof(MessageTypeJsonConverter))]
+public enum MessageType
 {
-    public const string Text = "text";
-    public const string Image = "image";
-    public const string Video = "video";
-    public const string Document = "document";
-    public const string Ptt = "ptt";
+    [JsonStringEnumMemberName("text")] Text,
+    [JsonStringEnumMemberName("image")] Image,
+    [JsonStringEnumMemberName("video")] Video,
+    [JsonStringEnumMemberName("document")] Document,
+    [JsonStringEnumMemberName("ptt")] Ptt,
+}
 
+public sealed class MessageTypeJsonConverter() : JsonStringEnumConverter<MessageType>(namingPolicy: null, allowIntegerValues: false);
+
+public static class MessageTypes
+{
     /// <summary>Media request fields in contract order, each with the type it selects.</summary>
-    public static IReadOnlyList<(string Field, string Type)> MediaFields { get; } =
+    public static IReadOnlyList<(string Field, MessageType Type)> MediaFields { get; } =
     [
-        ("imageUrl", Image),
-        ("videoUrl", Video),
-        ("documentUrl", Document),
-        ("audioUrl", Ptt),
+        ("imageUrl", MessageType.Image),
+        ("videoUrl", MessageType.Video),
+        ("documentUrl", MessageType.Document),
+        ("audioUrl", MessageType.Ptt),
     ];
 
-    /// <summary>The MIME top-level type a media type requires, or null when any is allowed.</summary>
-    public static string? RequiredMimeFamily(string type) => type switch
+    public static string ToWire(this MessageType type) => type switch
     {
-        Image => "image",
-        Video => "video",
-        Ptt => "audio",
+        MessageType.Text => "text",
+        MessageType.Image => "image",
+        MessageType.Video => "video",
+        MessageType.Document => "document",
+        MessageType.Ptt => "ptt",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    public static MessageType Parse(string wire) =>
+        Enum.GetValues<MessageType>().FirstOrDefault(t => t.ToWire() == wire) is var type && type.ToWire() == wire
+            ? type
+            : throw new InvalidDataException($"Unknown message type '{wire}'.");
+
+    /// <summary>The MIME top-level type a media type requires, or null when any is allowed.</summary>
+    public static string? RequiredMimeFamily(this MessageType type) => type switch
+    {
+        MessageType.Image => "image",
+        MessageType.Video => "video",
+        MessageType.Ptt => "audio",
         _ => null,
     };
 }

@@ -1,13 +1,46 @@
+using System.Text.Json;
+using ChatSend.Media;
+using ChatSend.Messages;
+using ChatSend.Sessions;
+
 namespace ChatSend.Send;
 
 /// <summary>A send request that passed validation, with its type inferred and its recipient normalised.</summary>
 public sealed record SendCommand(
     string Session,
     Recipient To,
-    string Type,
+    MessageType Type,
     string? Text,
     MediaReference? Media,
-    IReadOnlyDictionary<string, string>? Preview);
+    IReadOnlyDictionary<string, string>? Preview)
+{
+    /// <summary>The row this command becomes once accepted, status <c>queued</c>.</summary>
+    public MessageEntity ToMessage(MessageId id, Session session, StagedMedia? staged, DateTimeOffset now)
+    {
+        var message = new MessageEntity
+        {
+            PartitionKey = id.Session,
+            RowKey = id.RowKey,
+            Id = id.Value,
+            To = To.Value,
+            Recipient = To.Value,
+            Sender = session.SenderPhone,
+            MessageType = Type,
+            Text = Text,
+            Content = Text ?? Media?.Url.OriginalString ?? "",
+            Preview = Preview is null ? null : JsonSerializer.Serialize(Preview),
+            AcceptedAt = now,
+            MediaUrl = Media?.Url.OriginalString,
+            MediaBlob = staged?.BlobName,
+            MimeType = staged?.MimeType,
+            FileName = staged?.FileName,
+            MediaLength = staged?.Length,
+            MediaSha256 = staged?.Sha256,
+        };
+        message.Advance(MessageStatus.Queued, now);
+        return message;
+    }
+}
 
 /// <summary>The media field of a request: which field, its URL and the optional type and name the client gave.</summary>
 public sealed record MediaReference(string Field, Uri Url, string? MimeType, string? FileName);

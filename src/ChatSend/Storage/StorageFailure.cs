@@ -8,6 +8,8 @@ public static class StorageFailure
 {
     public static bool IsStorageFailure(Exception exception, CancellationToken requestAborted = default) => exception switch
     {
+        // Kestrel's "the request body could not be read" is an IOException too, but the client's fault.
+        Microsoft.AspNetCore.Http.BadHttpRequestException => false,
         RequestFailedException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(e => IsStorageFailure(e, requestAborted)),
         HttpRequestException or SocketException or IOException or TimeoutException => true,

@@ -62,7 +62,7 @@ public sealed class MediaDeliveryTests(Azurite azurite, MediaServer media) : ICl
         await azurite.Clients.Blobs.GetBlobContainerClient(StorageNames.MediaContainer).GetBlobClient(row!.MediaBlob)
             .UploadAsync(BinaryData.FromBytes(MediaServer.FileBytes("png", 1999)), overwrite: true);
 
-        await services.Get<DeliveryProcessor>().ProcessAsync(new DeliveryJob(view.Id).ToJson());
+        await services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
 
         var failed = await services.Get<MessageStore>().FindAsync(id);
         Assert.Equal("failed", failed!.Status);

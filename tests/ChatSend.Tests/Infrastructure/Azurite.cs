@@ -16,7 +16,7 @@ public enum AzuriteService
 /// <summary>
 /// Real Azurite from the repo's node_modules, one process per service on free ports, in memory. Each test class
 /// that takes it as a class fixture gets its own instance, so queues are never shared between tests that count jobs.
-/// A service can be stopped and started again to test outages.
+/// A service can be stopped and started again to test outages; it comes back with its tables, queues or container.
 /// </summary>
 public sealed class Azurite : IAsyncLifetime
 {
@@ -39,11 +39,9 @@ public sealed class Azurite : IAsyncLifetime
     public async Task InitializeAsync()
     {
         foreach (var service in Enum.GetValues<AzuriteService>())
-        {
             _ports[service] = FreePort();
+        foreach (var service in Enum.GetValues<AzuriteService>())
             await StartAsync(service);
-        }
-        await Clients.EnsureCreatedAsync();
     }
 
     public async Task StartAsync(AzuriteService service)
@@ -70,6 +68,20 @@ public sealed class Azurite : IAsyncLifetime
         process.BeginErrorReadLine();
         _processes[service] = process;
         await WaitForPortAsync(_ports[service], process);
+        await CreateResourcesAsync(service);
+    }
+
+    // In memory, a restarted service comes back empty: give it back what the app expects to exist.
+    private async Task CreateResourcesAsync(AzuriteService service)
+    {
+        var clients = Clients;
+        IEnumerable<Task> work = service switch
+        {
+            AzuriteService.Table => StorageNames.Tables.Select(Task (t) => clients.Tables.CreateTableIfNotExistsAsync(t)),
+            AzuriteService.Queue => StorageNames.Queues.Select(Task (q) => clients.Queue(q).CreateIfNotExistsAsync()),
+            _ => StorageNames.Containers.Select(Task (c) => clients.Blobs.GetBlobContainerClient(c).CreateIfNotExistsAsync()),
+        };
+        await Task.WhenAll(work);
     }
 
     /// <summary>Creates a queue a test deleted; the service refuses the name for a while after a delete.</summary>

@@ -30,7 +30,8 @@ public sealed class TestApp : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ScriptedProvider Scripted => Services.GetRequiredService<ScriptedProvider>();
 
-    public static async Task<TestApp> StartAsync(Azurite azurite, IDictionary<string, string?>? settings = null)
+    public static async Task<TestApp> StartAsync(Azurite azurite, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var app = LocalHost.Create(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -39,8 +40,9 @@ public sealed class TestApp : IAsyncDisposable
                 ["ChatSendStorage"] = azurite.ConnectionString,
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:ChatSend.Host.Queues"] = "Error",
+                // A second apart, so that read never overtakes delivered (the queue hides them for whole seconds).
                 ["ChatSend:Sandbox:DeliveredAfter"] = "00:00:01",
-                ["ChatSend:Sandbox:ReadAfter"] = "00:00:01",
+                ["ChatSend:Sandbox:ReadAfter"] = "00:00:02",
                 ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
                 ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
             });
@@ -51,6 +53,7 @@ public sealed class TestApp : IAsyncDisposable
             builder.Services.AddSingleton(logs);
             builder.Services.AddSingleton<ScriptedProvider>();
             builder.Services.AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

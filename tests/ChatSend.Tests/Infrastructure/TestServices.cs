@@ -1,4 +1,5 @@
 using System.Text;
+using ChatSend.Http;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Send;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -26,12 +28,16 @@ public sealed class TestServices : IAsyncDisposable
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
         var services = new ServiceCollection()
-            .AddLogging()
+            .AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
             .AddChatSend(configuration)
             .AddSingleton<ScriptedProvider>()
             .AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
         _provider = services.BuildServiceProvider();
     }
+
+    public LogSink Logs { get; } = new();
+
+    public IServiceProvider Provider => _provider;
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
@@ -39,17 +45,27 @@ public sealed class TestServices : IAsyncDisposable
         IDictionary<string, string>? settings = null, bool enabled = true) =>
         TestSessions.CreateAsync(_provider, provider, settings, enabled);
 
-    /// <summary>Runs <c>POST /send</c> through the real handler on an in-memory HTTP context.</summary>
+    /// <summary>Runs <c>POST /send</c> on an in-memory HTTP context through the gate both hosts put in front of it, and the real handler.</summary>
     public async Task<(int Status, MessageView? Message, HttpResponse Response)> SendAsync(string key, string json)
     {
-        var context = HttpContexts.Post(key, json);
-        var result = (await Get<SendHandler>().HandleAsync(context.Request, CancellationToken.None)).Result;
+        var (result, context) = await SendRawAsync(key, json);
         return result switch
         {
             Accepted<MessageView> accepted => (accepted.StatusCode, accepted.Value, context.Response),
             ProblemHttpResult problem => (problem.StatusCode, null, context.Response),
-            _ => throw new InvalidOperationException(result.GetType().Name),
+            _ => throw new InvalidOperationException(result?.GetType().Name),
         };
+    }
+
+    /// <summary>The result <c>POST /send</c> answers with, before it is written to the response.</summary>
+    public async Task<(IResult? Result, HttpContext Context)> SendRawAsync(string key, string json)
+    {
+        var context = HttpContexts.Post(key, json);
+        context.RequestServices = _provider;
+        var send = ApiEndpoints.Find(ApiEndpoints.Send)!;
+        var result = await Get<ApiGate>().InvokeAsync(context, send,
+            async () => (await Get<SendHandler>().HandleAsync(context.Request, CancellationToken.None)).Result);
+        return (result as IResult, context);
     }
 
     public async Task<MessageEntity> SendTextAsync(string key, string session)

@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using ChatSend.Delivery;
 using ChatSend.Messages;
+using ChatSend.Queues;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 
@@ -41,19 +42,20 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         var raw = new QueueClient(azurite.ConnectionString, StorageNames.DeliveriesQueue); // no decoding: what the Functions host sees
         var text = (await raw.PeekMessageAsync()).Value.Body.ToString();
         var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
-        Assert.Equal(new DeliveryJob(message.Id, 1), DeliveryJob.Parse(decoded));
+        Assert.True(QueueMessages.TryRead<DeliveryJob>(decoded, out var job));
+        Assert.Equal(new DeliveryJob(message.MessageId, 1), job);
     }
 
     [Fact]
     public async Task DeliveryRecordsSentWithTheProvidersId()
     {
         var (message, job) = await AcceptAsync();
-        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+        await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
 
         var stored = await Reload(message);
         Assert.Equal("sent", stored!.Status);
         Assert.Equal($"scripted-{message.Id}-1", stored.ProviderMessageId);
-        Assert.Equal(["queued", "sent"], stored.GetHistory().Select(h => h.Status));
+        Assert.Equal([MessageStatus.Queued, MessageStatus.Sent], stored.GetHistory().Select(h => h.Status));
         Assert.Equal(1, stored.Attempts);
     }
 
@@ -62,45 +64,46 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     {
         var (message, job) = await AcceptAsync();
         var processor = _services.Get<DeliveryProcessor>();
-        await processor.ProcessAsync(job);
-        await processor.ProcessAsync(job);
+        await processor.HandleAsync(job, CancellationToken.None);
+        await processor.HandleAsync(job, CancellationToken.None);
 
         Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(message.Id));
-        Assert.Equal(["queued", "sent"], (await Reload(message))!.GetHistory().Select(h => h.Status));
+        Assert.Equal([MessageStatus.Queued, MessageStatus.Sent], (await Reload(message))!.GetHistory().Select(h => h.Status));
     }
 
     [Fact]
     public async Task TransientFailureRequeuesTheNextAttemptAfterABackoff()
     {
         var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient" });
-        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+        await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
 
         Assert.Equal("queued", (await Reload(message))!.Status);
         Assert.Empty((await Deliveries.PeekMessagesAsync()).Value); // hidden for the backoff
         var retry = await Eventually.MatchesAsync(async () => (await Deliveries.ReceiveMessageAsync()).Value, m => m is not null, TimeSpan.FromSeconds(10));
-        Assert.Equal(new DeliveryJob(message.Id, 2), DeliveryJob.Parse(retry.Body.ToString()));
+        Assert.True(QueueMessages.TryRead<DeliveryJob>(retry.Body.ToString(), out var next));
+        Assert.Equal(new DeliveryJob(message.MessageId, 2), next);
     }
 
     [Fact]
     public async Task TransientFailureOnTheLastAttemptEndsFailedWithTheReason()
     {
         var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient" });
-        var last = new DeliveryJob(message.Id, 3).ToJson();
-        await _services.Get<DeliveryProcessor>().ProcessAsync(last);
+        var last = QueueMessages.Serialize(new DeliveryJob(message.MessageId, 3));
+        await _services.Get<DeliveryProcessor>().HandleAsync(last, CancellationToken.None);
 
         var stored = await Reload(message);
         Assert.Equal("failed", stored!.Status);
         Assert.Contains("after 3 attempts", stored.FailureReason);
         Assert.Contains("upstream answered 503", stored.FailureReason);
-        await Task.Delay(1100);
-        Assert.Empty((await Deliveries.PeekMessagesAsync()).Value);
+        // The count includes messages hidden for a backoff, which a peek cannot see.
+        Assert.Equal(0, (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount);
     }
 
     [Fact]
     public async Task PermanentFailureEndsFailedWithoutRetry()
     {
         var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "permanent" });
-        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+        await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
 
         var stored = await Reload(message);
         Assert.Equal("failed", stored!.Status);
@@ -112,7 +115,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     public async Task DisabledSessionEndsFailedWithoutCallingTheProvider()
     {
         var (message, job) = await AcceptAsync(enabled: false);
-        await _services.Get<DeliveryProcessor>().ProcessAsync(job);
+        await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
 
         Assert.Equal(("failed", "the session is disabled"), ((await Reload(message))!.Status, (await Reload(message))!.FailureReason));
         Assert.Equal(0, _services.Get<ScriptedProvider>().CallsFor(message.Id));
@@ -122,7 +125,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     public async Task UnexpectedErrorsAreThrownForTheQueueToRetry()
     {
         var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "crash" });
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _services.Get<DeliveryProcessor>().ProcessAsync(job));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None));
         Assert.Equal("queued", (await Reload(message))!.Status);
     }
 
@@ -130,9 +133,15 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     public async Task JobsForUnknownMessagesAndGarbageAreDropped()
     {
         var processor = _services.Get<DeliveryProcessor>();
-        await processor.ProcessAsync(new DeliveryJob(MessageId.New("nobody", DateTimeOffset.UtcNow).Value).ToJson());
-        await processor.ProcessAsync("not json");
-        await processor.ProcessAsync("""{"id":"msg_bad"}""");
+        var unknown = MessageId.New("nobody", DateTimeOffset.UtcNow);
+        string[] bodies = [QueueMessages.Serialize(new DeliveryJob(unknown)), "not json", """{"id":"msg_bad"}""", """{"id":"x","attempt":0}"""];
+        foreach (var body in bodies)
+            await processor.HandleAsync(body, CancellationToken.None); // returns: the queue deletes the job instead of retrying it
+
+        Assert.Equal(0, _services.Get<ScriptedProvider>().CallsFor(unknown.Value));
+        Assert.Null(await _services.Get<MessageStore>().FindAsync(unknown));
+        Assert.Single(_services.Logs.Lines, l => l.Contains("unknown message") && l.Contains(unknown.Value));
+        Assert.Equal(3, _services.Logs.Lines.Count(l => l.StartsWith("Error") && l.Contains("Dropped a queue message that is not a valid DeliveryJob")));
     }
 
     [Fact]
@@ -140,13 +149,13 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     {
         var (message, job) = await AcceptAsync();
         var poison = _services.Get<DeliveryFailedHandler>();
-        await poison.HandleAsync(job);
+        await poison.HandleAsync(job, CancellationToken.None);
         var stored = await Reload(message);
         Assert.Equal(("failed", DeliveryFailedHandler.Reason), (stored!.Status, stored.FailureReason));
 
         var (read, readJob) = await AcceptAsync();
-        await _services.Get<ChatSend.Receipts.ReceiptHandler>().ApplyAsync(new ChatSend.Receipts.Receipt(read.Id, "read"));
-        await poison.HandleAsync(readJob);
+        await _services.Get<ChatSend.Receipts.ReceiptHandler>().ApplyAsync(new ChatSend.Receipts.Receipt(read.MessageId, MessageStatus.Read));
+        await poison.HandleAsync(readJob, CancellationToken.None);
         Assert.Equal("read", (await Reload(read))!.Status);
     }
 }

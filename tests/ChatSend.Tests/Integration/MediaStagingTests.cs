@@ -31,9 +31,8 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
 
     private async Task<JsonElement> SendRefusedAsync(int status, string field, string url, string extra = "")
     {
-        var context = HttpContexts.Post(_sender.Key,
+        var (result, _) = await _services.SendRawAsync(_sender.Key,
             $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","{{field}}":{{JsonSerializer.Serialize(url)}}{{extra}}}""");
-        var result = (await _services.Get<ChatSend.Send.SendHandler>().HandleAsync(context.Request, CancellationToken.None)).Result;
         var problem = Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result);
         Assert.Equal(status, problem.StatusCode);
         await AssertNothingKeptAsync();
@@ -61,7 +60,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
     {
         var (status, view, _) = await SendAsync("imageUrl", media.Url($"/file/jpeg/{Limit}?type=image/jpeg"), ""","text":"the view" """);
         Assert.Equal(202, status);
-        Assert.Equal(("image", "the view"), (view!.Type, view.Content));
+        Assert.Equal((ChatSend.Send.MessageType.Image, "the view"), (view!.Type, view.Content));
 
         var (row, blob) = await StoredAsync(view);
         var properties = (await blob.GetPropertiesAsync()).Value;
@@ -211,8 +210,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         await deliveries.DeleteAsync();
         try
         {
-            var context = HttpContexts.Post(_sender.Key, $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/jpeg/5000")}}"}""");
-            var result = (await _services.Get<ChatSend.Send.SendHandler>().HandleAsync(context.Request, CancellationToken.None)).Result;
+            var (result, _) = await _services.SendRawAsync(_sender.Key, $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/jpeg/5000")}}"}""");
             Assert.Equal(503, Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result).StatusCode);
             await AssertNothingKeptAsync();
         }

@@ -87,12 +87,12 @@ public class AddressGuardTests
 public class MediaFormatsTests
 {
     [Theory]
-    [InlineData("image", "jpeg", "image/jpeg")]
-    [InlineData("image", "png", "image/png")]
-    [InlineData("video", "mp4", "video/mp4")]
-    [InlineData("ptt", "ogg", "audio/ogg")]
-    [InlineData("document", "pdf", "application/pdf")]
-    public void SignaturesAreRecognised(string type, string format, string mime)
+    [InlineData(MessageType.Image, "jpeg", "image/jpeg")]
+    [InlineData(MessageType.Image, "png", "image/png")]
+    [InlineData(MessageType.Video, "mp4", "video/mp4")]
+    [InlineData(MessageType.Ptt, "ogg", "audio/ogg")]
+    [InlineData(MessageType.Document, "pdf", "application/pdf")]
+    public void SignaturesAreRecognised(MessageType type, string format, string mime)
     {
         var head = Infrastructure.MediaServer.FileBytes(format, 64);
         Assert.Equal(mime, MediaFormats.Detect(type, head)?.MimeType);

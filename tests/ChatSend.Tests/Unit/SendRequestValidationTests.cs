@@ -8,9 +8,12 @@ public class SendRequestValidationTests
 {
     private static (SendCommand? Command, IReadOnlyDictionary<string, string[]> Errors) Validate(string json)
     {
-        var errors = new SendRequestReader.Errors();
-        var command = SendRequestReader.Validate(Json.Parse(json), errors);
-        return (command, errors.ToDictionary());
+        var read = SendRequestReader.Read(System.Text.Encoding.UTF8.GetBytes(json));
+        var errors = read.Problem?.ProblemDetails is Microsoft.AspNetCore.Http.HttpValidationProblemDetails problem
+            ? problem.Errors.AsReadOnly()
+            : new Dictionary<string, string[]>().AsReadOnly();
+        Assert.True(read.Value is not null || errors.Count > 0, "a refusal names at least one field");
+        return (read.Value, errors);
     }
 
     private static string Body(object fields) => JsonSerializer.Serialize(fields);
@@ -42,7 +45,7 @@ public class SendRequestValidationTests
     {
         var (command, errors) = Validate(Body(new Dictionary<string, string> { ["session"] = "s1", ["to"] = "12025550123", [field] = "https://example.com/file" }));
         Assert.Empty(errors);
-        Assert.Equal(type, command!.Type);
+        Assert.Equal(type, command!.Type.ToWire());
         Assert.Equal(field, command.Media!.Field);
         Assert.Equal("https://example.com/file", command.Media.Url.OriginalString);
     }
@@ -195,6 +198,28 @@ public class SendRequestValidationTests
         var (command, errors) = Validate("""{"session":"s1","to":"12025550123","text":"hi","replyTo":"msg_x"}""");
         Assert.Empty(errors);
         Assert.NotNull(command);
+    }
+
+    [Theory]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","text":"y"}""")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","extra":1,"extra":2}""")]
+    public void RepeatedPropertiesMakeTheBodyInvalid(string json) => AssertOnlyError(json, "body");
+
+    [Fact]
+    public void PropertyNamesMatchExactly()
+    {
+        var (command, errors) = Validate("""{"Session":"s1","to":"12025550123","text":"hi"}""");
+        Assert.Null(command);
+        Assert.Equal(["is required"], errors["session"]);
+    }
+
+    [Fact]
+    public void AWrongTypeInOneFieldStillLetsTheOthersBeChecked()
+    {
+        var (_, errors) = Validate("""{"session":"s1","to":"+1 555","text":7,"imageUrl":["x"],"mimetype":"video/mp4"}""");
+        Assert.Equal(["imageUrl", "mimetype", "text", "to"], errors.Keys.Order());
+        Assert.Equal(["must be a string, not an array"], errors["imageUrl"]);
+        Assert.Equal(["must be image/* for imageUrl, not 'video/mp4'"], errors["mimetype"]);
     }
 
     [Fact]

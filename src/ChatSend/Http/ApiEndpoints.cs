@@ -1,0 +1,52 @@
+using ChatSend.Messages;
+using ChatSend.Send;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Http;
+
+/// <summary>
+/// One HTTP route: its name (the Functions class is named the same), method, route template (no leading slash, as
+/// the Functions host takes it), whether it needs an API key, and the handler for hosts with ASP.NET Core routing.
+/// </summary>
+public sealed record ApiEndpoint(string Name, string Method, string Route, bool Authenticated, Delegate Handler);
+
+/// <summary>
+/// Every HTTP route ChatSend serves, declared once. The local host maps each entry; the Functions app has one thin
+/// class per entry (the worker SDK reads its routes from attributes, which use the constants below), and a test
+/// checks the published function metadata against this list. Authentication and error answers are not here:
+/// <see cref="ApiGate"/> puts them in front of every entry in both hosts.
+/// </summary>
+public static class ApiEndpoints
+{
+    public const string Send = nameof(Send);
+    public const string GetMessage = nameof(GetMessage);
+
+    public const string SendRoute = "send";
+    public const string MessageRoute = "messages/{id}";
+
+    public static IReadOnlyList<ApiEndpoint> All { get; } =
+    [
+        new(Send, HttpMethods.Post, SendRoute, Authenticated: true,
+            (HttpRequest request, SendHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
+        new(GetMessage, HttpMethods.Get, MessageRoute, Authenticated: true,
+            (HttpRequest request, string id, GetMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+    ];
+
+    public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);
+
+    /// <summary>Maps every route behind <see cref="ApiGate"/>, for hosts that serve them with ASP.NET Core routing.</summary>
+    public static IEndpointRouteBuilder MapChatSendApi(this IEndpointRouteBuilder endpoints)
+    {
+        foreach (var endpoint in All)
+        {
+            endpoints.MapMethods("/" + endpoint.Route, [endpoint.Method], endpoint.Handler)
+                .WithName(endpoint.Name)
+                .AddEndpointFilter(async (context, next) => await context.HttpContext.RequestServices.GetRequiredService<ApiGate>()
+                    .InvokeAsync(context.HttpContext, endpoint, () => next(context).AsTask()));
+        }
+        return endpoints;
+    }
+}

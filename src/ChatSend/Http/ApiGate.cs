@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using ChatSend.Auth;
+using ChatSend.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+
+namespace ChatSend.Http;
+
+/// <summary>
+/// What stands in front of every route in both hosts: the API key check for routes that need one, and the
+/// translation of anything a handler throws into problem details (storage down → 503 with Retry-After; a body the
+/// server could not read → its 4xx; anything else → 500 with a trace id and no detail). The local host runs it as
+/// an endpoint filter, the Functions app as worker middleware.
+/// </summary>
+public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
+{
+    private const string BearerScheme = "Bearer ";
+
+    public async Task<object?> InvokeAsync(HttpContext context, ApiEndpoint endpoint, Func<Task<object?>> handler)
+    {
+        try
+        {
+            if (endpoint.Authenticated && await AuthenticateAsync(context) is { } refusal)
+                return refusal;
+            return await handler();
+        }
+        catch (Exception ex)
+        {
+            return ToProblem(context, ex);
+        }
+    }
+
+    /// <summary>Puts the key's scope on the request, or returns the 401 to answer instead.</summary>
+    public async Task<IResult?> AuthenticateAsync(HttpContext context)
+    {
+        var header = context.Request.Headers[HeaderNames.Authorization].ToString();
+        var scope = header.StartsWith(BearerScheme, StringComparison.OrdinalIgnoreCase)
+            ? await keys.AuthenticateAsync(header[BearerScheme.Length..].Trim(), context.RequestAborted)
+            : null;
+        if (scope is null)
+            return Problems.Unauthorized(context);
+        context.Features.Set(scope);
+        return null;
+    }
+
+    public IResult ToProblem(HttpContext context, Exception exception)
+    {
+        switch (exception)
+        {
+            case BadHttpRequestException bad:
+                LogUnreadableRequest(bad.StatusCode, bad.Message);
+                return Problems.Field(bad.StatusCode, "The request could not be read.", "body", bad.Message);
+            case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
+                LogAborted();
+                return Problems.Problem(StatusCodes.Status400BadRequest, "The request was aborted.", "The client went away.");
+            case var _ when StorageFailure.IsStorageFailure(exception, context.RequestAborted):
+                LogStorageUnavailable(StorageFailure.Describe(exception), exception);
+                return Problems.StorageUnavailable(context);
+            default:
+                var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
+                LogUnhandled(traceId, exception);
+                return Problems.Unexpected(traceId);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Request could not be read ({Status}): {Reason}")]
+    private partial void LogUnreadableRequest(int status, string reason);
+
+    [LoggerMessage(LogLevel.Debug, "Request aborted by the client")]
+    private partial void LogAborted();
+
+    [LoggerMessage(LogLevel.Warning, "Storage unavailable ({Reason}); answered 503")]
+    private partial void LogStorageUnavailable(string reason, Exception exception);
+
+    [LoggerMessage(LogLevel.Error, "Unhandled error; answered 500 with trace id {TraceId}")]
+    private partial void LogUnhandled(string traceId, Exception exception);
+}
+
+/// <summary>For the local host's exception handler middleware: what escapes before a route's filter runs.</summary>
+public sealed class ApiExceptionHandler(ApiGate gate) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        await gate.ToProblem(context, exception).ExecuteAsync(context);
+        return true;
+    }
+}
+
+public static class ApiKeyScopeHttpContextExtensions
+{
+    /// <summary>The scope <see cref="ApiGate"/> authenticated; a route that reads it must be declared authenticated.</summary>
+    public static ApiKeyScope GetApiKeyScope(this HttpContext context) =>
+        context.Features.Get<ApiKeyScope>()
+        ?? throw new InvalidOperationException("The route is not behind API key authentication; declare it Authenticated in ApiEndpoints.");
+}

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace ChatSend.Send;
+
+/// <summary>
+/// The body of <c>POST /send</c> as clients send it (<c>../shared/api/send.md</c>). Every field is optional on the
+/// wire so that <see cref="SendRequestValidator"/> can name each one that is missing or wrong; JSON <c>null</c>
+/// counts as absent and unknown fields are ignored.
+/// </summary>
+public sealed record SendRequest
+{
+    /// <summary>Id of the sending session.</summary>
+    [JsonPropertyName("session")] public string? Session { get; init; }
+
+    /// <summary>A phone number in international form (<c>+</c> optional) or a group JID (<c>…@g.us</c>).</summary>
+    [JsonPropertyName("to")] public string? To { get; init; }
+
+    /// <summary>The text, or the caption of a media message; at most 4096 characters.</summary>
+    [JsonPropertyName("text")] public string? Text { get; init; }
+
+    [JsonPropertyName("imageUrl")] public string? ImageUrl { get; init; }
+    [JsonPropertyName("videoUrl")] public string? VideoUrl { get; init; }
+    [JsonPropertyName("documentUrl")] public string? DocumentUrl { get; init; }
+
+    /// <summary>Audio sent as a voice note (type <c>ptt</c>).</summary>
+    [JsonPropertyName("audioUrl")] public string? AudioUrl { get; init; }
+
+    /// <summary>MIME type of the media; inferred when absent.</summary>
+    [JsonPropertyName("mimetype")] public string? MimeType { get; init; }
+
+    [JsonPropertyName("filename")] public string? FileName { get; init; }
+
+    /// <summary>Custom link-preview fields for a text message.</summary>
+    [JsonPropertyName("preview")] public IReadOnlyDictionary<string, string?>? Preview { get; init; }
+
+    /// <summary>The media fields that are present, with the type each selects, in contract order.</summary>
+    public IEnumerable<(string Field, MessageType Type, string Url)> MediaFields()
+    {
+        string?[] urls = [ImageUrl, VideoUrl, DocumentUrl, AudioUrl];
+        for (var i = 0; i < urls.Length; i++)
+            if (urls[i] is { } url)
+                yield return (MessageTypes.MediaFields[i].Field, MessageTypes.MediaFields[i].Type, url);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Net.Http.Headers;
+using ChatSend.Http;
+using ChatSend.Sessions;
+
+namespace ChatSend.Send;
+
+/// <summary>
+/// The rules of <c>POST /send</c> on the wire record: infers the type from the fields present and normalises the
+/// recipient. Fields already named for a wrong JSON type are not reported again.
+/// </summary>
+public static class SendRequestValidator
+{
+    public const int MaxTextCharacters = 4096;
+    public const int MaxUrlLength = 2048;
+    public const int MaxFileNameLength = 255;
+    public const int MaxPreviewFields = 16;
+    public const int MaxPreviewValueLength = 2048;
+
+    public static SendCommand? Validate(SendRequest request, FieldErrors errors)
+    {
+        var session = Required(request.Session, "session", errors);
+        if (session is not null && !SessionId.IsValid(session))
+            errors.Add("session", $"must be {SessionId.Rule}");
+
+        var to = Required(request.To, "to", errors);
+        var recipient = to is null ? null : Recipient.Parse(to);
+        if (to is not null && recipient is null)
+            errors.Add("to", Recipient.Rule);
+
+        var text = request.Text;
+        if (text is not null && text.EnumerateRunes().Count() > MaxTextCharacters)
+            errors.Add("text", $"must be at most {MaxTextCharacters} characters");
+
+        // The type follows from which media fields are present, even when one held the wrong JSON type.
+        var media = request.MediaFields().ToList();
+        var present = MessageTypes.MediaFields.Where(m => errors.Has(m.Field) || media.Any(f => f.Field == m.Field)).ToList();
+        if (present.Count > 1)
+            foreach (var m in present)
+                errors.Add(m.Field, $"only one of {string.Join(", ", MessageTypes.MediaFields.Select(f => f.Field))} may be given");
+        MessageType? type = present.Count switch { 0 => MessageType.Text, 1 => present[0].Type, _ => null };
+
+        var preview = ReadPreview(request.Preview, errors);
+        MediaReference? reference = null;
+        if (type == MessageType.Text)
+            CheckText(request, text, errors);
+        else if (type is { } mediaType)
+            reference = CheckMedia(request, mediaType, present[0].Field, media.FirstOrDefault().Url, text, errors);
+
+        return errors.Count == 0
+            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview)
+            : null;
+    }
+
+    private static void CheckText(SendRequest request, string? text, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(text) && !errors.Has("text"))
+            errors.Add("text", "is required for a text message (no imageUrl, videoUrl, documentUrl or audioUrl given)");
+        if (request.MimeType is not null)
+            errors.Add("mimetype", "applies to media messages only");
+        if (request.FileName is not null)
+            errors.Add("filename", "applies to media messages only");
+    }
+
+    private static MediaReference? CheckMedia(SendRequest request, MessageType type, string field, string? given, string? text, FieldErrors errors)
+    {
+        var url = given is null ? null : ReadUrl(field, given, errors);
+        if (request.MimeType is { } mimeType)
+            CheckMimeType(mimeType, type, field, errors);
+        if (request.FileName is { } fileName && (fileName.Length == 0 || fileName.Length > MaxFileNameLength))
+            errors.Add("filename", $"must be 1 to {MaxFileNameLength} characters");
+        if (type == MessageType.Ptt && text is not null)
+            errors.Add("text", "a voice note (audioUrl) carries no caption");
+        if (request.Preview is not null)
+            errors.Add("preview", "applies to text messages only");
+        return url is null ? null : new MediaReference(field, url, request.MimeType, request.FileName);
+    }
+
+    private static string? Required(string? value, string field, FieldErrors errors)
+    {
+        if (!string.IsNullOrWhiteSpace(value))
+            return value;
+        if (!errors.Has(field))
+            errors.Add(field, "is required");
+        return null;
+    }
+
+    private static Uri? ReadUrl(string field, string value, FieldErrors errors)
+    {
+        if (value.Length > MaxUrlLength)
+            errors.Add(field, $"must be at most {MaxUrlLength} characters");
+        else if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) || url.Host.Length == 0)
+            errors.Add(field, "must be an absolute http or https URL");
+        else
+            return url;
+        return null;
+    }
+
+    private static void CheckMimeType(string mimeType, MessageType type, string field, FieldErrors errors)
+    {
+        if (!MediaTypeHeaderValue.TryParse(mimeType, out var parsed) || parsed.MediaType is not { } media
+            || media.Split('/') is not [{ Length: > 0 } family, { Length: > 0 } subtype] || family == "*" || subtype == "*")
+        {
+            errors.Add("mimetype", "must be a MIME type such as image/jpeg");
+            return;
+        }
+        if (type.RequiredMimeFamily() is { } required && !family.Equals(required, StringComparison.OrdinalIgnoreCase))
+            errors.Add("mimetype", $"must be {required}/* for {field}, not '{media}'");
+    }
+
+    private static IReadOnlyDictionary<string, string>? ReadPreview(IReadOnlyDictionary<string, string?>? given, FieldErrors errors)
+    {
+        if (given is null)
+            return null;
+        var preview = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in given)
+        {
+            if (value is null)
+                errors.Add($"preview.{name}", "must be a string, not null");
+            else if (value.Length > MaxPreviewValueLength)
+                errors.Add($"preview.{name}", $"must be at most {MaxPreviewValueLength} characters");
+            else
+                preview[name] = value;
+        }
+        if (given.Count > MaxPreviewFields)
+            errors.Add("preview", $"must have at most {MaxPreviewFields} fields");
+        return preview;
+    }
+}
