@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check on a fresh machine: the Bicep build and lint of infra/, the unit, integration and end-to-end
-# tests (each test class starts its own Azurite on free ports; the infra tests read the compiled ARM JSON) and the
-# build of the Azure Functions app. Ends with one line: "N passed, N failed".
+# Runs every check on a fresh machine: the Bicep build and lint of infra/, the Functions app published as for a
+# deployment, the whole test suite in a shuffled order (each test class starts its own Azurite on free ports; the
+# Functions tests read the published app, the infra tests the compiled ARM JSON), then the end-to-end tests again
+# against a local host running as its own process. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,14 +12,20 @@ cd "$(dirname "$0")/.."
 bash infra/bicep.sh
 infra_rc=$?
 
+# The Functions app as it would be deployed, in .artifacts/functions; a restore or build failure fails the run.
+bash .ci/publish-functions.sh
+functions_rc=$?
+
 results=.artifacts/test-results
 rm -rf "$results"
+export CHATSEND_TEST_SEED=${CHATSEND_TEST_SEED:-$RANDOM}
+echo "Tests run in a shuffled order; CHATSEND_TEST_SEED=$CHATSEND_TEST_SEED repeats it."
 dotnet test tests/ChatSend.Tests -c Release --nologo --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=minimal" \
     --results-directory "$results"
 tests_rc=$?
 
-bash .ci/build-functions.sh
-functions_rc=$?
+bash scripts/e2e-external.sh
+e2e_rc=$?
 
 # Sum the counters of every TRX file: <Counters total=".." executed=".." passed=".." failed=".." ...>
 passed=0 failed=0
@@ -30,4 +37,4 @@ for trx in "$results"/*.trx; do
 done
 echo "$passed passed, $failed failed"
 
-((infra_rc == 0 && tests_rc == 0 && functions_rc == 0 && failed == 0 && passed > 0))
+((infra_rc == 0 && functions_rc == 0 && tests_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))

@@ -18,11 +18,16 @@ public sealed class TestServices : IAsyncDisposable
     private readonly ServiceProvider _provider;
 
     public TestServices(Azurite azurite, IDictionary<string, string?>? settings = null)
+        : this(azurite.ConnectionString, settings)
+    {
+    }
+
+    public TestServices(string storageConnection, IDictionary<string, string?>? settings = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ChatSendStorage"] = azurite.ConnectionString,
+                ["ChatSendStorage"] = storageConnection,
                 ["ChatSend:Delivery:RetryBaseDelay"] = "00:00:01",
             })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())

@@ -1,3 +1,4 @@
+using ChatSend.Delivery;
 using System.Text.Json;
 using Azure.Storage.Blobs;
 using ChatSend.Media;
@@ -218,5 +219,26 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         {
             await azurite.RecreateQueueAsync(StorageNames.DeliveriesQueue);
         }
+    }
+
+    [Fact]
+    public async Task MediaChangedAfterStagingIsRefusedByTheProviderAndTheMessageFails()
+    {
+        // Driven step by step (no listeners) so the blob can be changed between staging and delivery; the sandbox
+        // downloads it by its SAS link as a provider would.
+        var services = _services;
+        var (session, key) = await services.NewSessionAsync(ChatSend.Providers.SandboxProvider.ProviderName);
+        var (status, view, _) = await services.SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/png/2000")}}"}""");
+        Assert.Equal(202, status);
+        MessageId.TryParse(view!.Id, out var id);
+        var row = await services.Get<MessageStore>().FindAsync(id);
+        await azurite.Clients.Blobs.GetBlobContainerClient(StorageNames.MediaContainer).GetBlobClient(row!.MediaBlob)
+            .UploadAsync(BinaryData.FromBytes(MediaServer.FileBytes("png", 1999)), overwrite: true);
+
+        await services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
+
+        var failed = await services.Get<MessageStore>().FindAsync(id);
+        Assert.Equal("failed", failed!.Status);
+        Assert.Contains("SHA-256", failed.FailureReason);
     }
 }

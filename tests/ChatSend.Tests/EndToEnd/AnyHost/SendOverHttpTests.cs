@@ -4,25 +4,19 @@ using System.Text;
 using System.Text.Json;
 using ChatSend.Auth;
 using ChatSend.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 
-namespace ChatSend.Tests.EndToEnd;
+namespace ChatSend.Tests.EndToEnd.AnyHost;
 
-/// <summary>The local host on Kestrel over Azurite, driven over real HTTP as a client would.</summary>
-public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+/// <summary>A ChatSend host (the local host by default, any host through <see cref="ChatSendTarget"/>) driven over real HTTP as a client would.</summary>
+public sealed class SendOverHttpTests(ChatSendTarget target) : IClassFixture<ChatSendTarget>
 {
-    private TestApp _app = null!;
-
-    public async Task InitializeAsync() => _app = await TestApp.StartAsync(azurite);
-
-    public async Task DisposeAsync() => await _app.DisposeAsync();
 
     private Task<HttpResponseMessage> PostAsync(string? key, string json) =>
-        _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, json));
+        target.Http.SendAsync(ChatSendTarget.Request(HttpMethod.Post, "/send", key, json));
 
     private async Task<JsonElement> GetMessageAsync(string key, string id)
     {
-        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", key));
+        using var response = await target.Http.SendAsync(ChatSendTarget.Request(HttpMethod.Get, $"/messages/{id}", key));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await Json.ReadAsync(response);
     }
@@ -42,7 +36,7 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task TextMessageGoesQueuedSentDeliveredRead()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         using var response = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":"1 202 555 0123","text":"Hello from ChatSend"}""");
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -67,7 +61,7 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task GroupJidIsAcceptedAsGiven()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         using var response = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":"120363025246125486@g.us","text":"hi all"}""");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal("120363025246125486@g.us", (await Json.ReadAsync(response)).Str("to"));
@@ -87,9 +81,9 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task RevokedKeyIs401()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         ApiKey.TryParse(key, out var keyId);
-        await _app.Services.GetRequiredService<ApiKeyStore>().RevokeAsync(keyId);
+        await target.Get<ApiKeyStore>().RevokeAsync(keyId);
         using var response = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"x"}""");
         await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
     }
@@ -97,8 +91,8 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task KeyForAnotherSessionIs403()
     {
-        var (_, key) = await _app.NewSessionAsync();
-        var (other, _) = await _app.NewSessionAsync();
+        var (_, key) = await target.NewSessionAsync();
+        var (other, _) = await target.NewSessionAsync();
         using var response = await PostAsync(key, $$"""{"session":"{{other.Id}}","to":"+12025550123","text":"x"}""");
         await AssertProblemAsync(response, HttpStatusCode.Forbidden, "session");
     }
@@ -106,11 +100,11 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task UnknownSessionIs404AndDisabledSessionIs409()
     {
-        var allKey = await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("all", ["*"]);
+        var allKey = await target.Get<ApiKeyStore>().CreateAsync("all", ["*"]);
         using var unknown = await PostAsync(allKey, """{"session":"nobody-here","to":"+12025550123","text":"x"}""");
         await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "session");
 
-        var (disabled, key) = await _app.NewSessionAsync(enabled: false);
+        var (disabled, key) = await target.NewSessionAsync(enabled: false);
         using var response = await PostAsync(key, $$"""{"session":"{{disabled.Id}}","to":"+12025550123","text":"x"}""");
         await AssertProblemAsync(response, HttpStatusCode.Conflict, "session");
     }
@@ -118,7 +112,7 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task InvalidFieldsAre400NamingEachField()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         using var response = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":"+1 555","text":"{{new string('x', 4097)}}"}""");
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "to");
         Assert.Contains("4096", problem.GetProperty("errors").GetProperty("text")[0].GetString());
@@ -127,7 +121,7 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task BrokenJsonIs400NamingTheBody()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         using var response = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":""");
         await AssertProblemAsync(response, HttpStatusCode.BadRequest, "body");
     }
@@ -135,24 +129,24 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task BodyOver64KiBIs413WithOrWithoutContentLength()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         var json = $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"hi","pad":"{{new string(' ', 64 * 1024)}}"}""";
 
         using var declared = await PostAsync(key, json);
         await AssertProblemAsync(declared, HttpStatusCode.RequestEntityTooLarge, "body");
 
-        var chunked = _app.Request(HttpMethod.Post, "/send", key);
+        var chunked = ChatSendTarget.Request(HttpMethod.Post, "/send", key);
         chunked.Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)));
         chunked.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         chunked.Headers.TransferEncodingChunked = true;
-        using var streamed = await _app.Http.SendAsync(chunked);
+        using var streamed = await target.Http.SendAsync(chunked);
         await AssertProblemAsync(streamed, HttpStatusCode.RequestEntityTooLarge, "body");
     }
 
     [Fact]
     public async Task BodyOfExactly64KiBIsRead()
     {
-        var (session, key) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
         var prefix = $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"hi","pad":" """;
         var json = prefix + new string(' ', 64 * 1024 - prefix.Length - 2) + "\"}";
         Assert.Equal(64 * 1024, Encoding.UTF8.GetByteCount(json));
@@ -163,26 +157,26 @@ public sealed class SendOverHttpTests(Azurite azurite) : IClassFixture<Azurite>,
     [Fact]
     public async Task NonJsonContentTypeIs415()
     {
-        var (session, key) = await _app.NewSessionAsync();
-        var request = _app.Request(HttpMethod.Post, "/send", key);
+        var (session, key) = await target.NewSessionAsync();
+        var request = ChatSendTarget.Request(HttpMethod.Post, "/send", key);
         request.Content = new StringContent($$"""{"session":"{{session.Id}}","to":"+12025550123","text":"x"}""", Encoding.UTF8, "text/plain");
-        using var response = await _app.Http.SendAsync(request);
+        using var response = await target.Http.SendAsync(request);
         await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, "Content-Type");
     }
 
     [Fact]
     public async Task MessagesOfOtherSessionsAnswer404()
     {
-        var (session, key) = await _app.NewSessionAsync();
-        var (_, otherKey) = await _app.NewSessionAsync();
+        var (session, key) = await target.NewSessionAsync();
+        var (_, otherKey) = await target.NewSessionAsync();
         using var sent = await PostAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"x"}""");
         var id = (await Json.ReadAsync(sent)).Str("id");
 
-        using var other = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", otherKey));
+        using var other = await target.Http.SendAsync(ChatSendTarget.Request(HttpMethod.Get, $"/messages/{id}", otherKey));
         await AssertProblemAsync(other, HttpStatusCode.NotFound);
-        using var garbage = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, "/messages/msg_nope", key));
+        using var garbage = await target.Http.SendAsync(ChatSendTarget.Request(HttpMethod.Get, "/messages/msg_nope", key));
         await AssertProblemAsync(garbage, HttpStatusCode.NotFound);
-        using var anonymous = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", null));
+        using var anonymous = await target.Http.SendAsync(ChatSendTarget.Request(HttpMethod.Get, $"/messages/{id}", null));
         await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
     }
 }
