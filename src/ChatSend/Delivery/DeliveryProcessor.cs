@@ -95,7 +95,7 @@ public sealed class DeliveryProcessor(
 
     // A fresh read-only link for each attempt, so it only has to outlive one provider call.
     private async Task<OutboundMessage> ToOutboundAsync(MessageEntity m, CancellationToken cancellationToken) => new(
-        m.Id, m.MessageType, m.Sender, m.Recipient, m.Text,
+        m.MessageId, m.MessageType, m.Sender, m.Recipient, m.Text,
         m.Preview is { Length: > 0 } preview ? JsonSerializer.Deserialize<Dictionary<string, string>>(preview) : null,
         m.MediaBlob is { } blob
             ? new OutboundMedia(await mediaLinks.ReadUrlAsync(blob, cancellationToken), m.MimeType!, m.FileName!, m.MediaLength ?? 0, m.MediaSha256!)

@@ -22,21 +22,6 @@ public sealed class MessageStatusJsonConverter() : JsonStringEnumConverter<Messa
 
 public static class MessageStatuses
 {
-    private static readonly FrozenDictionary<MessageStatus, string> Wire = new Dictionary<MessageStatus, string>
-    {
-        [MessageStatus.Scheduled] = "scheduled",
-        [MessageStatus.Queued] = "queued",
-        [MessageStatus.Sent] = "sent",
-        [MessageStatus.Delivered] = "delivered",
-        [MessageStatus.Read] = "read",
-        [MessageStatus.Played] = "played",
-        [MessageStatus.Failed] = "failed",
-        [MessageStatus.Canceled] = "canceled",
-    }.ToFrozenDictionary();
-
-    private static readonly FrozenDictionary<string, MessageStatus> ByWire =
-        Wire.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.OrdinalIgnoreCase);
-
     /// <summary>
     /// Every legal move, per the contract: <c>scheduled → queued → sent → delivered → read → played</c>, where a step
     /// may be skipped (receipts overtake each other) but never taken back. <c>failed</c> is possible until the message
@@ -58,16 +43,11 @@ public static class MessageStatuses
             [MessageStatus.Canceled] = Set(),
         }.ToFrozenDictionary();
 
-    public static string ToWire(this MessageStatus status) => Wire[status];
+    public static string ToWire(this MessageStatus status) => WireNames<MessageStatus>.Of(status);
 
-    public static bool TryParse(string? wire, out MessageStatus status)
-    {
-        status = default;
-        return wire is not null && ByWire.TryGetValue(wire, out status);
-    }
+    public static bool TryParse(string? wire, out MessageStatus status) => WireNames<MessageStatus>.TryParse(wire, out status);
 
-    public static MessageStatus Parse(string wire) =>
-        TryParse(wire, out var status) ? status : throw new InvalidDataException($"Unknown status '{wire}'.");
+    public static MessageStatus Parse(string wire) => WireNames<MessageStatus>.Parse(wire);
 
     public static bool CanMove(MessageStatus from, MessageStatus to) => Moves[from].Contains(to);
 

@@ -1,3 +1,4 @@
+using ChatSend.Messages;
 using ChatSend.Send;
 using ChatSend.Sessions;
 
@@ -18,7 +19,7 @@ public interface IChannelProvider
 
 /// <summary>A message as a provider sends it. <see cref="Text"/> is the caption when there is <see cref="Media"/>.</summary>
 public sealed record OutboundMessage(
-    string Id,
+    MessageId Id,
     MessageType Type,
     string Sender,
     string Recipient,

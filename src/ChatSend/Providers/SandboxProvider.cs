@@ -37,12 +37,11 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
     {
         if (message.Media is { } media)
             await CheckMediaAsync(media, cancellationToken);
-        var id = MessageId.Parse(message.Id);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
         var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
-        await receipts.EnqueueAsync(new Receipt(id, MessageStatus.Delivered, ProviderMessageId: providerId), delivered, cancellationToken);
-        await receipts.EnqueueAsync(new Receipt(id, MessageStatus.Read, ProviderMessageId: providerId), read < delivered ? delivered : read, cancellationToken);
+        await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Delivered, ProviderMessageId: providerId), delivered, cancellationToken);
+        await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Read, ProviderMessageId: providerId), read < delivered ? delivered : read, cancellationToken);
         return new ProviderReceipt(providerId);
     }
 

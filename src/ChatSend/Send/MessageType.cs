@@ -26,20 +26,9 @@ public static class MessageTypes
         ("audioUrl", MessageType.Ptt),
     ];
 
-    public static string ToWire(this MessageType type) => type switch
-    {
-        MessageType.Text => "text",
-        MessageType.Image => "image",
-        MessageType.Video => "video",
-        MessageType.Document => "document",
-        MessageType.Ptt => "ptt",
-        _ => throw new ArgumentOutOfRangeException(nameof(type)),
-    };
+    public static string ToWire(this MessageType type) => WireNames<MessageType>.Of(type);
 
-    public static MessageType Parse(string wire) =>
-        Enum.GetValues<MessageType>().FirstOrDefault(t => t.ToWire() == wire) is var type && type.ToWire() == wire
-            ? type
-            : throw new InvalidDataException($"Unknown message type '{wire}'.");
+    public static MessageType Parse(string wire) => WireNames<MessageType>.Parse(wire);
 
     /// <summary>The MIME top-level type a media type requires, or null when any is allowed.</summary>
     public static string? RequiredMimeFamily(this MessageType type) => type switch

@@ -22,7 +22,7 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
-        var call = _calls.AddOrUpdate(message.Id, 1, (_, n) => n + 1);
+        var call = _calls.AddOrUpdate(message.Id.Value, 1, (_, n) => n + 1);
         var outcome = session.ProviderSettings.GetValueOrDefault("outcome", "ok");
         var failures = int.Parse(session.ProviderSettings.GetValueOrDefault("failures", "1000"));
         return outcome switch
@@ -30,7 +30,7 @@ public sealed class ScriptedProvider : IChannelProvider
             "transient" when call <= failures => throw new ProviderException("upstream answered 503", transient: true),
             "permanent" => throw new ProviderException("recipient is not on the network", transient: false),
             "crash" => throw new InvalidOperationException("provider bug"),
-            _ => Task.FromResult(new ProviderReceipt($"scripted-{message.Id}-{call}")),
+            _ => Task.FromResult(new ProviderReceipt($"scripted-{message.Id.Value}-{call}")),
         };
     }
 }

@@ -22,7 +22,7 @@ public sealed class TestServices : IAsyncDisposable
     {
     }
 
-    public TestServices(string storageConnection, IDictionary<string, string?>? settings = null)
+    public TestServices(string storageConnection, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -37,6 +37,8 @@ public sealed class TestServices : IAsyncDisposable
             .AddChatSend(configuration)
             .AddSingleton<ScriptedProvider>()
             .AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
+        if (time is not null)
+            services.AddSingleton(time);
         _provider = services.BuildServiceProvider();
     }
 
