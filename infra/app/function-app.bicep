@@ -117,7 +117,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 }
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
-// classes in src/ChatSend (DeliveryOptions, SandboxOptions, MediaOptions); change them here to tune a deployment.
+// classes in src/ChatSend (DeliveryOptions, SweeperOptions, SandboxOptions, MediaOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
@@ -146,6 +146,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ChatSend__Delivery__MaxAttempts: '5'
     ChatSend__Delivery__RetryBaseDelay: '00:00:02'
     ChatSend__Delivery__RetryMaxDelay: '00:05:00'
+    ChatSend__Delivery__ClaimLease: '00:01:00'
+    ChatSend__Delivery__UnknownOutcome: 'Resend'
+    ChatSend__Delivery__SweepAfter: '00:01:00'
+
+    // SweeperOptions (ChatSend:Sweeper); in Azure the sweeper runs on its timer trigger, every minute
+    ChatSend__Sweeper__Interval: '00:01:00'
+    ChatSend__Sweeper__OrphanMediaAge: '01:00:00'
 
     // SandboxOptions (ChatSend:Sandbox)
     ChatSend__Sandbox__DeliveredAfter: '00:00:01'

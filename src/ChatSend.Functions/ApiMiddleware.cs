@@ -25,6 +25,6 @@ public sealed class ApiMiddleware(ApiGate gate) : IFunctionsWorkerMiddleware
         {
             await next(context);
             return result().Value;
-        });
+        }, context.CancellationToken);
     }
 }

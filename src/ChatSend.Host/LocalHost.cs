@@ -16,6 +16,7 @@ public static class LocalHost
         builder.Configuration.AddChatSendLogDefaults();
         builder.Services.AddChatSend(builder.Configuration);
         builder.Services.AddQueueListeners(builder.Configuration);
+        builder.Services.AddHostedService<SweeperService>();
         configure?.Invoke(builder);
 
         var app = builder.Build();

@@ -7,6 +7,7 @@ using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using ChatSend.Storage;
+using ChatSend.Sweeping;
 using ChatSend.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -54,6 +55,7 @@ public static class ChatSendServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SweeperOptions>().Bind(configuration.GetSection(SweeperOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
@@ -79,9 +81,11 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<MessageAcceptor>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
+        services.AddSingleton<DeliveryRecorder>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<DeliveryFailedHandler>();
         services.AddSingleton<ReceiptHandler>();
+        services.AddSingleton<Sweeper>();
         return services;
     }
 }

@@ -22,8 +22,6 @@ public sealed partial class QueueListener(
     IOptions<QueueListenerOptions> options,
     ILogger<QueueListener> logger) : BackgroundService
 {
-    // While a message is being handled it stays invisible to other listeners for this long.
-    private static readonly TimeSpan ProcessingLease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MinPollingInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly QueueClient _queue = storage.Queue(binding.Queue);
@@ -46,7 +44,7 @@ public sealed partial class QueueListener(
             QueueMessage[] batch;
             try
             {
-                batch = (await _queue.ReceiveMessagesAsync(o.BatchSize, ProcessingLease, stoppingToken)).Value;
+                batch = (await _queue.ReceiveMessagesAsync(o.BatchSize, o.ProcessingLease, stoppingToken)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -77,25 +75,81 @@ public sealed partial class QueueListener(
         // Handed out more often than allowed without a recorded failure (a worker died mid-message): poison it unrun.
         if (message.DequeueCount > o.MaxDequeueCount)
         {
-            await FailAsync(message, o, new InvalidOperationException($"dequeued {message.DequeueCount} times"));
+            await FailAsync(message, new Lease(message.PopReceipt), o, new InvalidOperationException($"dequeued {message.DequeueCount} times"));
             return;
         }
+        var lease = new Lease(message.PopReceipt);
+        using var handling = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewal = RenewAsync(message.MessageId, lease, o.ProcessingLease, handling.Token);
+        Exception? failure = null;
         try
         {
             await binding.Handle(services, message.Body.ToString(), stoppingToken);
-            await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Shutting down: the lease runs out and the message is handed out again.
+            return;
         }
         catch (Exception ex)
         {
-            await FailAsync(message, o, ex);
+            failure = ex;
+        }
+        finally
+        {
+            await handling.CancelAsync();
+            await renewal;
+        }
+        if (failure is null)
+            await CompleteAsync(message, lease);
+        else
+            await FailAsync(message, lease, o, failure);
+    }
+
+    private sealed class Lease(string popReceipt)
+    {
+        public string PopReceipt { get; set; } = popReceipt;
+    }
+
+    // Keeps the message hidden while it is handled, so only a worker that stops (a crash, a kill) lets it come back,
+    // and then within one lease, as the Functions queue trigger does.
+    private async Task RenewAsync(string messageId, Lease lease, TimeSpan duration, CancellationToken handling)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(duration / 3, handling);
+                try
+                {
+                    lease.PopReceipt = (await _queue.UpdateMessageAsync(messageId, lease.PopReceipt, visibilityTimeout: duration,
+                        cancellationToken: handling)).Value.PopReceipt;
+                }
+                catch (Exception ex) when (StorageFailure.IsStorageFailure(ex, handling))
+                {
+                    LogReceiveFailed(binding.Queue, StorageFailure.Describe(ex));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (handling.IsCancellationRequested)
+        {
         }
     }
 
-    private async Task FailAsync(QueueMessage message, QueueListenerOptions o, Exception error)
+    private async Task CompleteAsync(QueueMessage message, Lease lease)
+    {
+        try
+        {
+            await _queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            // Handled but not deleted: it comes back after the lease, and handlers are idempotent.
+            LogReceiveFailed(binding.Queue, StorageFailure.Describe(ex));
+        }
+    }
+
+    private async Task FailAsync(QueueMessage message, Lease lease, QueueListenerOptions o, Exception error)
     {
         try
         {
@@ -104,12 +158,12 @@ public sealed partial class QueueListener(
                 LogPoisoned(binding.Queue, message.MessageId, message.DequeueCount, error);
                 await _poison.CreateIfNotExistsAsync();
                 await _poison.SendMessageAsync(message.Body, timeToLive: TimeSpan.FromSeconds(-1));
-                await _queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+                await _queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt);
             }
             else
             {
                 LogRetrying(binding.Queue, message.MessageId, message.DequeueCount, o.VisibilityTimeout, error);
-                await _queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: o.VisibilityTimeout);
+                await _queue.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: o.VisibilityTimeout);
             }
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))

@@ -30,4 +30,10 @@ public sealed class QueueListenerOptions
     public string MessageEncoding { get; set; } = "base64";
 
     internal int Threshold => NewBatchThreshold ?? BatchSize / 2;
+
+    /// <summary>
+    /// How long a message being handled stays hidden; renewed every third of it while the handler runs, so a worker
+    /// that dies lets its messages come back within this long. Not a host.json setting (the Functions host has its own).
+    /// </summary>
+    internal TimeSpan ProcessingLease { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Azure.Storage.Queues;
 using ChatSend.Messages;
 using ChatSend.Queues;
@@ -5,10 +6,14 @@ using ChatSend.Storage;
 
 namespace ChatSend.Delivery;
 
-/// <summary>A queue job: deliver message <see cref="Id"/>; <see cref="Attempt"/> counts provider attempts.</summary>
-public sealed record DeliveryJob(MessageId Id, int Attempt = 1) : IQueueMessage
+/// <summary>
+/// A queue job: look at message <see cref="Id"/> and deliver it if it is due. Only a trigger: the message row holds
+/// the attempts, the claim and the schedule, so a repeated or extra job is harmless.
+/// </summary>
+public sealed record DeliveryJob(MessageId Id) : IQueueMessage
 {
-    public bool IsValid => Id != default && Attempt >= 1;
+    [JsonIgnore]
+    public bool IsValid => Id != default;
 }
 
 /// <summary>Puts delivery jobs on the deliveries queue.</summary>

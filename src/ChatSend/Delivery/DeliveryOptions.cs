@@ -2,6 +2,16 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ChatSend.Delivery;
 
+/// <summary>
+/// A claimed attempt that ran out without an outcome may or may not have reached the provider. <c>Resend</c> sends
+/// again (at most one duplicate per such crash, each logged and counted); <c>Fail</c> ends the message <c>failed</c>.
+/// </summary>
+public enum UnknownOutcomePolicy
+{
+    Resend,
+    Fail,
+}
+
 /// <summary><c>ChatSend:Delivery</c>: how often a provider is retried after transient errors, and how far apart.</summary>
 public sealed class DeliveryOptions
 {
@@ -17,6 +27,21 @@ public sealed class DeliveryOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "06:00:00")]
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a delivery attempt holds a message while it calls the provider. Another job for the message waits
+    /// this out; a claim that runs out without an outcome is a worker that died mid-call (see <see cref="UnknownOutcome"/>).
+    /// Must be longer than any provider call.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>What to do with a message whose attempt died between calling the provider and recording the answer.</summary>
+    public UnknownOutcomePolicy UnknownOutcome { get; set; } = UnknownOutcomePolicy.Resend;
+
+    /// <summary>How long a message with work ahead may sit untouched (its job lost, its worker gone) before the sweeper queues it again.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan SweepAfter { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Exponential backoff with ±20% jitter, so retries of a burst spread out. Queue delays are whole seconds.</summary>
     public TimeSpan BackoffFor(int attempt, TimeSpan? providerHint = null)

@@ -1,96 +1,157 @@
 using System.Text.Json;
+using Azure;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Queues;
 using ChatSend.Send;
 using ChatSend.Sessions;
+using ChatSend.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ChatSend.Delivery;
 
 /// <summary>
-/// Handles one job from the deliveries queue. Provider errors are handled here: transient ones are retried
-/// by a new job with a backoff delay, permanent ones end the message <c>failed</c>. Anything else (storage
-/// down, a bug) is thrown, so the queue retries the job and after five dequeues moves it to the poison queue.
+/// Handles one job from the deliveries queue. Before it calls the provider it claims the message (an ETag-guarded
+/// write of the attempt, a claim id and a lease, with the work marker's due time moved past the lease), so a second
+/// job for the message never calls the provider while the claim lives. The provider's answer is recorded in place,
+/// retried until it lands. Transient provider errors release the claim and queue the next attempt after a backoff;
+/// permanent ones end the message <c>failed</c>. Anything unexpected from the provider leaves the claim in place
+/// (whether the message went out is unknown) and is thrown; when the lease runs out, <see cref="DeliveryOptions.UnknownOutcome"/>
+/// decides. Storage errors are thrown, so the queue retries the job and after five dequeues moves it to the poison queue.
 /// </summary>
-public sealed class DeliveryProcessor(
+public sealed partial class DeliveryProcessor(
     MessageStore messages,
     SessionStore sessions,
     ChannelProviders providers,
     DeliveryQueue queue,
     MediaLinks mediaLinks,
+    DeliveryRecorder recorder,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
 {
+    // Queue messages stay hidden for at most seven days: longer waits hop.
+    private static readonly TimeSpan MaxQueueDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
+
     public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        var id = job.Id;
-        var message = await messages.FindAsync(id, cancellationToken);
-        if (message is null)
-        {
-            // The send request removed its row after the queue put looked failed: nothing to deliver.
-            logger.LogWarning("Delivery job for unknown message {MessageId} dropped", id.Value);
+        var claimed = await ClaimAsync(job, cancellationToken);
+        if (claimed is not var (message, session, provider))
             return;
-        }
-        if (message.CurrentStatus != MessageStatus.Queued)
-        {
-            logger.LogInformation("Message {MessageId} is already {Status}; delivery job skipped", message.Id, message.Status);
-            return;
-        }
-
-        var session = await sessions.FindAsync(id.Session, cancellationToken);
-        if (session is not { Enabled: true })
-        {
-            await FailAsync(id, session is null ? "the session no longer exists" : "the session is disabled", cancellationToken);
-            return;
-        }
-        if (providers.Find(session.Provider) is not { } provider)
-        {
-            await FailAsync(id, $"the session's provider '{session.Provider}' is not available", cancellationToken);
-            return;
-        }
-
-        await messages.UpdateAsync(id, m => { m.Attempts = job.Attempt; return true; }, cancellationToken);
+        var o = options.Value;
         ProviderReceipt receipt;
         try
         {
             receipt = await provider.SendAsync(await ToOutboundAsync(message, cancellationToken), session, cancellationToken);
         }
-        catch (ProviderException ex) when (ex.IsTransient && job.Attempt < options.Value.MaxAttempts)
+        catch (ProviderException ex) when (ex.IsTransient && message.Attempts < o.MaxAttempts)
         {
-            var delay = options.Value.BackoffFor(job.Attempt, ex.RetryAfter);
-            logger.LogWarning("Provider {Provider} failed for message {MessageId} (attempt {Attempt}): {Reason}; retrying in {Delay}",
-                provider.Name, message.Id, job.Attempt, ex.Message, delay);
-            await queue.EnqueueAsync(job with { Attempt = job.Attempt + 1 }, delay, cancellationToken);
+            var delay = o.BackoffFor(message.Attempts, ex.RetryAfter);
+            LogRetrying(provider.Name, message.Id, message.Attempts, ex.Message, delay);
+            await recorder.ReleaseAsync(message, delay, cancellationToken);
+            await RequeueAsync(message.MessageId, delay);
             return;
         }
         catch (ProviderException ex)
         {
-            var reason = ex.IsTransient
-                ? $"provider {provider.Name} still failing after {job.Attempt} attempts: {ex.Message}"
-                : $"provider {provider.Name} refused the message: {ex.Message}";
-            await FailAsync(id, reason, cancellationToken);
+            await recorder.FailAsync(message, ex.IsTransient
+                ? $"provider {provider.Name} still failing after {message.Attempts} attempts: {ex.Message}"
+                : $"provider {provider.Name} refused the message: {ex.Message}", cancellationToken);
             return;
         }
-
-        var row = await messages.UpdateAsync(id, m =>
-        {
-            var moved = m.Advance(MessageStatus.Sent, time.GetUtcNow());
-            var newId = m.ProviderMessageId is null;
-            m.ProviderMessageId ??= receipt.ProviderMessageId;
-            return moved || newId;
-        }, cancellationToken);
-        logger.LogInformation("Message {MessageId} to {Recipient} sent through {Provider}; now {Status}",
-            message.Id, Recipient.Mask(message.Recipient), provider.Name, row?.Status);
+        var row = await recorder.RecordSentAsync(message, receipt.ProviderMessageId);
+        LogSent(message.Id, Recipient.Mask(message.Recipient), provider.Name, row.Status);
     }
 
-    private async Task FailAsync(MessageId id, string reason, CancellationToken cancellationToken)
+    /// <summary>Takes the message for this attempt, or returns null when there is nothing to send now.</summary>
+    private async Task<(MessageEntity, Session, IChannelProvider)?> ClaimAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        await messages.UpdateAsync(id, m => m.Advance(MessageStatus.Failed, time.GetUtcNow(), reason), cancellationToken);
-        logger.LogWarning("Message {MessageId} failed: {Reason}", id.Value, reason);
+        for (var attempt = 0; ; attempt++)
+        {
+            var message = await messages.FindAsync(job.Id, cancellationToken);
+            if (message is null)
+            {
+                // The send request removed its row after its transaction looked failed: nothing to deliver.
+                await messages.RemoveMarkerAsync(job.Id, cancellationToken);
+                LogUnknownMessage(job.Id.Value);
+                return null;
+            }
+            var now = time.GetUtcNow();
+            if (await WaitOrFinishAsync(message, now, cancellationToken))
+                return null;
+
+            if (message.Attempts >= options.Value.MaxAttempts)
+            {
+                await recorder.FailAsync(message, $"delivery gave up after {message.Attempts} attempts", cancellationToken);
+                return null;
+            }
+            var session = await sessions.FindAsync(job.Id.Session, cancellationToken);
+            var provider = session is { Enabled: true } ? providers.Find(session.Provider) : null;
+            if (session is null || provider is null || !session.Enabled)
+            {
+                await recorder.FailAsync(message, session is null ? "the session no longer exists"
+                    : !session.Enabled ? "the session is disabled"
+                    : $"the session's provider '{session.Provider}' is not available", cancellationToken);
+                return null;
+            }
+            try
+            {
+                await recorder.ClaimAsync(message, now, cancellationToken);
+                return (message, session, provider);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5)
+            {
+                // Changed since it was read (a receipt, a cancel, another worker): look again.
+            }
+        }
+    }
+
+    /// <summary>True when this job has nothing to do now: the message moved on, is not due, or another attempt holds it.</summary>
+    private async Task<bool> WaitOrFinishAsync(MessageEntity message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (message.CurrentStatus is not (MessageStatus.Queued or MessageStatus.Scheduled))
+        {
+            await recorder.FinishAsync(message, cancellationToken);
+            LogSkipped(message.Id, message.Status);
+            return true;
+        }
+        if (message.CurrentStatus == MessageStatus.Scheduled && message.SendAt > now)
+        {
+            await RequeueAsync(message.MessageId, message.SendAt.Value - now);
+            return true;
+        }
+        if (message.ClaimId is null)
+            return false;
+        if (message.ClaimedUntil > now)
+        {
+            LogHeldElsewhere(message.Id, message.ClaimedUntil.Value);
+            await RequeueAsync(message.MessageId, message.ClaimedUntil.Value - now + TimeSpan.FromSeconds(1));
+            return true;
+        }
+        DeliveryMetrics.UnknownOutcomes.Add(1);
+        if (options.Value.UnknownOutcome == UnknownOutcomePolicy.Fail)
+        {
+            LogUnknownOutcome(message.Id, message.Attempts, "failing it (UnknownOutcome=Fail)");
+            await recorder.FailAsync(message, "delivery outcome unknown: the attempt stopped during the provider call and was not repeated", cancellationToken);
+            return true;
+        }
+        LogUnknownOutcome(message.Id, message.Attempts, "sending again; the recipient may get it twice (UnknownOutcome=Resend)");
+        return false;
+    }
+
+    // The marker is due when this job would be: if the put fails, the sweeper queues the job instead.
+    private async Task RequeueAsync(MessageId id, TimeSpan delay)
+    {
+        try
+        {
+            await queue.EnqueueAsync(new DeliveryJob(id), delay < MaxQueueDelay ? delay : MaxQueueDelay, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            LogRequeueFailed(id.Value, ex);
+        }
     }
 
     // A fresh read-only link for each attempt, so it only has to outlive one provider call.
@@ -100,17 +161,25 @@ public sealed class DeliveryProcessor(
         m.MediaBlob is { } blob
             ? new OutboundMedia(await mediaLinks.ReadUrlAsync(blob, cancellationToken), m.MimeType!, m.FileName!, m.MediaLength ?? 0, m.MediaSha256!)
             : null);
-}
 
-/// <summary>Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>.</summary>
-public sealed class DeliveryFailedHandler(MessageStore messages, TimeProvider time, ILogger<DeliveryFailedHandler> logger)
-    : QueueHandler<DeliveryJob>(logger)
-{
-    public const string Reason = "delivery gave up: the job failed on every attempt and was moved to the poison queue";
+    [LoggerMessage(LogLevel.Warning, "Delivery job for unknown message {MessageId} dropped")]
+    private partial void LogUnknownMessage(string messageId);
 
-    public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
-    {
-        var row = await messages.UpdateAsync(job.Id, m => m.Advance(MessageStatus.Failed, time.GetUtcNow(), Reason), cancellationToken);
-        logger.LogError("Delivery of message {MessageId} gave up after repeated failures; status {Status}", job.Id.Value, row?.Status ?? "unknown");
-    }
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} is already {Status}; delivery job skipped")]
+    private partial void LogSkipped(string messageId, string status);
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} is held by another delivery attempt until {ClaimedUntil}; looking again then")]
+    private partial void LogHeldElsewhere(string messageId, DateTimeOffset claimedUntil);
+
+    [LoggerMessage(LogLevel.Warning, "Message {MessageId}: attempt {Attempt} stopped during the provider call without recording an outcome; {Action}")]
+    private partial void LogUnknownOutcome(string messageId, int attempt, string action);
+
+    [LoggerMessage(LogLevel.Warning, "Provider {Provider} failed for message {MessageId} (attempt {Attempt}): {Reason}; retrying in {Delay}")]
+    private partial void LogRetrying(string provider, string messageId, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(LogLevel.Warning, "The next job for message {MessageId} could not be queued; the sweeper queues it when its marker is due")]
+    private partial void LogRequeueFailed(string messageId, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} to {Recipient} sent through {Provider}; now {Status}")]
+    private partial void LogSent(string messageId, string recipient, string provider, string status);
 }

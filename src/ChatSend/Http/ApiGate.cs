@@ -18,7 +18,8 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
 {
     private const string BearerScheme = "Bearer ";
 
-    public async Task<object?> InvokeAsync(HttpContext context, ApiEndpoint endpoint, Func<Task<object?>> handler)
+    /// <param name="canceled">what cancels the handler besides the client going away (in Functions, the invocation's token)</param>
+    public async Task<object?> InvokeAsync(HttpContext context, ApiEndpoint endpoint, Func<Task<object?>> handler, CancellationToken canceled = default)
     {
         try
         {
@@ -28,7 +29,7 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
         }
         catch (Exception ex)
         {
-            return ToProblem(context, ex);
+            return ToProblem(context, ex, canceled);
         }
     }
 
@@ -45,7 +46,7 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
         return null;
     }
 
-    public IResult ToProblem(HttpContext context, Exception exception)
+    public IResult ToProblem(HttpContext context, Exception exception, CancellationToken canceled = default)
     {
         switch (exception)
         {
@@ -55,6 +56,11 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
             case OperationCanceledException when context.RequestAborted.IsCancellationRequested:
                 LogAborted();
                 return Problems.Problem(StatusCodes.Status400BadRequest, "The request was aborted.", "The client went away.");
+            case OperationCanceledException when canceled.IsCancellationRequested:
+                LogCanceled();
+                context.Response.Headers.RetryAfter = Problems.StorageRetryAfterSeconds.ToString();
+                return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "The request was canceled.",
+                    "The server stopped the request before it finished (it may be shutting down); retry it.");
             case var _ when StorageFailure.IsStorageFailure(exception, context.RequestAborted):
                 LogStorageUnavailable(StorageFailure.Describe(exception), exception);
                 return Problems.StorageUnavailable(context);
@@ -70,6 +76,9 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
 
     [LoggerMessage(LogLevel.Debug, "Request aborted by the client")]
     private partial void LogAborted();
+
+    [LoggerMessage(LogLevel.Information, "Request canceled by the host before it finished; answered 503")]
+    private partial void LogCanceled();
 
     [LoggerMessage(LogLevel.Warning, "Storage unavailable ({Reason}); answered 503")]
     private partial void LogStorageUnavailable(string reason, Exception exception);

@@ -18,4 +18,12 @@ public sealed class FieldErrors
     public bool Has(string field) => _errors.ContainsKey(field);
 
     public IReadOnlyDictionary<string, string[]> ToDictionary() => _errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
+    /// <summary>The errors with fields in the given order (a nested <c>field.key</c> goes with its field), others last.</summary>
+    public IReadOnlyDictionary<string, string[]> ToDictionary(IReadOnlyList<string> fieldOrder)
+    {
+        var rank = fieldOrder.Select((field, i) => (field, i)).ToDictionary(p => p.field, p => p.i);
+        return _errors.OrderBy(e => rank.GetValueOrDefault(e.Key.Split('.')[0], int.MaxValue))
+            .ToDictionary(e => e.Key, e => e.Value.ToArray());
+    }
 }

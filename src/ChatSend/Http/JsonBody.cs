@@ -3,16 +3,20 @@ using System.Text.Json;
 namespace ChatSend.Http;
 
 /// <summary>
-/// Reads a JSON request body into its wire record. A field of the wrong JSON type is named in the errors and left
-/// unset, and the others are still read, so one answer can name every bad field. Property names match exactly;
-/// a repeated property makes the body invalid.
+/// Reads a JSON request body into its wire record, field by field, so that one answer can name every bad field: a
+/// field of the wrong JSON type, or text that is not valid Unicode, is named in the errors and left unset, and the
+/// others are still read. In a string map (<c>preview</c>) each entry is read on its own in the same way. Property
+/// names match exactly; a repeated property makes the body invalid; unknown properties are ignored.
 /// </summary>
 public static class JsonBody
 {
     public const string Field = "body";
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
-    private static readonly JsonSerializerOptions Options = new() { AllowDuplicateProperties = false };
+    private static readonly JsonSerializerOptions Options = JsonSerializerOptions.Default;
+
+    /// <summary>The JSON names of <typeparamref name="T"/>'s properties in declaration order, to list errors in.</summary>
+    public static IReadOnlyList<string> FieldOrder<T>() => Options.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name).ToList();
 
     public static Step<T> Read<T>(ReadOnlyMemory<byte> json, FieldErrors errors) where T : class
     {
@@ -23,8 +27,9 @@ public static class JsonBody
         }
         catch (JsonException ex)
         {
-            return Problems.Field(400, "The body is not valid JSON.", Field,
-                $"is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
+            return Problems.Field(400, "The body is not valid JSON.", Field, ex.LineNumber is { } line
+                ? $"is not valid JSON (line {line + 1}, byte {ex.BytePositionInLine + 1})"
+                : "is not valid JSON (a property appears twice)");
         }
         using (document)
         {
@@ -33,49 +38,59 @@ public static class JsonBody
                 errors.Add(Field, "must be a JSON object");
                 return Problems.Validation(errors.ToDictionary());
             }
-            try
-            {
-                return document.RootElement.Deserialize<T>(Options)!;
-            }
-            catch (JsonException)
-            {
-                return ReadEachField<T>(document.RootElement, errors);
-            }
+            var type = Options.GetTypeInfo(typeof(T));
+            var value = (T)type.CreateObject!();
+            foreach (var property in type.Properties)
+                if (document.RootElement.TryGetProperty(property.Name, out var element) && element.ValueKind != JsonValueKind.Null
+                    && ReadValue(property.Name, property.PropertyType, element, errors) is { } read)
+                    property.Set!(value, read);
+            return value;
         }
     }
 
-    private static T ReadEachField<T>(JsonElement root, FieldErrors errors)
+    private static object? ReadValue(string field, Type type, JsonElement element, FieldErrors errors)
     {
-        var type = Options.GetTypeInfo(typeof(T));
-        var value = (T)type.CreateObject!();
-        foreach (var property in type.Properties)
-        {
-            if (!root.TryGetProperty(property.Name, out var element) || element.ValueKind == JsonValueKind.Null)
-                continue;
-            try
-            {
-                property.Set!(value, element.Deserialize(property.PropertyType, Options));
-            }
-            catch (JsonException)
-            {
-                AddTypeErrors(property.Name, property.PropertyType, element, errors);
-            }
-        }
-        return value;
-    }
-
-    private static void AddTypeErrors(string field, Type type, JsonElement element, FieldErrors errors)
-    {
-        var stringMap = type == typeof(IReadOnlyDictionary<string, string>);
         if (type == typeof(string))
-            errors.Add(field, $"must be a string, not {Describe(element.ValueKind)}");
-        else if (stringMap && element.ValueKind == JsonValueKind.Object)
-            foreach (var entry in element.EnumerateObject().Where(e => e.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)))
-                errors.Add($"{field}.{entry.Name}", $"must be a string, not {Describe(entry.Value.ValueKind)}");
-        else if (stringMap)
-            errors.Add(field, $"must be an object of string values, not {Describe(element.ValueKind)}");
-        else
+            return ReadString(field, element, errors);
+        if (type == typeof(IReadOnlyDictionary<string, string>))
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(field, $"must be an object of string values, not {Describe(element.ValueKind)}");
+                return null;
+            }
+            var map = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var entry in element.EnumerateObject())
+                map[entry.Name] = entry.Value.ValueKind == JsonValueKind.Null ? null : ReadString($"{field}.{entry.Name}", entry.Value, errors);
+            return map;
+        }
+        try
+        {
+            return element.Deserialize(type, Options);
+        }
+        catch (JsonException)
+        {
             errors.Add(field, $"has the wrong JSON type ({Describe(element.ValueKind)})");
+            return null;
+        }
+    }
+
+    private static string? ReadString(string field, JsonElement element, FieldErrors errors)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(field, $"must be a string, not {Describe(element.ValueKind)}");
+            return null;
+        }
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(field, "must be valid Unicode text (it holds a lone surrogate)");
+            return null;
+        }
     }
 
     public static string Describe(JsonValueKind kind) => kind switch

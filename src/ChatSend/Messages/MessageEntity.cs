@@ -44,6 +44,16 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>How many times delivery was handed to the provider.</summary>
     public int Attempts { get; set; }
 
+    /// <summary>When a scheduled message is to be sent.</summary>
+    public DateTimeOffset? SendAt { get; set; }
+
+    /// <summary>The delivery attempt that holds the message (its provider call may be under way) and until when.</summary>
+    public string? ClaimId { get; set; }
+    public DateTimeOffset? ClaimedUntil { get; set; }
+
+    /// <summary>True while the message's <see cref="WorkMarker"/> exists; written in the same transaction as the marker.</summary>
+    public bool HasMarker { get; set; }
+
     [IgnoreDataMember]
     public MessageId MessageId => new(PartitionKey, RowKey);
 

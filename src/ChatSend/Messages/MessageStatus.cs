@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace ChatSend.Messages;
 
 /// <summary>Where a message stands. The wire names are the contract's; the legal moves are <see cref="MessageStatuses.Moves"/>.</summary>
-[JsonConverter(typeof(MessageStatusJsonConverter))]
+[JsonConverter(typeof(WireNameJsonConverter<MessageStatus>))]
 public enum MessageStatus
 {
     [JsonStringEnumMemberName("scheduled")] Scheduled,
@@ -16,9 +16,6 @@ public enum MessageStatus
     [JsonStringEnumMemberName("failed")] Failed,
     [JsonStringEnumMemberName("canceled")] Canceled,
 }
-
-/// <summary>Writes and reads statuses by their wire names only ("read", never 4).</summary>
-public sealed class MessageStatusJsonConverter() : JsonStringEnumConverter<MessageStatus>(namingPolicy: null, allowIntegerValues: false);
 
 public static class MessageStatuses
 {

@@ -4,17 +4,56 @@ using ChatSend.Storage;
 
 namespace ChatSend.Messages;
 
-/// <summary>Messages table. Status changes are read-modify-write guarded by the row's ETag.</summary>
+/// <summary>
+/// Messages table: a session's messages in its partition, each with its <see cref="WorkMarker"/> while it has work
+/// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
+/// row's ETag.
+/// </summary>
 public sealed class MessageStore(StorageClients storage)
 {
     private const int MaxConcurrencyRetries = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
 
-    public async Task<MessageEntity> InsertAsync(MessageEntity message, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes a new message with its marker, or neither. A 409 on a fresh id means an earlier try of this same
+    /// transaction (retried by the storage client after its answer was lost) landed: that is success too.
+    /// </summary>
+    public async Task InsertAsync(MessageEntity message, DateTimeOffset due, CancellationToken cancellationToken = default)
     {
-        var response = await _table.AddEntityAsync(message, cancellationToken);
-        message.ETag = response.Headers.ETag ?? ETag.All;
-        return message;
+        message.HasMarker = true;
+        try
+        {
+            var responses = await _table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, message),
+                new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
+            ], cancellationToken);
+            message.ETag = responses.Value[0].Headers.ETag ?? ETag.All;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            message.ETag = (await _table.GetEntityAsync<MessageEntity>(message.PartitionKey, message.RowKey, cancellationToken: cancellationToken)).Value.ETag;
+        }
+    }
+
+    /// <summary>Removes a message this request wrote and its marker, whatever changed them since.</summary>
+    public async Task RemoveAsync(MessageId id, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, id.RowKey), ETag.All),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, WorkMarker.Prefix + id.RowKey), ETag.All),
+            ], cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            // Not both were there (a delete of a missing entity fails the whole transaction): the row first, so no
+            // row is ever left without its marker.
+            await _table.DeleteEntityAsync(id.Session, id.RowKey, ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(id.Session, WorkMarker.Prefix + id.RowKey, ETag.All, cancellationToken);
+        }
     }
 
     public async Task<MessageEntity?> FindAsync(MessageId id, CancellationToken cancellationToken = default)
@@ -23,23 +62,38 @@ public sealed class MessageStore(StorageClients storage)
         return response.HasValue ? response.Value : null;
     }
 
-    /// <summary>Removes a row this request wrote, unless something changed it since.</summary>
-    public async Task DeleteAsync(MessageEntity message, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Writes <paramref name="message"/> back if it is unchanged since it was read (its ETag), together with the
+    /// <paramref name="marker"/> change; throws a 412 <see cref="RequestFailedException"/> when it changed meanwhile.
+    /// </summary>
+    public async Task WriteAsync(MessageEntity message, MarkerChange marker, CancellationToken cancellationToken = default)
     {
-        try
+        var id = message.MessageId;
+        var markerAction = marker switch
         {
-            await _table.DeleteEntityAsync(message, message.ETag, cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404)
+            MarkerChange.SetMarker set => new TableTransactionAction(TableTransactionActionType.UpsertReplace, WorkMarker.For(id, set.Due)),
+            MarkerChange.RemoveMarker when message.HasMarker => new TableTransactionAction(TableTransactionActionType.Delete,
+                new TableEntity(id.Session, WorkMarker.Prefix + id.RowKey), ETag.All),
+            _ => null,
+        };
+        message.HasMarker = marker switch
         {
-        }
+            MarkerChange.SetMarker => true,
+            MarkerChange.RemoveMarker => false,
+            _ => message.HasMarker,
+        };
+        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, message, message.ETag) };
+        if (markerAction is not null)
+            actions.Add(markerAction);
+        var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
+        message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
     }
 
-    /// <summary>The newest messages of a session first: one partition, read in row-key order.</summary>
+    /// <summary>The newest messages of a session first: one partition, read in row-key order, markers left out.</summary>
     public async Task<IReadOnlyList<MessageEntity>> ListAsync(string session, int max, CancellationToken cancellationToken = default)
     {
         var list = new List<MessageEntity>(max);
-        await foreach (var entity in _table.QueryAsync<MessageEntity>(e => e.PartitionKey == session,
+        await foreach (var entity in _table.QueryAsync<MessageEntity>(e => e.PartitionKey == session && e.RowKey.CompareTo(WorkMarker.Prefix) < 0,
                            maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
         {
             list.Add(entity);
@@ -49,22 +103,45 @@ public sealed class MessageStore(StorageClients storage)
         return list;
     }
 
+    /// <summary>A session's markers whose time has come.</summary>
+    public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string session, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _table.QueryAsync<WorkMarker>(m => m.PartitionKey == session && m.RowKey.CompareTo(WorkMarker.Prefix) >= 0 && m.Due <= now,
+            cancellationToken: cancellationToken);
+
+    /// <summary>Moves a marker's due time if no one else did since it was read; false when someone did, or it is gone.</summary>
+    public async Task<bool> PostponeAsync(WorkMarker marker, DateTimeOffset due, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            marker.Due = due;
+            await _table.UpdateEntityAsync(marker, marker.ETag, TableUpdateMode.Replace, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Removes a marker whose message no longer exists.</summary>
+    public async Task RemoveMarkerAsync(MessageId id, CancellationToken cancellationToken = default) =>
+        await _table.DeleteEntityAsync(id.Session, WorkMarker.Prefix + id.RowKey, ETag.All, cancellationToken);
+
     /// <summary>
-    /// Applies <paramref name="change"/> to the current row and writes it back if the row did not change
-    /// meanwhile; on a concurrent write it reads again and retries. Returns the row as stored, or null when
-    /// there is no such message. <paramref name="change"/> returns false when it has nothing to write.
+    /// Applies <paramref name="change"/> to the current row and writes it back, with the marker change it returns, if
+    /// the row did not change meanwhile; on a concurrent write it reads again and retries. <paramref name="change"/>
+    /// returns null when it has nothing to write. Returns the row as stored, or null when there is no such message.
     /// </summary>
-    public async Task<MessageEntity?> UpdateAsync(MessageId id, Func<MessageEntity, bool> change, CancellationToken cancellationToken = default)
+    public async Task<MessageEntity?> UpdateAsync(MessageId id, Func<MessageEntity, MarkerChange?> change, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; ; attempt++)
         {
             var current = await FindAsync(id, cancellationToken);
-            if (current is null || !change(current))
+            if (current is null || change(current) is not { } marker)
                 return current;
             try
             {
-                var response = await _table.UpdateEntityAsync(current, current.ETag, TableUpdateMode.Replace, cancellationToken);
-                current.ETag = response.Headers.ETag ?? current.ETag;
+                await WriteAsync(current, marker, cancellationToken);
                 return current;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxConcurrencyRetries)

@@ -40,8 +40,9 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
         var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
-        await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Delivered, ProviderMessageId: providerId), delivered, cancellationToken);
-        await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Read, ProviderMessageId: providerId), read < delivered ? delivered : read, cancellationToken);
+        // One put: delivered, and read queued by the receipt handler once delivered is applied, as a network reports them.
+        await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Delivered, ProviderMessageId: providerId,
+            Next: MessageStatus.Read, NextAfter: read > delivered ? read - delivered : TimeSpan.Zero), delivered, cancellationToken);
         return new ProviderReceipt(providerId);
     }
 

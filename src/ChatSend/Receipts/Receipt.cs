@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Azure.Storage.Queues;
 using ChatSend.Messages;
 using ChatSend.Queues;
@@ -8,10 +9,14 @@ namespace ChatSend.Receipts;
 /// <summary>
 /// A status report from a provider (delivered, read, failed). Providers' webhooks and the sandbox put these on the
 /// receipts queue; <see cref="ReceiptHandler"/> applies them, so every status change takes the same path.
+/// <see cref="Next"/> is a report that follows this one after <see cref="NextAfter"/> (the sandbox's read after
+/// delivered): it is queued once this one is applied, so a failure between the two cannot lose the second.
 /// </summary>
-public sealed record Receipt(MessageId Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null, string? Reason = null)
+public sealed record Receipt(MessageId Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
+    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null)
     : IQueueMessage
 {
+    [JsonIgnore]
     public bool IsValid => Id != default && Status.IsReceipt();
 }
 

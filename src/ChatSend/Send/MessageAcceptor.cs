@@ -3,52 +3,69 @@ using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatSend.Send;
 
 /// <summary>
-/// The last step of <c>POST /send</c>: writes the message row, then its delivery job. If either cannot be written,
-/// what was written (the row, the staged media) is removed again and the storage error goes on to become a 503,
-/// so nothing is left half-written. Both writes go ahead even if the client disconnects meanwhile.
+/// The last step of <c>POST /send</c>. The message row and its work marker are written in one table transaction: once
+/// that lands the message will go out (the job is only a trigger; if it cannot be queued, the sweeper queues one when
+/// the marker is due), so the answer is 202. If the transaction fails, what it may have written and the staged media
+/// are removed before the 503, so a 503 never leaves anything that could be sent. Both writes go ahead even if the
+/// client disconnects meanwhile.
 /// </summary>
-public sealed partial class MessageAcceptor(MessageStore messages, DeliveryQueue deliveries, MediaStager media, ILogger<MessageAcceptor> logger)
+public sealed partial class MessageAcceptor(
+    MessageStore messages,
+    DeliveryQueue deliveries,
+    MediaStager media,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<MessageAcceptor> logger)
 {
-    public async Task<MessageEntity> AcceptAsync(MessageEntity message, StagedMedia? staged)
+    private static readonly TimeSpan[] UndoBackoff = [TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    public async Task<MessageEntity> AcceptAsync(MessageEntity message, StagedMedia? staged, TimeSpan? delay = null)
     {
+        var id = message.MessageId;
         try
         {
-            await messages.InsertAsync(message, CancellationToken.None);
-        }
-        catch
-        {
-            await UndoAsync(message.MessageId, inserted: null, staged);
-            throw;
-        }
-        try
-        {
-            await deliveries.EnqueueAsync(new DeliveryJob(message.MessageId), cancellationToken: CancellationToken.None);
+            await messages.InsertAsync(message, time.GetUtcNow() + (delay ?? TimeSpan.Zero) + options.Value.SweepAfter, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            LogQueueFailed(message.Id, ex);
-            await UndoAsync(message.MessageId, message, staged);
+            await UndoAsync(id, staged);
             throw;
+        }
+        try
+        {
+            await deliveries.EnqueueAsync(new DeliveryJob(id), delay, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            LogQueueDeferred(id.Value, options.Value.SweepAfter, ex);
         }
         return message;
     }
 
-    // Each step on its own, so a failure of one still lets the other run and never hides the error that made the
-    // request fail; what cannot be undone is logged for an operator (the blob would still expire by the lifecycle rule).
-    private async Task UndoAsync(MessageId id, MessageEntity? inserted, StagedMedia? staged)
+    // The transaction may have landed with its answer lost: remove the row and marker (a few tries), then the media.
+    private async Task UndoAsync(MessageId id, StagedMedia? staged)
     {
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            if (inserted is not null)
-                await messages.DeleteAsync(inserted, CancellationToken.None);
-        }
-        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
-        {
-            LogRowNotRemoved(id.Value, ex);
+            try
+            {
+                await messages.RemoveAsync(id, CancellationToken.None);
+                break;
+            }
+            catch (Exception ex) when (StorageFailure.IsStorageFailure(ex) && attempt < UndoBackoff.Length)
+            {
+                await Task.Delay(UndoBackoff[attempt], time);
+            }
+            catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+            {
+                LogRowNotRemoved(id.Value, ex);
+                break;
+            }
         }
         try
         {
@@ -60,12 +77,12 @@ public sealed partial class MessageAcceptor(MessageStore messages, DeliveryQueue
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Queueing message {MessageId} failed; removing its row")]
-    private partial void LogQueueFailed(string messageId, Exception exception);
+    [LoggerMessage(LogLevel.Warning, "The job for message {MessageId} could not be queued; the sweeper queues it within {SweepAfter}")]
+    private partial void LogQueueDeferred(string messageId, TimeSpan sweepAfter, Exception exception);
 
-    [LoggerMessage(LogLevel.Error, "Message {MessageId} could not be removed after its job failed to queue; it stays queued without a job")]
+    [LoggerMessage(LogLevel.Error, "Message {MessageId} was answered 503 but its row could not be confirmed removed; if it landed it will be sent")]
     private partial void LogRowNotRemoved(string messageId, Exception exception);
 
-    [LoggerMessage(LogLevel.Error, "Staged media of message {MessageId} could not be removed")]
+    [LoggerMessage(LogLevel.Error, "Staged media of message {MessageId} could not be removed; the sweeper removes it once it is an hour old")]
     private partial void LogMediaNotRemoved(string messageId, Exception exception);
 }

@@ -33,12 +33,12 @@ public sealed record SendRequest
     /// <summary>Custom link-preview fields for a text message.</summary>
     [JsonPropertyName("preview")] public IReadOnlyDictionary<string, string?>? Preview { get; init; }
 
-    /// <summary>The media fields that are present, with the type each selects, in contract order.</summary>
-    public IEnumerable<(string Field, MessageType Type, string Url)> MediaFields()
-    {
-        string?[] urls = [ImageUrl, VideoUrl, DocumentUrl, AudioUrl];
-        for (var i = 0; i < urls.Length; i++)
-            if (urls[i] is { } url)
-                yield return (MessageTypes.MediaFields[i].Field, MessageTypes.MediaFields[i].Type, url);
-    }
+    /// <summary>Each media field with the type it selects and its value, in contract order.</summary>
+    public IReadOnlyList<(string Field, MessageType Type, string? Url)> MediaFields() =>
+    [
+        ("imageUrl", MessageType.Image, ImageUrl),
+        ("videoUrl", MessageType.Video, VideoUrl),
+        ("documentUrl", MessageType.Document, DocumentUrl),
+        ("audioUrl", MessageType.Ptt, AudioUrl),
+    ];
 }

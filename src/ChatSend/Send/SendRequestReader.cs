@@ -9,6 +9,8 @@ public static class SendRequestReader
 {
     public const int MaxBodyBytes = 64 * 1024;
 
+    private static readonly IReadOnlyList<string> FieldOrder = [JsonBody.Field, .. JsonBody.FieldOrder<SendRequest>()];
+
     public static async Task<Step<SendCommand>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!IsJson(request.ContentType))
@@ -31,7 +33,7 @@ public static class SendRequestReader
             return problem;
         return SendRequestValidator.Validate(request.Value!, errors) is { } command
             ? command
-            : Problems.Validation(errors.ToDictionary());
+            : Problems.Validation(errors.ToDictionary(FieldOrder));
     }
 
     private static bool IsJson(string? contentType) =>

@@ -32,11 +32,11 @@ public static class SendRequestValidator
             errors.Add("text", $"must be at most {MaxTextCharacters} characters");
 
         // The type follows from which media fields are present, even when one held the wrong JSON type.
-        var media = request.MediaFields().ToList();
-        var present = MessageTypes.MediaFields.Where(m => errors.Has(m.Field) || media.Any(f => f.Field == m.Field)).ToList();
+        var media = request.MediaFields();
+        var present = media.Where(m => m.Url is not null || errors.Has(m.Field)).ToList();
         if (present.Count > 1)
             foreach (var m in present)
-                errors.Add(m.Field, $"only one of {string.Join(", ", MessageTypes.MediaFields.Select(f => f.Field))} may be given");
+                errors.Add(m.Field, $"only one of {string.Join(", ", media.Select(f => f.Field))} may be given");
         MessageType? type = present.Count switch { 0 => MessageType.Text, 1 => present[0].Type, _ => null };
 
         var preview = ReadPreview(request.Preview, errors);
@@ -44,7 +44,7 @@ public static class SendRequestValidator
         if (type == MessageType.Text)
             CheckText(request, text, errors);
         else if (type is { } mediaType)
-            reference = CheckMedia(request, mediaType, present[0].Field, media.FirstOrDefault().Url, text, errors);
+            reference = CheckMedia(request, mediaType, present[0].Field, present[0].Url, text, errors);
 
         return errors.Count == 0
             ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview)
@@ -114,8 +114,10 @@ public static class SendRequestValidator
         var preview = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in given)
         {
-            if (value is null)
+            if (value is null && !errors.Has($"preview.{name}"))
                 errors.Add($"preview.{name}", "must be a string, not null");
+            else if (value is null)
+                continue;
             else if (value.Length > MaxPreviewValueLength)
                 errors.Add($"preview.{name}", $"must be at most {MaxPreviewValueLength} characters");
             else

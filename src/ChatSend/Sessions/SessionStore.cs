@@ -24,6 +24,13 @@ public sealed class SessionStore(StorageClients storage)
             e.GetBoolean("Enabled") ?? false);
     }
 
+    /// <summary>Every registered session's id (one small partition each).</summary>
+    public async IAsyncEnumerable<string> ListIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var entity in _table.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
+            yield return entity.PartitionKey;
+    }
+
     public async Task UpsertAsync(Session session, CancellationToken cancellationToken = default)
     {
         if (!SessionId.IsValid(session.Id))

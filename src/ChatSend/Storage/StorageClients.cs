@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -8,11 +9,21 @@ using Microsoft.Extensions.Options;
 
 namespace ChatSend.Storage;
 
+/// <summary>A policy added to every storage client's pipeline, on each try (tests use one to inject faults).</summary>
+public sealed record StoragePipelinePolicy(HttpPipelinePolicy Policy);
+
 /// <summary>The three storage service clients, created once from <see cref="StorageOptions"/>.</summary>
 public sealed class StorageClients
 {
-    public StorageClients(IOptions<StorageOptions> options)
+    private readonly IReadOnlyList<StoragePipelinePolicy> _policies;
+
+    public StorageClients(IOptions<StorageOptions> options) : this(options, [])
     {
+    }
+
+    public StorageClients(IOptions<StorageOptions> options, IEnumerable<StoragePipelinePolicy> policies)
+    {
+        _policies = policies.ToList();
         var o = options.Value;
         if (o.UsesConnectionString)
         {
@@ -49,7 +60,7 @@ public sealed class StorageClients
 
     // Jobs are Base64 text, as the Functions queue trigger expects. A message that is not (another producer's)
     // goes to the poison queue as it came, as the Functions host does, instead of stalling every batch it is in.
-    private static QueueClientOptions QueueOptions()
+    private QueueClientOptions QueueOptions()
     {
         var options = Configure(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
         options.MessageDecodingFailed += async args =>
@@ -71,8 +82,10 @@ public sealed class StorageClients
             : new DefaultAzureCredential();
 
     // A request handler waits on these: fail over to a clear 503 in seconds rather than retrying for a minute.
-    private static T Configure<T>(T options) where T : ClientOptions
+    private T Configure<T>(T options) where T : ClientOptions
     {
+        foreach (var policy in _policies)
+            options.AddPolicy(policy.Policy, HttpPipelinePosition.PerRetry);
         options.Retry.MaxRetries = 2;
         options.Retry.Mode = RetryMode.Exponential;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);

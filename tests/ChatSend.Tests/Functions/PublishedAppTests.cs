@@ -22,10 +22,17 @@ public sealed class PublishedAppTests(PublishedApp app) : IClassFixture<Publishe
         Assert.Single(function.GetProperty("bindings").EnumerateArray(), b => b.GetProperty("type").GetString()!.EndsWith("Trigger"));
 
     [Fact]
-    public void TheAppHasExactlyTheDeclaredFunctions() =>
+    public void TheAppHasExactlyTheDeclaredFunctionsAndTheSweeperTimer() =>
         Assert.Equal(
-            ApiEndpoints.All.Select(e => e.Name).Concat(QueueEndpoints.All.Select(q => q.Name)).Order(),
+            ApiEndpoints.All.Select(e => e.Name).Concat(QueueEndpoints.All.Select(q => q.Name)).Append(nameof(ChatSend.Functions.Sweep)).Order(),
             app.Metadata.EnumerateArray().Select(f => f.GetProperty("name").GetString()!).Order());
+
+    [Fact]
+    public void TheSweeperRunsEveryMinute()
+    {
+        var trigger = Trigger(Function(nameof(ChatSend.Functions.Sweep)));
+        Assert.Equal(("timerTrigger", "0 * * * * *"), (trigger.GetProperty("type").GetString(), trigger.GetProperty("schedule").GetString()));
+    }
 
     [Fact]
     public void EachHttpFunctionHasTheDeclaredRouteAndMethodAndLeavesAuthenticationToTheApp()

@@ -7,7 +7,8 @@ namespace ChatSend.Tests.Infrastructure;
 /// <summary>
 /// A channel provider whose behaviour each test session sets in its provider settings, so tests of the
 /// delivery pipeline can make a provider fail: <c>outcome</c> = <c>ok</c> | <c>transient</c> | <c>permanent</c> |
-/// <c>crash</c> (an unexpected exception), and for <c>transient</c> optionally <c>failures</c> = N before success.
+/// <c>crash</c> (an unexpected exception) | <c>die</c> (the worker dies right after the message went out), for
+/// <c>transient</c> optionally <c>failures</c> = N before success, and <c>delayMs</c> to answer slowly.
 /// It counts calls per message, to show duplicate sends.
 /// </summary>
 public sealed class ScriptedProvider : IChannelProvider
@@ -20,17 +21,22 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public int CallsFor(string messageId) => _calls.GetValueOrDefault(messageId);
 
-    public Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
+    public IReadOnlyDictionary<string, int> Calls => _calls;
+
+    public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var call = _calls.AddOrUpdate(message.Id.Value, 1, (_, n) => n + 1);
         var outcome = session.ProviderSettings.GetValueOrDefault("outcome", "ok");
         var failures = int.Parse(session.ProviderSettings.GetValueOrDefault("failures", "1000"));
+        if (session.ProviderSettings.TryGetValue("delayMs", out var delay))
+            await Task.Delay(int.Parse(delay), cancellationToken);
         return outcome switch
         {
             "transient" when call <= failures => throw new ProviderException("upstream answered 503", transient: true),
             "permanent" => throw new ProviderException("recipient is not on the network", transient: false),
             "crash" => throw new InvalidOperationException("provider bug"),
-            _ => Task.FromResult(new ProviderReceipt($"scripted-{message.Id.Value}-{call}")),
+            "die" => throw new WorkerDied(),
+            _ => new ProviderReceipt($"scripted-{message.Id.Value}-{call}"),
         };
     }
 }

@@ -4,6 +4,7 @@ using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Send;
 using ChatSend.Sessions;
+using ChatSend.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Configuration;
@@ -37,12 +38,16 @@ public sealed class TestServices : IAsyncDisposable
             .AddChatSend(configuration)
             .AddSingleton<ScriptedProvider>()
             .AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
+        services.AddSingleton(new StoragePipelinePolicy(Faults));
         if (time is not null)
             services.AddSingleton(time);
         _provider = services.BuildServiceProvider();
     }
 
     public LogSink Logs { get; } = new();
+
+    /// <summary>Breaks chosen storage calls of these services (not of other clients over the same Azurite).</summary>
+    public StorageFaults Faults { get; } = new();
 
     public IServiceProvider Provider => _provider;
 

@@ -43,7 +43,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         var text = (await raw.PeekMessageAsync()).Value.Body.ToString();
         var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
         Assert.True(QueueMessages.TryRead<DeliveryJob>(decoded, out var job));
-        Assert.Equal(new DeliveryJob(message.MessageId, 1), job);
+        Assert.Equal(new DeliveryJob(message.MessageId), job);
     }
 
     [Fact]
@@ -77,26 +77,33 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient" });
         await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
 
-        Assert.Equal("queued", (await Reload(message))!.Status);
-        Assert.Empty((await Deliveries.PeekMessagesAsync()).Value); // hidden for the backoff
+        var stored = (await Reload(message))!;
+        Assert.Equal(("queued", 1, null), (stored.Status, stored.Attempts, stored.ClaimId)); // the claim is let go
+        Assert.True(stored.HasMarker); // and the marker is due after the backoff, should the job be lost
+        Assert.Equal(1, (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty((await Deliveries.PeekMessagesAsync()).Value); // the one job there is hidden for the backoff
         var retry = await Eventually.MatchesAsync(async () => (await Deliveries.ReceiveMessageAsync()).Value, m => m is not null, TimeSpan.FromSeconds(10));
         Assert.True(QueueMessages.TryRead<DeliveryJob>(retry.Body.ToString(), out var next));
-        Assert.Equal(new DeliveryJob(message.MessageId, 2), next);
+        Assert.Equal(new DeliveryJob(message.MessageId), next);
     }
 
     [Fact]
     public async Task TransientFailureOnTheLastAttemptEndsFailedWithTheReason()
     {
         var (message, job) = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient" });
-        var last = QueueMessages.Serialize(new DeliveryJob(message.MessageId, 3));
-        await _services.Get<DeliveryProcessor>().HandleAsync(last, CancellationToken.None);
+        var processor = _services.Get<DeliveryProcessor>();
+        await processor.HandleAsync(job, CancellationToken.None);
+        await processor.HandleAsync(job, CancellationToken.None);
+        // The count includes messages hidden for a backoff, which a peek cannot see.
+        var retriesQueued = (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        await processor.HandleAsync(job, CancellationToken.None);
 
         var stored = await Reload(message);
-        Assert.Equal("failed", stored!.Status);
+        Assert.Equal(("failed", 3, false), (stored!.Status, stored.Attempts, stored.HasMarker));
         Assert.Contains("after 3 attempts", stored.FailureReason);
         Assert.Contains("upstream answered 503", stored.FailureReason);
-        // The count includes messages hidden for a backoff, which a peek cannot see.
-        Assert.Equal(0, (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal(2, retriesQueued);
+        Assert.Equal(retriesQueued, (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount); // none after the last
     }
 
     [Fact]
@@ -134,7 +141,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     {
         var processor = _services.Get<DeliveryProcessor>();
         var unknown = MessageId.New("nobody", DateTimeOffset.UtcNow);
-        string[] bodies = [QueueMessages.Serialize(new DeliveryJob(unknown)), "not json", """{"id":"msg_bad"}""", """{"id":"x","attempt":0}"""];
+        string[] bodies = [QueueMessages.Serialize(new DeliveryJob(unknown)), "not json", """{"id":"msg_bad"}""", "{}"];
         foreach (var body in bodies)
             await processor.HandleAsync(body, CancellationToken.None); // returns: the queue deletes the job instead of retrying it
 

@@ -42,7 +42,9 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
 
     private async Task AssertNothingKeptAsync()
     {
-        Assert.Empty(await _services.Get<MessageStore>().ListAsync(_sender.Session.Id, 10));
+        // No row and no work marker: nothing in the session's partition.
+        Assert.Empty(await azurite.Clients.Table(StorageNames.MessagesTable)
+            .QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == _sender.Session.Id).ToListAsync());
         var blobs = new List<string>();
         await foreach (var blob in Media.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"msg_{_sender.Session.Id}_", CancellationToken.None))
             blobs.Add(blob.Name);
@@ -205,20 +207,15 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
     }
 
     [Fact]
-    public async Task StagedMediaIsDeletedWhenTheJobCannotBeQueued()
+    public async Task StagedMediaIsDeletedWhenTheMessageCannotBeRecorded()
     {
-        var deliveries = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
-        await deliveries.DeleteAsync();
-        try
-        {
-            var (result, _) = await _services.SendRawAsync(_sender.Key, $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/jpeg/5000")}}"}""");
-            Assert.Equal(503, Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result).StatusCode);
-            await AssertNothingKeptAsync();
-        }
-        finally
-        {
-            await azurite.RecreateQueueAsync(StorageNames.DeliveriesQueue);
-        }
+        for (var i = 0; i < 3; i++) // each try of the row-and-marker transaction
+            _services.Faults.Next(Fault.Refuse, "POST $batch");
+
+        var (result, _) = await _services.SendRawAsync(_sender.Key, $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/jpeg/5000")}}"}""");
+
+        Assert.Equal(503, Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result).StatusCode);
+        await AssertNothingKeptAsync();
     }
 
     [Fact]

@@ -100,3 +100,87 @@ public sealed class QueueListenerTests(Azurite azurite) : IClassFixture<Azurite>
         }
     }
 }
+
+/// <summary>While a job runs its message stays hidden however long it takes; a worker that stops lets it come back within one lease.</summary>
+public sealed class QueueListenerLeaseTests(Azurite azurite) : IClassFixture<Azurite>
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
+
+    private QueueListener Listener(string queue, Func<string, CancellationToken, Task> handle) =>
+        new(new QueueBinding(queue, (_, body, ct) => handle(body, ct)), azurite.Clients, new ServiceCollection().BuildServiceProvider(),
+            Microsoft.Extensions.Options.Options.Create(new QueueListenerOptions
+            {
+                BatchSize = 4,
+                MaxPollingInterval = TimeSpan.FromMilliseconds(200),
+                ProcessingLease = Lease,
+            }), NullLogger<QueueListener>.Instance);
+
+    private async Task<QueueClient> QueueAsync()
+    {
+        var queue = azurite.Clients.Queue("q" + Guid.NewGuid().ToString("N")[..16]);
+        await queue.CreateAsync();
+        return queue;
+    }
+
+    [Fact]
+    public async Task AJobLongerThanTheLeaseIsNotHandedToAnotherWorker()
+    {
+        var queue = await QueueAsync();
+        var calls = 0;
+        Task Slow(string _, CancellationToken ct)
+        {
+            Interlocked.Increment(ref calls);
+            return Task.Delay(Lease * 3, ct);
+        }
+        var (first, second) = (Listener(queue.Name, Slow), Listener(queue.Name, Slow));
+        await queue.SendMessageAsync("long job");
+        await first.StartAsync(CancellationToken.None);
+        await Eventually.MatchesAsync(() => Task.FromResult(calls), n => n == 1);
+        await second.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.MatchesAsync(async () => (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount, n => n == 0,
+                TimeSpan.FromSeconds(15));
+            Assert.Equal(1, calls);
+        }
+        finally
+        {
+            await first.StopAsync(CancellationToken.None);
+            await second.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task AJobHeldByAWorkerThatStopsComesBackWithinALease()
+    {
+        var queue = await QueueAsync();
+        var started = new TaskCompletionSource();
+        var dead = Listener(queue.Name, async (_, ct) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct); // never finishes: the worker is killed holding it
+        });
+        await queue.SendMessageAsync("held");
+        await dead.StartAsync(CancellationToken.None);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await dead.StopAsync(CancellationToken.None); // its renewals stop; the message stays hidden until its lease ends
+
+        var handled = new TaskCompletionSource<DateTimeOffset>();
+        var stoppedAt = DateTimeOffset.UtcNow;
+        var alive = Listener(queue.Name, (_, _) =>
+        {
+            handled.TrySetResult(DateTimeOffset.UtcNow);
+            return Task.CompletedTask;
+        });
+        await alive.StartAsync(CancellationToken.None);
+        try
+        {
+            var at = await handled.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.InRange(at - stoppedAt, TimeSpan.Zero, Lease + TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            await alive.StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics.Metrics;
+using Azure;
+using ChatSend.Messages;
+using ChatSend.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Delivery;
+
+/// <summary>
+/// Every row change the delivery path makes, each one ETag-guarded and written with its work-marker change in one
+/// transaction: claim (marker due after the lease), release (marker due after the backoff), and the ends of the
+/// work (sent, failed, or already moved on), which remove the marker.
+/// </summary>
+public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<DeliveryOptions> options, TimeProvider time,
+    ILogger<DeliveryRecorder> logger)
+{
+    private static readonly TimeSpan SentRetryBudget = TimeSpan.FromSeconds(30);
+
+    /// <summary>Claims <paramref name="message"/> as read; throws a 412 when it changed since.</summary>
+    public async Task ClaimAsync(MessageEntity message, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lease = now + options.Value.ClaimLease;
+        message.Advance(MessageStatus.Queued, now); // a scheduled message whose time has come
+        message.Attempts++;
+        message.ClaimId = Guid.NewGuid().ToString("N");
+        message.ClaimedUntil = lease;
+        await messages.WriteAsync(message, MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)), cancellationToken);
+    }
+
+    /// <summary>Lets go of the claim after a failed attempt; the next attempt is due after <paramref name="delay"/>.</summary>
+    public Task ReleaseAsync(MessageEntity claimed, TimeSpan delay, CancellationToken cancellationToken) =>
+        messages.UpdateAsync(claimed.MessageId, m =>
+        {
+            if (m.ClaimId != claimed.ClaimId)
+                return null;
+            (m.ClaimId, m.ClaimedUntil) = (null, null);
+            return MarkerChange.DueAt(time.GetUtcNow() + delay + options.Value.SweepAfter);
+        }, cancellationToken);
+
+    public async Task FailAsync(MessageEntity message, string reason, CancellationToken cancellationToken)
+    {
+        await messages.UpdateAsync(message.MessageId, m => End(m, m.Advance(MessageStatus.Failed, time.GetUtcNow(), reason)), cancellationToken);
+        LogFailed(message.Id, reason);
+    }
+
+    /// <summary>For a message that moved on without this job (a receipt, a cancel): clears a stale claim and marker.</summary>
+    public Task FinishAsync(MessageEntity message, CancellationToken cancellationToken) =>
+        message.HasMarker || message.ClaimId is not null
+            ? messages.UpdateAsync(message.MessageId, m => End(m, moved: false), cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>
+    /// Records the provider's answer in place, retrying through storage outages for a while rather than re-running
+    /// the job (which would call the provider again). A receipt that got there first is kept; only the provider's id
+    /// and the end of the claim are added then.
+    /// </summary>
+    public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, string providerMessageId)
+    {
+        var deadline = time.GetUtcNow() + SentRetryBudget;
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                var row = await messages.UpdateAsync(claimed.MessageId, m =>
+                {
+                    if (m.ClaimId != claimed.ClaimId)
+                        return null; // written already by an earlier try whose answer was lost
+                    m.ProviderMessageId ??= providerMessageId;
+                    return End(m, m.Advance(MessageStatus.Sent, time.GetUtcNow()));
+                }, CancellationToken.None);
+                return row ?? claimed;
+            }
+            catch (Exception ex) when (StorageFailure.IsStorageFailure(ex) && time.GetUtcNow() < deadline)
+            {
+                LogSentRetry(claimed.Id, ex.Message);
+                await Task.Delay(delay, time);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private static MarkerChange? End(MessageEntity m, bool moved)
+    {
+        if (!moved && !m.HasMarker && m.ClaimId is null)
+            return null;
+        (m.ClaimId, m.ClaimedUntil) = (null, null);
+        return MarkerChange.Remove;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Message {MessageId} failed: {Reason}")]
+    private partial void LogFailed(string messageId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Recording that message {MessageId} was sent failed ({Reason}); trying again")]
+    private partial void LogSentRetry(string messageId, string reason);
+}
+
+/// <summary>Counters an operator watches for the delivery path.</summary>
+public static class DeliveryMetrics
+{
+    public static readonly Meter Meter = new("ChatSend.Delivery");
+
+    /// <summary>Attempts that stopped between the provider call and recording its answer (a possible duplicate under Resend).</summary>
+    public static readonly Counter<long> UnknownOutcomes = Meter.CreateCounter<long>("chatsend.delivery.unknown_outcomes");
+}
+
+/// <summary>Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>.</summary>
+public sealed class DeliveryFailedHandler(DeliveryRecorder recorder, MessageStore messages, ILogger<DeliveryFailedHandler> logger)
+    : Queues.QueueHandler<DeliveryJob>(logger)
+{
+    public const string Reason = "delivery gave up: the job failed on every attempt and was moved to the poison queue";
+
+    public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
+    {
+        if (await messages.FindAsync(job.Id, cancellationToken) is { } message)
+            await recorder.FailAsync(message, Reason, cancellationToken);
+    }
+}

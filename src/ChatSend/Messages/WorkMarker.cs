@@ -1,0 +1,44 @@
+using System.Runtime.Serialization;
+using Azure;
+using Azure.Data.Tables;
+
+namespace ChatSend.Messages;
+
+/// <summary>
+/// The outbox: a row beside a message, in its partition, for as long as the message still has work ahead (accepted
+/// and not yet queued, scheduled, waiting for a retry, or claimed by a worker). It is written in the same table
+/// transaction as the message change that needs it and removed in the same transaction as the change that ends the
+/// work, so a message is never without a way forward. When <see cref="Due"/> passes with the marker still there, the
+/// sweeper queues a job for the message again.
+/// </summary>
+public sealed class WorkMarker : ITableEntity
+{
+    /// <summary>Sorts after every message row key (those start with hex digits), so listings never see markers.</summary>
+    public const string Prefix = "~";
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    public DateTimeOffset Due { get; set; }
+
+    [IgnoreDataMember]
+    public MessageId MessageId => new(PartitionKey, RowKey[Prefix.Length..]);
+
+    public static WorkMarker For(MessageId id, DateTimeOffset due) =>
+        new() { PartitionKey = id.Session, RowKey = Prefix + id.RowKey, Due = due };
+}
+
+/// <summary>What a message change does to its <see cref="WorkMarker"/> in the same transaction.</summary>
+public abstract record MarkerChange
+{
+    public static MarkerChange Keep { get; } = new KeepMarker();
+    public static MarkerChange Remove { get; } = new RemoveMarker();
+
+    public static MarkerChange DueAt(DateTimeOffset due) => new SetMarker(due);
+
+    public sealed record KeepMarker : MarkerChange;
+    public sealed record RemoveMarker : MarkerChange;
+    public sealed record SetMarker(DateTimeOffset Due) : MarkerChange;
+}

@@ -1,0 +1,82 @@
+using System.ComponentModel.DataAnnotations;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using ChatSend.Delivery;
+using ChatSend.Messages;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Sweeping;
+
+/// <summary><c>ChatSend:Sweeper</c>: how often the sweeper runs, and when staged media without a message is removed.</summary>
+public sealed class SweeperOptions
+{
+    public const string Section = "ChatSend:Sweeper";
+
+    /// <summary>For the local host's timer; the Functions app runs the sweeper every minute (its timer's schedule).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
+
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan OrphanMediaAge { get; set; } = TimeSpan.FromHours(1);
+}
+
+public sealed record SweepResult(int Requeued, int OrphanBlobsDeleted);
+
+/// <summary>
+/// Gives every message with work ahead a way forward: each work marker whose due time has passed (a job never queued
+/// or lost, a retry whose job was lost, a scheduled message whose time has come, a claim whose worker died) gets a new
+/// job, and staged media that no message row points at after <see cref="SweeperOptions.OrphanMediaAge"/> is removed.
+/// Safe on many instances at once: a marker is taken by moving its due time under its ETag, so only one sweeper queues
+/// a job for it, and a job too many is harmless (the delivery claim decides).
+/// </summary>
+public sealed partial class Sweeper(
+    SessionStore sessions,
+    MessageStore messages,
+    DeliveryQueue queue,
+    StorageClients storage,
+    IOptions<DeliveryOptions> delivery,
+    IOptions<SweeperOptions> options,
+    TimeProvider time,
+    ILogger<Sweeper> logger)
+{
+    private readonly BlobContainerClient _media = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
+
+    public async Task<SweepResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        var requeued = 0;
+        var now = time.GetUtcNow();
+        await foreach (var session in sessions.ListIdsAsync(cancellationToken))
+            await foreach (var marker in messages.DueMarkersAsync(session, now, cancellationToken))
+            {
+                if (!await messages.PostponeAsync(marker, now + delivery.Value.SweepAfter, cancellationToken))
+                    continue; // another sweeper took it, or the work ended meanwhile
+                await queue.EnqueueAsync(new DeliveryJob(marker.MessageId), cancellationToken: cancellationToken);
+                requeued++;
+            }
+        var deleted = await DeleteOrphanMediaAsync(now, cancellationToken);
+        if (requeued > 0 || deleted > 0)
+            LogSwept(requeued, deleted);
+        return new SweepResult(requeued, deleted);
+    }
+
+    private async Task<int> DeleteOrphanMediaAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        await foreach (var blob in _media.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken))
+        {
+            if (blob.Properties.LastModified > now - options.Value.OrphanMediaAge || !MessageId.TryParse(blob.Name, out var id))
+                continue;
+            if (await messages.FindAsync(id, cancellationToken) is { } row && row.CurrentStatus != MessageStatus.Canceled)
+                continue;
+            await _media.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
+            deleted++;
+        }
+        return deleted;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Sweeper queued {Requeued} messages again and removed {Deleted} orphan media files")]
+    private partial void LogSwept(int requeued, int deleted);
+}

@@ -1,0 +1,159 @@
+using Azure.Data.Tables;
+using ChatSend.Delivery;
+using ChatSend.Messages;
+using ChatSend.Queues;
+using ChatSend.Storage;
+using ChatSend.Sweeping;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChatSend.Tests.Integration;
+
+/// <summary>
+/// <c>POST /send</c> with each of its storage writes failing, landing with the answer lost, or followed by the worker
+/// dying: a 202 is always delivered (once), a 503 never is, and no message is left without a way forward.
+/// </summary>
+public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private const string Batch = "POST $batch";
+    private const string QueuePut = "POST deliveries/messages";
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private TestServices _services = null!;
+    private (ChatSend.Sessions.Session Session, string Key) _sender;
+
+    public async Task InitializeAsync()
+    {
+        _services = new TestServices(azurite.ConnectionString, time: _clock);
+        _sender = await _services.NewSessionAsync();
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private Task<(int Status, MessageView? Message, Microsoft.AspNetCore.Http.HttpResponse Response)> SendAsync() =>
+        _services.SendAsync(_sender.Key, $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","text":"hello"}""");
+
+    private async Task<List<DeliveryJob>> JobsAsync()
+    {
+        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
+        var jobs = new List<DeliveryJob>();
+        foreach (var m in (await queue.ReceiveMessagesAsync(32)).Value)
+        {
+            await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+            if (QueueMessages.TryRead<DeliveryJob>(m.Body.ToString(), out var job))
+                jobs.Add(job);
+        }
+        return jobs;
+    }
+
+    /// <summary>Runs every queued job, then the sweeper after its wait, then those jobs, as the hosts would.</summary>
+    private async Task DrainAsync()
+    {
+        var processor = _services.Get<DeliveryProcessor>();
+        foreach (var job in await JobsAsync())
+            await processor.HandleAsync(job, CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        await _services.Get<Sweeper>().RunAsync();
+        foreach (var job in await JobsAsync())
+            await processor.HandleAsync(job, CancellationToken.None);
+    }
+
+    private async Task<List<TableEntity>> PartitionAsync() =>
+        await azurite.Clients.Table(StorageNames.MessagesTable)
+            .QueryAsync<TableEntity>(e => e.PartitionKey == _sender.Session.Id).ToListAsync();
+
+    private async Task AssertSentOnceAsync(string id)
+    {
+        await DrainAsync();
+        var row = await _services.Get<MessageStore>().FindAsync(MessageId.Parse(id));
+        Assert.Equal(("sent", false, null), (row!.Status, row.HasMarker, row.ClaimId));
+        Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(id));
+        Assert.Single(await PartitionAsync()); // the row, no marker
+    }
+
+    [Fact]
+    public async Task AQueuePutThatFailsIsStillAcceptedAndTheSweeperQueuesTheJob()
+    {
+        _services.Faults.Next(Fault.Refuse, QueuePut);
+        _services.Faults.Next(Fault.Refuse, QueuePut);
+        _services.Faults.Next(Fault.Refuse, QueuePut);
+
+        var (status, view, _) = await SendAsync();
+
+        Assert.Equal(202, status);
+        Assert.Empty(await JobsAsync());
+        Assert.Equal(2, (await PartitionAsync()).Count); // the row and its marker
+        await AssertSentOnceAsync(view!.Id);
+    }
+
+    [Fact]
+    public async Task AQueuePutWhoseAnswerIsLostMayQueueTwoJobsButSendsOnce()
+    {
+        _services.Faults.Next(Fault.LoseAnswer, QueuePut);
+
+        var (status, view, _) = await SendAsync();
+
+        Assert.Equal(202, status);
+        var jobs = await JobsAsync();
+        Assert.Equal(2, jobs.Count); // the storage client retried the put that had landed
+        foreach (var job in jobs)
+            await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
+        await AssertSentOnceAsync(view!.Id);
+    }
+
+    [Fact]
+    public async Task ATransactionThatLandsWithItsAnswerLostIsAcceptedOnce()
+    {
+        _services.Faults.Next(Fault.LoseAnswer, Batch);
+
+        var (status, view, _) = await SendAsync();
+
+        Assert.Equal(202, status); // the client's retry got 409 on the fresh id: the first try landed
+        Assert.Single(await JobsAsync());
+        await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(MessageId.Parse(view!.Id)), CancellationToken.None);
+        await AssertSentOnceAsync(view.Id);
+    }
+
+    [Theory]
+    [InlineData(Fault.Refuse)]
+    [InlineData(Fault.LoseAnswer)]
+    public async Task ATransactionThatFailsOnEveryTryIs503AndNothingIsEverSent(Fault fault)
+    {
+        for (var i = 0; i < 3; i++) // the storage client tries three times
+            _services.Faults.Next(fault, Batch);
+
+        var (status, _, response) = await SendAsync();
+
+        Assert.Equal((503, "5"), (status, response.Headers.RetryAfter.ToString()));
+        Assert.Empty(await PartitionAsync()); // a landed first try was removed again
+        await DrainAsync();
+        Assert.Empty(await PartitionAsync());
+        Assert.DoesNotContain(_services.Get<ScriptedProvider>().Calls, c => c.Key.Contains(_sender.Session.Id));
+    }
+
+    [Fact]
+    public async Task AWorkerThatDiesAfterTheTransactionLeavesAMessageTheSweeperDelivers()
+    {
+        _services.Faults.Next(Fault.Die, Batch);
+
+        var (status, _, _) = await SendAsync();
+
+        Assert.Equal(500, status); // the client got no real answer; the message was accepted all the same
+        Assert.Empty(await JobsAsync());
+        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(_sender.Session.Id, 10));
+        await AssertSentOnceAsync(row.Id);
+    }
+
+    [Fact]
+    public async Task AWorkerThatDiesAfterTheQueuePutLeavesAMessageThatIsSentOnce()
+    {
+        _services.Faults.Next(Fault.Die, QueuePut);
+
+        await SendAsync();
+
+        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(_sender.Session.Id, 10));
+        var job = Assert.Single(await JobsAsync());
+        await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
+        await AssertSentOnceAsync(row.Id);
+    }
+}

@@ -1,0 +1,103 @@
+using ChatSend.Delivery;
+using ChatSend.Messages;
+using ChatSend.Queues;
+using ChatSend.Receipts;
+using ChatSend.Storage;
+using ChatSend.Sweeping;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChatSend.Tests.Integration;
+
+/// <summary>The sweeper gives every message with work ahead a way forward, once, and removes media no message points at.</summary>
+public sealed class SweeperTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private TestServices _services = null!;
+
+    public async Task InitializeAsync()
+    {
+        _services = new TestServices(azurite.ConnectionString, time: _clock);
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Clients.Queue(StorageNames.ReceiptsQueue).ClearMessagesAsync();
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private async Task<List<MessageId>> JobsAsync()
+    {
+        var messages = (await azurite.Clients.Queue(StorageNames.DeliveriesQueue).PeekMessagesAsync(32)).Value;
+        return messages.Select(m => QueueMessages.TryRead<DeliveryJob>(m.Body.ToString(), out var job) ? job.Id : default).ToList();
+    }
+
+    [Fact]
+    public async Task AMarkerIsSweptOnlyOnceItIsDueAndOnlyByOneOfManySweepers()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var message = await _services.SendTextAsync(key, session.Id);
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync(); // as if its job was lost
+
+        // Other tests' messages share this storage, so count only this one's jobs.
+        await _services.Get<Sweeper>().RunAsync();
+        Assert.DoesNotContain(message.MessageId, await JobsAsync()); // not due yet
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => _services.Get<Sweeper>().RunAsync()));
+
+        Assert.Single(await JobsAsync(), message.MessageId);
+        await _services.Get<Sweeper>().RunAsync();
+        Assert.Single(await JobsAsync(), message.MessageId); // postponed by the one that took it
+    }
+
+    [Fact]
+    public async Task AMessageThatIsSentHasNoMarkerLeftToSweep()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var message = await _services.SendTextAsync(key, session.Id);
+        await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        await _services.Get<Sweeper>().RunAsync();
+        Assert.DoesNotContain(message.MessageId, await JobsAsync());
+        Assert.False((await _services.Get<MessageStore>().FindAsync(message.MessageId))!.HasMarker);
+    }
+
+    [Fact]
+    public async Task MediaWithoutAMessageIsRemovedOnlyAfterAnHour()
+    {
+        var media = azurite.Clients.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
+        var orphan = MessageId.New("orphans", DateTimeOffset.UtcNow).Value;
+        var (session, key) = await _services.NewSessionAsync();
+        var kept = (await _services.SendTextAsync(key, session.Id)).Id; // a blob under a message that exists
+        await media.UploadBlobAsync(orphan, BinaryData.FromString("staged, then its request died"));
+        await media.UploadBlobAsync(kept, BinaryData.FromString("belongs to a message"));
+
+        await _services.Get<Sweeper>().RunAsync();
+        Assert.True((await media.GetBlobClient(orphan).ExistsAsync()).Value); // not an hour old yet
+        _clock.Advance(TimeSpan.FromMinutes(61));
+        await _services.Get<Sweeper>().RunAsync();
+
+        Assert.False((await media.GetBlobClient(orphan).ExistsAsync()).Value);
+        Assert.True((await media.GetBlobClient(kept).ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task AReceiptWhoseFollowerCannotBeQueuedIsRetriedAndTheFollowerStillComes()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var message = await _services.SendTextAsync(key, session.Id);
+        var delivered = QueueMessages.Serialize(new Receipt(message.MessageId, MessageStatus.Delivered, Next: MessageStatus.Read));
+        var receipts = _services.Get<ReceiptHandler>();
+        for (var i = 0; i < 3; i++)
+            _services.Faults.Next(Fault.Refuse, "POST receipts/messages");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => receipts.HandleAsync(delivered, CancellationToken.None));
+        Assert.Equal("delivered", (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.Status);
+        await receipts.HandleAsync(delivered, CancellationToken.None); // the queue hands it out again
+
+        var next = Assert.Single((await azurite.Clients.Queue(StorageNames.ReceiptsQueue).ReceiveMessagesAsync(32)).Value);
+        await receipts.HandleAsync(next.Body.ToString(), CancellationToken.None);
+        var row = await _services.Get<MessageStore>().FindAsync(message.MessageId);
+        Assert.Equal([MessageStatus.Queued, MessageStatus.Delivered, MessageStatus.Read], row!.GetHistory().Select(h => h.Status));
+    }
+}
