@@ -109,7 +109,8 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-
   }
 ]
 
-// Staged media is written once and read by the provider shortly after; the rule removes what is left.
+// Staged media is written once and read by the provider shortly after; the rules remove what is left. Media of
+// scheduled messages (blob names under 'scheduled/', MediaStager.ScheduledPrefix) may wait up to 35 days to be sent.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
   parent: storage
   name: 'default'
@@ -126,13 +127,35 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01
                 'blockBlob'
               ]
               prefixMatch: [
-                '${mediaContainerName}/'
+                '${mediaContainerName}/msg_'
               ]
             }
             actions: {
               baseBlob: {
                 delete: {
                   daysAfterModificationGreaterThan: mediaRetentionDays
+                }
+              }
+            }
+          }
+        }
+        {
+          name: 'delete-scheduled-media'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [
+                'blockBlob'
+              ]
+              prefixMatch: [
+                '${mediaContainerName}/scheduled/'
+              ]
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: mediaRetentionDays + 35
                 }
               }
             }

@@ -32,9 +32,6 @@ public sealed partial class DeliveryProcessor(
     TimeProvider time,
     ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
 {
-    // Queue messages stay hidden for at most seven days: longer waits hop.
-    private static readonly TimeSpan MaxQueueDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
-
     public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         var claimed = await ClaimAsync(job, cancellationToken);
@@ -146,7 +143,7 @@ public sealed partial class DeliveryProcessor(
     {
         try
         {
-            await queue.EnqueueAsync(new DeliveryJob(id), delay < MaxQueueDelay ? delay : MaxQueueDelay, CancellationToken.None);
+            await queue.EnqueueAsync(new DeliveryJob(id), delay, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {

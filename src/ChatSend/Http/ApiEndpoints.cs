@@ -23,9 +23,12 @@ public static class ApiEndpoints
 {
     public const string Send = nameof(Send);
     public const string GetMessage = nameof(GetMessage);
+    public const string CancelMessage = nameof(CancelMessage);
+    public const string ListMessages = nameof(ListMessages);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
+    public const string MessagesRoute = "messages";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -33,6 +36,10 @@ public static class ApiEndpoints
             (HttpRequest request, SendHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
         new(GetMessage, HttpMethods.Get, MessageRoute, Authenticated: true,
             (HttpRequest request, string id, GetMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+        new(CancelMessage, HttpMethods.Delete, MessageRoute, Authenticated: true,
+            (HttpRequest request, string id, CancelMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+        new(ListMessages, HttpMethods.Get, MessagesRoute, Authenticated: true,
+            (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);

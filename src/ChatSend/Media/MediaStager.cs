@@ -28,16 +28,26 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
 
     private readonly BlobContainerClient _container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
 
-    public static string BlobNameFor(MessageId id) => id.Value;
+    /// <summary>Media of scheduled messages lives under its own prefix, which the lifecycle rule keeps longer (see infra/).</summary>
+    public const string ScheduledPrefix = "scheduled/";
+
+    public static string BlobNameFor(MessageId id, bool scheduled = false) => (scheduled ? ScheduledPrefix : "") + id.Value;
+
+    public static bool TryParseBlobName(string name, out MessageId id) =>
+        MessageId.TryParse(name.StartsWith(ScheduledPrefix, StringComparison.Ordinal) ? name[ScheduledPrefix.Length..] : name, out id);
 
     /// <summary>Removes staged media whose message was not accepted after all.</summary>
     public async Task DeleteAsync(StagedMedia? staged)
     {
         if (staged is not null)
-            await _container.DeleteBlobIfExistsAsync(staged.BlobName, cancellationToken: CancellationToken.None);
+            await DeleteAsync(staged.BlobName);
     }
 
-    public async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, CancellationToken cancellationToken)
+    public async Task DeleteAsync(string blobName) =>
+        await _container.DeleteBlobIfExistsAsync(blobName, cancellationToken: CancellationToken.None);
+
+    public async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, CancellationToken cancellationToken,
+        bool scheduled = false)
     {
         var o = options.Value;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -45,7 +55,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         try
         {
             using var response = await GetAsync(media, timeout.Token);
-            return await StageAsync(media, type, id, response, o.MaxBytesFor(type), timeout.Token);
+            return await StageAsync(media, type, id, BlobNameFor(id, scheduled), response, o.MaxBytesFor(type), timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -91,7 +101,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         }
     }
 
-    private async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, HttpResponseMessage response,
+    private async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, string blobName, HttpResponseMessage response,
         long limit, CancellationToken cancellationToken)
     {
         if (response.Content.Headers.ContentLength > limit)
@@ -106,7 +116,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
 
         var fileName = FileNames.Choose(media.FileName, response.Content.Headers.ContentDisposition,
             response.RequestMessage?.RequestUri ?? media.Url, id.Value, mimeType);
-        var blob = _container.GetBlockBlobClient(BlobNameFor(id));
+        var blob = _container.GetBlockBlobClient(blobName);
         var (length, sha256) = await UploadAsync(blob, head.AsMemory(0, headLength), body, limit,
             () => MediaException.TooLarge(media.Field, type, limit), new BlobHttpHeaders
             {

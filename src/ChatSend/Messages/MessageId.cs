@@ -21,14 +21,21 @@ public readonly partial record struct MessageId(string Session, string RowKey)
 
     public override string ToString() => Value;
 
-    public static MessageId New(string session, DateTimeOffset acceptedAt)
+    public static MessageId New(string session, DateTimeOffset acceptedAt) => new(session, NewRowKey(acceptedAt));
+
+    /// <summary>A fresh row key for a message accepted at <paramref name="acceptedAt"/>: newer sorts first.</summary>
+    public static string NewRowKey(DateTimeOffset acceptedAt)
     {
-        var inverted = DateTimeOffset.MaxValue.UtcTicks - acceptedAt.UtcTicks;
         Span<char> random = stackalloc char[10];
         for (var i = 0; i < random.Length; i++)
             random[i] = Base32[RandomNumberGenerator.GetInt32(Base32.Length)];
-        return new MessageId(session, $"{inverted:x16}{random}");
+        return $"{TimePrefix(acceptedAt)}{random}";
     }
+
+    /// <summary>The row-key prefix of a time: row keys of messages accepted at or after it sort at or before it.</summary>
+    public static string TimePrefix(DateTimeOffset time) => $"{DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks:x16}";
+
+    public static bool IsRowKey(string? rowKey) => rowKey is not null && RowKeyPattern().IsMatch(rowKey);
 
     public static MessageId Parse(string value) =>
         TryParse(value, out var id) ? id : throw new FormatException($"'{value}' is not a message id.");

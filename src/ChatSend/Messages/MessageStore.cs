@@ -103,6 +103,36 @@ public sealed class MessageStore(StorageClients storage)
         return list;
     }
 
+    /// <summary>One page of <paramref name="query"/>: rows in row-key order (newest first) and the last row key when more follow.</summary>
+    public async Task<(IReadOnlyList<MessageEntity> Rows, string? Next)> PageAsync(MessageQuery query, CancellationToken cancellationToken = default)
+    {
+        // Row keys start with the inverted acceptance time: "until" is a lower bound, "since" an upper one.
+        var upper = query.Since is { } since ? MessageId.TimePrefix(since) + WorkMarker.Prefix : WorkMarker.Prefix;
+        var clauses = new List<string>
+        {
+            TableClient.CreateQueryFilter($"PartitionKey eq {query.Session}"),
+            TableClient.CreateQueryFilter($"RowKey lt {upper}"),
+        };
+        if (query.After is { } after)
+            clauses.Add(TableClient.CreateQueryFilter($"RowKey gt {after}"));
+        if (query.Until is { } until)
+            clauses.Add(TableClient.CreateQueryFilter($"RowKey ge {MessageId.TimePrefix(until)}"));
+        if (query.Status is { } status)
+            clauses.Add(TableClient.CreateQueryFilter($"Status eq {status.ToWire()}"));
+        if (query.To is { } to)
+            clauses.Add(TableClient.CreateQueryFilter($"Recipient eq {to}"));
+
+        var rows = new List<MessageEntity>(query.Limit + 1);
+        await foreach (var row in _table.QueryAsync<MessageEntity>(string.Join(" and ", clauses), maxPerPage: query.Limit + 1,
+                           cancellationToken: cancellationToken))
+        {
+            rows.Add(row);
+            if (rows.Count > query.Limit)
+                break;
+        }
+        return rows.Count > query.Limit ? (rows[..query.Limit], rows[query.Limit - 1].RowKey) : (rows, null);
+    }
+
     /// <summary>A session's markers whose time has come.</summary>
     public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string session, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         _table.QueryAsync<WorkMarker>(m => m.PartitionKey == session && m.RowKey.CompareTo(WorkMarker.Prefix) >= 0 && m.Due <= now,

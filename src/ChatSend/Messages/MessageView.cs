@@ -20,6 +20,10 @@ public sealed record MessageView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<StatusChangeView>? StatusHistory { get; init; }
 
+    [JsonPropertyName("sendAt")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SendAt { get; init; }
+
     [JsonPropertyName("failureReason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FailureReason { get; init; }
@@ -29,7 +33,11 @@ public sealed record MessageView(
         {
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
+            SendAt = m.SendAt is { } sendAt ? FormatTime(sendAt) : null,
         };
+
+    /// <summary>The answer <c>POST /send</c> gave: the message as it was accepted, whatever happened since.</summary>
+    public static MessageView Accepted(MessageEntity m) => From(m) with { Status = m.GetHistory()[0].Status };
 
     /// <summary>ISO 8601 UTC with milliseconds, as in the contract's example: <c>2026-04-15T10:00:00.000Z</c>.</summary>
     public static string FormatTime(DateTimeOffset time) =>

@@ -12,9 +12,10 @@ public sealed record SendCommand(
     MessageType Type,
     string? Text,
     MediaReference? Media,
-    IReadOnlyDictionary<string, string>? Preview)
+    IReadOnlyDictionary<string, string>? Preview,
+    DateTimeOffset? SendAt = null)
 {
-    /// <summary>The row this command becomes once accepted, status <c>queued</c>.</summary>
+    /// <summary>The row this command becomes once accepted: <c>queued</c>, or <c>scheduled</c> with a <see cref="SendAt"/>.</summary>
     public MessageEntity ToMessage(MessageId id, Session session, StagedMedia? staged, DateTimeOffset now)
     {
         var message = new MessageEntity
@@ -36,8 +37,9 @@ public sealed record SendCommand(
             FileName = staged?.FileName,
             MediaLength = staged?.Length,
             MediaSha256 = staged?.Sha256,
+            SendAt = SendAt,
         };
-        message.Advance(MessageStatus.Queued, now);
+        message.Advance(SendAt is null ? MessageStatus.Queued : MessageStatus.Scheduled, now);
         return message;
     }
 }

@@ -1,4 +1,6 @@
+using ChatSend.Auth;
 using ChatSend.Http;
+using ChatSend.Send.Idempotency;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Sessions;
@@ -9,22 +11,39 @@ using Microsoft.Extensions.Logging;
 namespace ChatSend.Send;
 
 /// <summary>
-/// <c>POST /send</c>, as steps: the caller was authenticated by <see cref="ApiGate"/>; read the body; authorise the
-/// session; stage any media; record the message and queue its job. A step that refuses ends the request with its
-/// problem; storage errors are answered 503 by the gate.
+/// <c>POST /send</c>, as steps: the caller was authenticated by <see cref="ApiGate"/>; read the body; with an
+/// <c>Idempotency-Key</c>, run the rest through <see cref="IdempotentSend"/>; validate; authorise the session; stage
+/// any media; record the message and queue its job. A step that refuses ends the request with its problem; storage
+/// errors are answered 503 by the gate.
 /// </summary>
 public sealed partial class SendHandler(
     SessionAccess sessions,
     MediaStager media,
     MessageAcceptor acceptor,
+    IdempotentSend idempotency,
     TimeProvider time,
     ILogger<SendHandler> logger)
 {
     public async Task<Results<Accepted<MessageView>, ProblemHttpResult>> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var caller = request.HttpContext.GetApiKeyScope();
+        var body = await SendRequestReader.ReadBodyAsync(request, cancellationToken);
+        if (body.Failed(out var unreadable))
+            return unreadable;
+        var key = IdempotentSend.KeyOf(request);
+        if (key.Failed(out var badKey))
+            return badKey;
+        return key.Value is { } idempotencyKey
+            ? await idempotency.RunAsync(request.HttpContext, caller, idempotencyKey, body.Value!,
+                rowKey => SendAsync(caller, body.Value!, rowKey, cancellationToken))
+            : await SendAsync(caller, body.Value!, rowKey: null, cancellationToken);
+    }
 
-        var read = await SendRequestReader.ReadAsync(request, cancellationToken);
+    private async Task<Results<Accepted<MessageView>, ProblemHttpResult>> SendAsync(ApiKeyScope caller, byte[] body, string? rowKey,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var read = SendRequestReader.Read(body, now);
         if (read.Failed(out var invalid))
             return invalid;
         var command = read.Value!;
@@ -34,13 +53,12 @@ public sealed partial class SendHandler(
             return refused;
         var session = authorized.Value!;
 
-        var now = time.GetUtcNow();
-        var id = MessageId.New(session.Id, now);
+        var id = new MessageId(session.Id, rowKey ?? MessageId.NewRowKey(now));
         var staged = await StageAsync(command, id, cancellationToken);
         if (staged.Failed(out var unusable))
             return unusable;
 
-        var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now), staged.Value);
+        var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now), staged.Value, command.SendAt - now);
         LogAccepted(message.Type, message.Id, session.Id, Recipient.Mask(message.Recipient));
         return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));
     }
@@ -51,7 +69,7 @@ public sealed partial class SendHandler(
             return (StagedMedia?)null;
         try
         {
-            return await media.StageAsync(reference, command.Type, id, cancellationToken);
+            return await media.StageAsync(reference, command.Type, id, cancellationToken, scheduled: command.SendAt is not null);
         }
         catch (MediaException ex)
         {

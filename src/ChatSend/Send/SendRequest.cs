@@ -30,6 +30,9 @@ public sealed record SendRequest
 
     [JsonPropertyName("filename")] public string? FileName { get; init; }
 
+    /// <summary>When to send: ISO 8601 with an offset, 1 second to 35 days ahead; the message is <c>scheduled</c> until then.</summary>
+    [JsonPropertyName("sendAt")] public string? SendAt { get; init; }
+
     /// <summary>Custom link-preview fields for a text message.</summary>
     [JsonPropertyName("preview")] public IReadOnlyDictionary<string, string?>? Preview { get; init; }
 

@@ -11,7 +11,8 @@ public static class SendRequestReader
 
     private static readonly IReadOnlyList<string> FieldOrder = [JsonBody.Field, .. JsonBody.FieldOrder<SendRequest>()];
 
-    public static async Task<Step<SendCommand>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The raw body, if it is JSON and within the limit; its bytes are what <c>Idempotency-Key</c> compares.</summary>
+    public static async Task<Step<byte[]>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (!IsJson(request.ContentType))
             return Problems.Field(StatusCodes.Status415UnsupportedMediaType, "The body must be JSON.", "Content-Type",
@@ -21,17 +22,17 @@ public static class SendRequestReader
         if (body is null)
             return Problems.Field(StatusCodes.Status413PayloadTooLarge, "The body is too large.", JsonBody.Field,
                 $"must be at most {MaxBodyBytes} bytes");
-        return Read(body);
+        return body;
     }
 
-    /// <summary>Parses and validates a JSON body.</summary>
-    public static Step<SendCommand> Read(ReadOnlyMemory<byte> json)
+    /// <summary>Parses and validates a JSON body; times (<c>sendAt</c>) are checked against <paramref name="now"/>.</summary>
+    public static Step<SendCommand> Read(ReadOnlyMemory<byte> json, DateTimeOffset now)
     {
         var errors = new FieldErrors();
         var request = JsonBody.Read<SendRequest>(json, errors);
         if (request.Failed(out var problem))
             return problem;
-        return SendRequestValidator.Validate(request.Value!, errors) is { } command
+        return SendRequestValidator.Validate(request.Value!, errors, now) is { } command
             ? command
             : Problems.Validation(errors.ToDictionary(FieldOrder));
     }

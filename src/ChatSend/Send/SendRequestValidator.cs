@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
 using ChatSend.Http;
 using ChatSend.Sessions;
 
@@ -8,15 +10,17 @@ namespace ChatSend.Send;
 /// The rules of <c>POST /send</c> on the wire record: infers the type from the fields present and normalises the
 /// recipient. Fields already named for a wrong JSON type are not reported again.
 /// </summary>
-public static class SendRequestValidator
+public static partial class SendRequestValidator
 {
     public const int MaxTextCharacters = 4096;
     public const int MaxUrlLength = 2048;
     public const int MaxFileNameLength = 255;
     public const int MaxPreviewFields = 16;
     public const int MaxPreviewValueLength = 2048;
+    public static readonly TimeSpan MinSchedule = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxSchedule = TimeSpan.FromDays(35);
 
-    public static SendCommand? Validate(SendRequest request, FieldErrors errors)
+    public static SendCommand? Validate(SendRequest request, FieldErrors errors, DateTimeOffset now)
     {
         var session = Required(request.Session, "session", errors);
         if (session is not null && !SessionId.IsValid(session))
@@ -40,6 +44,7 @@ public static class SendRequestValidator
         MessageType? type = present.Count switch { 0 => MessageType.Text, 1 => present[0].Type, _ => null };
 
         var preview = ReadPreview(request.Preview, errors);
+        var sendAt = request.SendAt is { } given ? ReadSendAt(given, now, errors) : null;
         MediaReference? reference = null;
         if (type == MessageType.Text)
             CheckText(request, text, errors);
@@ -47,7 +52,7 @@ public static class SendRequestValidator
             reference = CheckMedia(request, mediaType, present[0].Field, present[0].Url, text, errors);
 
         return errors.Count == 0
-            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview)
+            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt)
             : null;
     }
 
@@ -74,6 +79,23 @@ public static class SendRequestValidator
             errors.Add("preview", "applies to text messages only");
         return url is null ? null : new MediaReference(field, url, request.MimeType, request.FileName);
     }
+
+    private static DateTimeOffset? ReadSendAt(string value, DateTimeOffset now, FieldErrors errors)
+    {
+        if (!ExplicitOffset().IsMatch(value)
+            || !DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.None, out var sendAt))
+            errors.Add("sendAt", "must be an ISO 8601 time with an offset, such as 2026-04-15T10:00:00Z");
+        else if (sendAt < now + MinSchedule)
+            errors.Add("sendAt", "must be at least 1 second ahead");
+        else if (sendAt > now + MaxSchedule)
+            errors.Add("sendAt", "must be at most 35 days ahead");
+        else
+            return sendAt;
+        return null;
+    }
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?([Zz]|[+-]\d{2}:\d{2})$")]
+    private static partial Regex ExplicitOffset();
 
     private static string? Required(string? value, string field, FieldErrors errors)
     {

@@ -20,13 +20,14 @@ public static class StorageNames
     public const string SessionsTable = "sessions";
     public const string ApiKeysTable = "apikeys";
     public const string MessagesTable = "messages";
+    public const string IdempotencyTable = "idempotency";
 
     public const string MediaContainer = "media";
 
     public static IReadOnlyList<string> Queues { get; } =
         [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue];
 
-    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable];
+    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable];
 
     public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
 }

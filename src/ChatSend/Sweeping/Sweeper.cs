@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ChatSend.Delivery;
+using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Sessions;
 using ChatSend.Storage;
@@ -67,7 +68,7 @@ public sealed partial class Sweeper(
         var deleted = 0;
         await foreach (var blob in _media.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix: null, cancellationToken))
         {
-            if (blob.Properties.LastModified > now - options.Value.OrphanMediaAge || !MessageId.TryParse(blob.Name, out var id))
+            if (blob.Properties.LastModified > now - options.Value.OrphanMediaAge || !MediaStager.TryParseBlobName(blob.Name, out var id))
                 continue;
             if (await messages.FindAsync(id, cancellationToken) is { } row && row.CurrentStatus != MessageStatus.Canceled)
                 continue;

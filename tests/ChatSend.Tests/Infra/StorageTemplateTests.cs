@@ -1,3 +1,5 @@
+using ChatSend.Media;
+using ChatSend.Messages;
 using System.Text.Json.Nodes;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
@@ -59,19 +61,22 @@ public class StorageTemplateTests
         Assert.All(containers, c => Assert.Equal("None", (string?)c.Properties["publicAccess"]));
     }
 
-    [Fact]
-    public void LifecycleRuleDeletesStagedMediaAfterTheRetentionParameter()
+    [Theory]
+    [InlineData("msg_", "[parameters('mediaRetentionDays')]")]
+    [InlineData(MediaStager.ScheduledPrefix, "[add(parameters('mediaRetentionDays'), 35)]")] // sendAt is at most 35 days ahead
+    public void LifecycleRulesDeleteStagedMediaAfterTheRetentionParameter(string blobPrefix, string afterDays)
     {
         var policy = Assert.Single(Main.ResourcesOfType("Microsoft.Storage/storageAccounts/managementPolicies"));
         var rules = policy.Properties["policy"]!["rules"]!.AsArray().OfType<JsonObject>().ToList();
 
         var media = Assert.Single(rules, r =>
             r["definition"]?["filters"]?["prefixMatch"]?.AsArray()
-                .Any(p => (string?)policy.Template.Resolve(p?.DeepClone()) == StorageNames.MediaContainer + "/") == true);
+                .Any(p => (string?)policy.Template.Resolve(p?.DeepClone()) == StorageNames.MediaContainer + "/" + blobPrefix) == true);
         Assert.True((bool)media["enabled"]!);
         var delete = media["definition"]!["actions"]!["baseBlob"]!["delete"]!;
         var days = delete["daysAfterModificationGreaterThan"] ?? delete["daysAfterCreationGreaterThan"];
-        Assert.Equal("[parameters('mediaRetentionDays')]", (string?)policy.Template.Resolve(days?.DeepClone()));
+        Assert.Equal(afterDays, (string?)policy.Template.Resolve(days?.DeepClone()));
+        Assert.StartsWith(blobPrefix, MediaStager.BlobNameFor(MessageId.New("s", DateTimeOffset.UtcNow), scheduled: blobPrefix != "msg_"));
 
         var parameter = Main.Template["parameters"]!["mediaRetentionDays"]!;
         Assert.Equal("int", (string?)parameter["type"]);

@@ -58,9 +58,10 @@ public sealed class TestServices : IAsyncDisposable
         TestSessions.CreateAsync(_provider, provider, settings, enabled);
 
     /// <summary>Runs <c>POST /send</c> on an in-memory HTTP context through the gate both hosts put in front of it, and the real handler.</summary>
-    public async Task<(int Status, MessageView? Message, HttpResponse Response)> SendAsync(string key, string json)
+    public async Task<(int Status, MessageView? Message, HttpResponse Response)> SendAsync(string key, string json,
+        string? idempotencyKey = null)
     {
-        var (result, context) = await SendRawAsync(key, json);
+        var (result, context) = await SendRawAsync(key, json, idempotencyKey);
         return result switch
         {
             Accepted<MessageView> accepted => (accepted.StatusCode, accepted.Value, context.Response),
@@ -70,9 +71,11 @@ public sealed class TestServices : IAsyncDisposable
     }
 
     /// <summary>The result <c>POST /send</c> answers with, before it is written to the response.</summary>
-    public async Task<(IResult? Result, HttpContext Context)> SendRawAsync(string key, string json)
+    public async Task<(IResult? Result, HttpContext Context)> SendRawAsync(string key, string json, string? idempotencyKey = null)
     {
         var context = HttpContexts.Post(key, json);
+        if (idempotencyKey is not null)
+            context.Request.Headers[ChatSend.Send.Idempotency.IdempotentSend.Header] = idempotencyKey;
         context.RequestServices = _provider;
         var send = ApiEndpoints.Find(ApiEndpoints.Send)!;
         var result = await Get<ApiGate>().InvokeAsync(context, send,

@@ -8,7 +8,7 @@ public class SendRequestValidationTests
 {
     private static (SendCommand? Command, IReadOnlyDictionary<string, string[]> Errors) Validate(string json)
     {
-        var read = SendRequestReader.Read(System.Text.Encoding.UTF8.GetBytes(json));
+        var read = SendRequestReader.Read(System.Text.Encoding.UTF8.GetBytes(json), DateTimeOffset.UtcNow);
         var errors = read.Problem?.ProblemDetails is Microsoft.AspNetCore.Http.HttpValidationProblemDetails problem
             ? problem.Errors.AsReadOnly()
             : new Dictionary<string, string[]>().AsReadOnly();

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using ChatSend.Http;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ChatSend.Messages;
+
+/// <summary>A page of a session's messages, newest first, and the cursor of the next page (null on the last).</summary>
+public sealed record MessagePage(
+    [property: JsonPropertyName("items")] IReadOnlyList<MessageView> Items,
+    [property: JsonPropertyName("next")] string? Next);
+
+/// <summary>What <c>GET /messages</c> asks for, checked.</summary>
+public sealed record MessageQuery(string Session, int Limit, string? After, MessageStatus? Status, string? To,
+    DateTimeOffset? Since, DateTimeOffset? Until);
+
+/// <summary>
+/// <c>GET /messages?session=…</c>: one partition range, newest first. <c>since</c>/<c>until</c> narrow the row-key range
+/// (row keys start with the acceptance time, newest first); <c>status</c>/<c>to</c> filter within it; the cursor is the
+/// last row key of the page.
+/// </summary>
+public sealed class ListMessagesHandler(MessageStore messages)
+{
+    public const int DefaultLimit = 50;
+    public const int MaxLimit = 200;
+
+    public async Task<Results<Ok<MessagePage>, ProblemHttpResult>> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        var query = Read(request.Query, errors);
+        if (query is null)
+            return Problems.Validation(errors.ToDictionary());
+        if (!request.HttpContext.GetApiKeyScope().Covers(query.Session))
+            return Problems.SessionForbidden(query.Session);
+        var (rows, next) = await messages.PageAsync(query, cancellationToken);
+        return TypedResults.Ok(new MessagePage(rows.Select(m => MessageView.From(m, withHistory: true)).ToList(), next));
+    }
+
+    public static MessageQuery? Read(IQueryCollection query, FieldErrors errors)
+    {
+        var session = query["session"].ToString();
+        if (!SessionId.IsValid(session))
+            errors.Add("session", session.Length == 0 ? "is required" : $"must be {SessionId.Rule}");
+        var limit = DefaultLimit;
+        if (query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+            errors.Add("limit", $"must be a whole number from 1 to {MaxLimit}");
+        var after = query["cursor"].ToString() is { Length: > 0 } cursor ? cursor : null;
+        if (after is not null && !MessageId.IsRowKey(after))
+            errors.Add("cursor", "is not a cursor from a previous page");
+        MessageStatus? status = null;
+        if (query["status"].ToString() is { Length: > 0 } s)
+            status = MessageStatuses.TryParse(s, out var parsed) ? parsed
+                : Invalid<MessageStatus>(errors, "status", $"must be one of {string.Join(", ", Enum.GetValues<MessageStatus>().Select(v => v.ToWire()))}");
+        var to = query["to"].ToString() is { Length: > 0 } t ? Recipient.Parse(t)?.Value ?? Invalid<string>(errors, "to", Recipient.Rule) : null;
+        var since = Time(query, "since", errors);
+        var until = Time(query, "until", errors);
+        return errors.Count == 0 ? new MessageQuery(session, limit, after, status, to, since, until) : null;
+    }
+
+    private static DateTimeOffset? Time(IQueryCollection query, string field, FieldErrors errors)
+    {
+        if (query[field].ToString() is not { Length: > 0 } value)
+            return null;
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+            return time;
+        errors.Add(field, "must be an ISO 8601 time, such as 2026-04-15T10:00:00Z");
+        return null;
+    }
+
+    private static T? Invalid<T>(FieldErrors errors, string field, string message) where T : notnull
+    {
+        errors.Add(field, message);
+        return default;
+    }
+}
