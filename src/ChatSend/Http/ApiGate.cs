@@ -62,7 +62,7 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
                 return Problems.Problem(StatusCodes.Status503ServiceUnavailable, "The request was canceled.",
                     "The server stopped the request before it finished (it may be shutting down); retry it.");
             case var _ when StorageFailure.IsStorageFailure(exception, context.RequestAborted):
-                LogStorageUnavailable(StorageFailure.Describe(exception), exception);
+                LogStorageUnavailable(StorageFailure.Describe(exception));
                 return Problems.StorageUnavailable(context);
             default:
                 var traceId = Activity.Current?.Id ?? context.TraceIdentifier;
@@ -80,8 +80,9 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
     [LoggerMessage(LogLevel.Information, "Request canceled by the host before it finished; answered 503")]
     private partial void LogCanceled();
 
+    // The reason only: during an outage every request fails the same way, and a stack each would bury the log.
     [LoggerMessage(LogLevel.Warning, "Storage unavailable ({Reason}); answered 503")]
-    private partial void LogStorageUnavailable(string reason, Exception exception);
+    private partial void LogStorageUnavailable(string reason);
 
     [LoggerMessage(LogLevel.Error, "Unhandled error; answered 500 with trace id {TraceId}")]
     private partial void LogUnhandled(string traceId, Exception exception);

@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
+using Azure.Data.Tables;
 using ChatSend.Messages;
+using ChatSend.Storage;
 using ChatSend.Receipts;
 using ChatSend.Sessions;
 using Microsoft.Extensions.Options;
@@ -23,11 +25,15 @@ public sealed class SandboxOptions
 /// <summary>
 /// The provider for local runs: accepts every send and, like a real network's webhooks, later reports
 /// <c>delivered</c> and then <c>read</c> on the receipts queue. Media it downloads from the link it is given, as a
-/// real network would, and refuses when the bytes do not hash to what was staged. A session may set
+/// real network would, and refuses when the bytes do not hash to what was staged. Each message it takes is recorded
+/// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set
 /// <c>deliveredAfterSeconds</c> and <c>readAfterSeconds</c> in its provider settings.
 /// </summary>
-public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory httpClients, IOptions<SandboxOptions> options) : IChannelProvider
+public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory httpClients, StorageClients storage, TimeProvider time,
+    IOptions<SandboxOptions> options) : IChannelProvider
 {
+    private readonly TableClient _calls = storage.Table(StorageNames.SandboxTable);
+
     public const string ProviderName = "sandbox";
     public const string HttpClientName = "ChatSend.Sandbox";
 
@@ -38,6 +44,8 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
         if (message.Media is { } media)
             await CheckMediaAsync(media, cancellationToken);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
+        // The network's own record of the send: one row per call, so a message sent twice shows twice.
+        await _calls.AddEntityAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
         var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
         var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
         // One put: delivered, and read queued by the receipt handler once delivered is applied, as a network reports them.

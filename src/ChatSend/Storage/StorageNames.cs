@@ -22,12 +22,15 @@ public static class StorageNames
     public const string MessagesTable = "messages";
     public const string IdempotencyTable = "idempotency";
 
+    /// <summary>What the sandbox provider accepted, one row per call: the sandbox's side of a send, as a network keeps its own.</summary>
+    public const string SandboxTable = "sandbox";
+
     public const string MediaContainer = "media";
 
     public static IReadOnlyList<string> Queues { get; } =
         [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue];
 
-    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable];
+    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable];
 
     public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
 }

@@ -1,0 +1,212 @@
+// Chaos run: N sends at concurrency 16 (10 % with media) against the local host on Azurite (on disk); Azurite is
+// stopped for ~7 s mid-run and started again on the same data; the host is killed -9 mid-drain and started again.
+// Then it waits for the drain and the sweeper and checks every message against what its client was told.
+// Run it with bench/chaos.sh [sends].
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using Azure.Data.Tables;
+using ChatSend.Chaos;
+using ChatSend.Media;
+using ChatSend.Messages;
+using ChatSend.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+var sends = args.Length > 0 ? int.Parse(args[0]) : 2000;
+const int Concurrency = 16;
+const string Session = "chaos";
+var root = FindRoot();
+var work = Path.Combine(root, ".artifacts", "chaos");
+if (Directory.Exists(work))
+    Directory.Delete(work, recursive: true);
+Directory.CreateDirectory(work);
+
+var media = await StartMediaServerAsync();
+var processes = new Processes(root, work);
+try
+{
+    await processes.StartAzuriteAsync();
+    await processes.AdminAsync("init");
+    await processes.AdminAsync("session", Session, "--sender", "+442079460958", "--provider", "sandbox");
+    var key = (await processes.AdminAsync("key", "create", "--sessions", Session)).Split('\n')[^1].Trim();
+    await processes.StartHostAsync();
+
+    using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.HttpPort}/"), Timeout = TimeSpan.FromSeconds(20) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    var answers = new ConcurrentDictionary<int, string>();
+    var done = 0;
+    var clock = Stopwatch.StartNew();
+
+    var outage = Task.Run(async () =>
+    {
+        while (Volatile.Read(ref done) < sends * 3 / 10)
+            await Task.Delay(20);
+        Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] stopping Azurite for 7 s at send {done}");
+        await processes.StopAzuriteAsync();
+        await Task.Delay(TimeSpan.FromSeconds(7));
+        await processes.StartAzuriteAsync();
+        Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Azurite back");
+    });
+    using var gate = new SemaphoreSlim(Concurrency);
+    await Task.WhenAll(Enumerable.Range(0, sends).Select(async i =>
+    {
+        await gate.WaitAsync();
+        try
+        {
+            answers[i] = await SendAsync(http, i, i % 10 == 0 ? media : null);
+        }
+        finally
+        {
+            Interlocked.Increment(ref done);
+            gate.Release();
+        }
+    }));
+    await outage;
+    Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {sends} sends answered; killing the host (-9) mid-drain");
+    await processes.KillHostAsync();
+    await Task.Delay(TimeSpan.FromSeconds(2));
+    await processes.StartHostAsync();
+    Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] host back; waiting for the drain and the sweeper");
+
+    var storage = new StorageClients(Options.Create(new StorageOptions { ConnectionString = processes.Connection }));
+    var rows = await DrainAsync(storage, sends, clock);
+    var exitCode = await ReportAsync(storage, processes, answers, rows, sends, clock.Elapsed);
+    return exitCode;
+}
+finally
+{
+    await processes.StopAllAsync();
+}
+
+// One client: a fresh Idempotency-Key per message; no answer is retried with the same key, as the contract allows.
+static async Task<string> SendAsync(HttpClient http, int i, string? mediaUrl)
+{
+    var body = mediaUrl is null
+        ? $$"""{"session":"{{Session}}","to":"+12025550123","text":"chaos {{i}}"}"""
+        : $$"""{"session":"{{Session}}","to":"+12025550123","text":"chaos {{i}}","imageUrl":"{{mediaUrl}}"}""";
+    for (var attempt = 0; ; attempt++)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "send") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.Add("Idempotency-Key", $"chaos-{i}");
+            using var response = await http.SendAsync(request);
+            var status = (int)response.StatusCode;
+            if (status == 409 && attempt < 10) // the first try is still running
+            {
+                await Task.Delay(1000);
+                continue;
+            }
+            return status.ToString();
+        }
+        catch (Exception) when (attempt < 5)
+        {
+            await Task.Delay(2000);
+        }
+        catch (Exception)
+        {
+            return "no answer";
+        }
+    }
+}
+
+static async Task<Dictionary<string, MessageEntity>> DrainAsync(StorageClients storage, int sends, Stopwatch clock)
+{
+    var table = storage.Table(StorageNames.MessagesTable);
+    var deadline = clock.Elapsed + TimeSpan.FromMinutes(5);
+    while (true)
+    {
+        var rows = new Dictionary<string, MessageEntity>();
+        try
+        {
+            await foreach (var row in table.QueryAsync<MessageEntity>(m => m.PartitionKey == Session && m.RowKey.CompareTo(WorkMarker.Prefix) < 0))
+                rows[row.Text ?? row.Id] = row;
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            await Task.Delay(1000);
+            continue;
+        }
+        var open = rows.Values.Count(m => !IsFinal(m) || m.HasMarker);
+        if (open == 0 || clock.Elapsed > deadline)
+        {
+            Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] drained: {rows.Count} rows, {open} still open");
+            return rows;
+        }
+        await Task.Delay(2000);
+    }
+}
+
+static bool IsFinal(MessageEntity m) => m.CurrentStatus is MessageStatus.Read or MessageStatus.Failed or MessageStatus.Canceled;
+
+static async Task<int> ReportAsync(StorageClients storage, Processes processes, IReadOnlyDictionary<int, string> answers,
+    Dictionary<string, MessageEntity> rows, int sends, TimeSpan elapsed)
+{
+    var calls = new Dictionary<string, int>();
+    await foreach (var call in storage.Table(StorageNames.SandboxTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
+        calls[call.PartitionKey] = calls.GetValueOrDefault(call.PartitionKey) + 1;
+    var blobs = new List<string>();
+    await foreach (var blob in storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer).GetBlobsAsync())
+        blobs.Add(blob.Name);
+    var warnings = processes.HostLogs.SelectMany(File.ReadLines).Where(l => l.Contains("may get it twice")).ToList();
+
+    MessageEntity? RowOf(int i) => rows.GetValueOrDefault($"chaos {i}");
+    var accepted = answers.Where(a => a.Value == "202").Select(a => a.Key).ToList();
+    var lost = accepted.Count(i => RowOf(i) is not { } m || !IsFinal(m) || (m.CurrentStatus == MessageStatus.Failed && string.IsNullOrEmpty(m.FailureReason)));
+    var refusedThenSent = answers.Where(a => a.Value == "503").Count(a => RowOf(a.Key) is { } m && m.CurrentStatus is not (MessageStatus.Failed or MessageStatus.Canceled));
+    var stuck = rows.Values.Count(m => !IsFinal(m));
+    var noWayForward = rows.Values.Count(m => !IsFinal(m) && !m.HasMarker);
+    var duplicates = calls.Where(c => c.Value > 1).Select(c => c.Key).ToList();
+    var duplicatesLogged = duplicates.Count(id => warnings.Any(l => l.Contains(id)));
+    var orphans = blobs.Count(b => !MediaStager.TryParseBlobName(b, out var id) || !rows.Values.Any(m => m.Id == id.Value));
+
+    Console.WriteLine();
+    Console.WriteLine($"| {sends} sends, concurrency {Concurrency}, 10 % media; Azurite down ~7 s mid-run; host killed -9 mid-drain | |");
+    Console.WriteLine("|---|---|");
+    foreach (var group in answers.GroupBy(a => a.Value).OrderBy(g => g.Key))
+        Console.WriteLine($"| answered {group.Key} | {group.Count()} |");
+    foreach (var group in rows.Values.GroupBy(m => m.Status).OrderBy(g => g.Key))
+        Console.WriteLine($"| final status {group.Key} | {group.Count()} |");
+    foreach (var group in rows.Values.Where(m => m.FailureReason is not null).GroupBy(m => m.FailureReason))
+        Console.WriteLine($"| failed: {group.Key} | {group.Count()} |");
+    foreach (var group in calls.Values.GroupBy(n => n).OrderBy(g => g.Key))
+        Console.WriteLine($"| messages the provider got {group.Key}× | {group.Count()} |");
+    Console.WriteLine($"| lost (202, not read or failed with a reason) | {lost} |");
+    Console.WriteLine($"| answered 503, then sent | {refusedThenSent} |");
+    Console.WriteLine($"| stuck (not final) | {stuck} |");
+    Console.WriteLine($"| rows without a way forward | {noWayForward} |");
+    Console.WriteLine($"| duplicates (provider got it twice), of which logged | {duplicates.Count}, {duplicatesLogged} |");
+    Console.WriteLine($"| orphan media blobs | {orphans} |");
+    Console.WriteLine($"| run time | {elapsed:mm\\:ss} |");
+
+    var ok = lost == 0 && refusedThenSent == 0 && stuck == 0 && noWayForward == 0 && orphans == 0 && duplicatesLogged == duplicates.Count;
+    Console.WriteLine(ok ? "chaos: all requirements held" : "chaos: REQUIREMENTS FAILED");
+    return ok ? 0 : 1;
+}
+
+static async Task<string> StartMediaServerAsync()
+{
+    var photo = new byte[50_000];
+    new Random(7).NextBytes(photo);
+    new byte[] { 0xFF, 0xD8, 0xFF, 0xE0 }.CopyTo(photo, 0);
+    var builder = WebApplication.CreateSlimBuilder();
+    builder.Logging.ClearProviders();
+    builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+    var app = builder.Build();
+    app.MapGet("/photo.jpg", () => Results.Bytes(photo, "image/jpeg"));
+    await app.StartAsync();
+    return new Uri(new Uri(app.Urls.First()), "/photo.jpg").ToString();
+}
+
+static string FindRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        if (File.Exists(Path.Combine(dir.FullName, "ChatSend.sln")))
+            return dir.FullName;
+    throw new InvalidOperationException("ChatSend.sln not found above " + AppContext.BaseDirectory);
+}
