@@ -238,4 +238,23 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         Assert.Equal("failed", failed!.Status);
         Assert.Contains("SHA-256", failed.FailureReason);
     }
+
+    [Fact]
+    public async Task MediaLeftByAWorkerThatDiedBeforeItsMessageWasRecordedIsSweptAfterAnHour()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var services = new TestServices(azurite.ConnectionString,
+            new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" }, clock);
+        var (session, key) = await services.NewSessionAsync();
+        services.Faults.Next(Fault.Die, skip: 1, "PUT media/"); // the block list commit lands, then the worker dies
+
+        var (status, _, _) = await services.SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/jpeg/5000")}}"}""");
+
+        Assert.Equal(500, status);
+        Assert.Empty(await services.Get<MessageStore>().ListAsync(session.Id, 10));
+        var orphan = Assert.Single(await Media.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"msg_{session.Id}_", CancellationToken.None).ToListAsync());
+        clock.Advance(TimeSpan.FromMinutes(61));
+        await services.Get<ChatSend.Sweeping.Sweeper>().RunAsync();
+        Assert.False((await Media.GetBlobClient(orphan.Name).ExistsAsync()).Value);
+    }
 }
