@@ -37,11 +37,22 @@ public sealed partial class DeliveryProcessor(
         var claimed = await ClaimAsync(job, cancellationToken);
         if (claimed is not var (message, session, provider))
             return;
+        OutboundMessage outbound;
+        try
+        {
+            outbound = await ToOutboundAsync(message, cancellationToken);
+        }
+        catch (Exception)
+        {
+            await recorder.TryReleaseAsync(message); // nothing went out: no need to wait out the lease
+            throw;
+        }
         var o = options.Value;
         ProviderReceipt receipt;
         try
         {
-            receipt = await provider.SendAsync(await ToOutboundAsync(message, cancellationToken), session, cancellationToken);
+            // Not the host's stopping token: a send under way finishes rather than becoming an unknown outcome.
+            receipt = await provider.SendAsync(outbound, session, CancellationToken.None);
         }
         catch (ProviderException ex) when (ex.IsTransient && message.Attempts < o.MaxAttempts)
         {
@@ -55,16 +66,24 @@ public sealed partial class DeliveryProcessor(
         {
             await recorder.FailAsync(message, ex.IsTransient
                 ? $"provider {provider.Name} still failing after {message.Attempts} attempts: {ex.Message}"
-                : $"provider {provider.Name} refused the message: {ex.Message}", cancellationToken);
+                : $"provider {provider.Name} refused the message: {ex.Message}", cancellationToken, claimId: message.ClaimId);
             return;
         }
         var row = await recorder.RecordSentAsync(message, receipt.ProviderMessageId);
         LogSent(message.Id, Recipient.Mask(message.Recipient), provider.Name, row.Status);
     }
 
+    private enum Next
+    {
+        Done,
+        Claim,
+        ClaimAfterUnknownOutcome,
+    }
+
     /// <summary>Takes the message for this attempt, or returns null when there is nothing to send now.</summary>
     private async Task<(MessageEntity, Session, IChannelProvider)?> ClaimAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
+        var claimId = Guid.NewGuid().ToString("N");
         for (var attempt = 0; ; attempt++)
         {
             var message = await messages.FindAsync(job.Id, cancellationToken);
@@ -75,18 +94,21 @@ public sealed partial class DeliveryProcessor(
                 LogUnknownMessage(job.Id.Value);
                 return null;
             }
-            var now = time.GetUtcNow();
-            if (await WaitOrFinishAsync(message, now, cancellationToken))
-                return null;
+            var session = await sessions.FindAsync(job.Id.Session, cancellationToken);
+            var provider = session is { Enabled: true } ? providers.Find(session.Provider) : null;
+            if (message.ClaimId == claimId && provider is not null)
+                return (message, session!, provider); // our claim landed; only its answer was lost
 
+            var now = time.GetUtcNow();
+            var next = await DecideAsync(message, now, cancellationToken);
+            if (next == Next.Done)
+                return null;
             if (message.Attempts >= options.Value.MaxAttempts)
             {
                 await recorder.FailAsync(message, $"delivery gave up after {message.Attempts} attempts", cancellationToken);
                 return null;
             }
-            var session = await sessions.FindAsync(job.Id.Session, cancellationToken);
-            var provider = session is { Enabled: true } ? providers.Find(session.Provider) : null;
-            if (session is null || provider is null || !session.Enabled)
+            if (session is null || provider is null)
             {
                 await recorder.FailAsync(message, session is null ? "the session no longer exists"
                     : !session.Enabled ? "the session is disabled"
@@ -95,47 +117,52 @@ public sealed partial class DeliveryProcessor(
             }
             try
             {
-                await recorder.ClaimAsync(message, now, cancellationToken);
-                return (message, session, provider);
+                await recorder.ClaimAsync(message, now, claimId, cancellationToken);
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5)
             {
-                // Changed since it was read (a receipt, a cancel, another worker): look again.
+                continue; // changed since it was read (a receipt, a cancel, another worker, or our own write): look again
             }
+            if (next == Next.ClaimAfterUnknownOutcome)
+            {
+                DeliveryMetrics.UnknownOutcomes.Add(1);
+                LogUnknownOutcome(message.Id, message.Attempts - 1, "sending again; the recipient may get it twice (UnknownOutcome=Resend)");
+            }
+            return (message, session, provider);
         }
     }
 
-    /// <summary>True when this job has nothing to do now: the message moved on, is not due, or another attempt holds it.</summary>
-    private async Task<bool> WaitOrFinishAsync(MessageEntity message, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Whether this job may claim the message now; when not, it waits (queued again) or finishes the message.</summary>
+    private async Task<Next> DecideAsync(MessageEntity message, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (message.CurrentStatus is not (MessageStatus.Queued or MessageStatus.Scheduled))
         {
             await recorder.FinishAsync(message, cancellationToken);
             LogSkipped(message.Id, message.Status);
-            return true;
+            return Next.Done;
         }
         if (message.CurrentStatus == MessageStatus.Scheduled && message.SendAt > now)
         {
             await RequeueAsync(message.MessageId, message.SendAt.Value - now);
-            return true;
+            return Next.Done;
         }
         if (message.ClaimId is null)
-            return false;
+            return Next.Claim;
         if (message.ClaimedUntil > now)
         {
             LogHeldElsewhere(message.Id, message.ClaimedUntil.Value);
             await RequeueAsync(message.MessageId, message.ClaimedUntil.Value - now + TimeSpan.FromSeconds(1));
-            return true;
+            return Next.Done;
         }
-        DeliveryMetrics.UnknownOutcomes.Add(1);
-        if (options.Value.UnknownOutcome == UnknownOutcomePolicy.Fail)
+        if (options.Value.UnknownOutcome == UnknownOutcomePolicy.Resend)
+            return Next.ClaimAfterUnknownOutcome;
+        if (await recorder.FailAsync(message, "delivery outcome unknown: the attempt stopped during the provider call and was not repeated",
+                cancellationToken))
         {
+            DeliveryMetrics.UnknownOutcomes.Add(1);
             LogUnknownOutcome(message.Id, message.Attempts, "failing it (UnknownOutcome=Fail)");
-            await recorder.FailAsync(message, "delivery outcome unknown: the attempt stopped during the provider call and was not repeated", cancellationToken);
-            return true;
         }
-        LogUnknownOutcome(message.Id, message.Attempts, "sending again; the recipient may get it twice (UnknownOutcome=Resend)");
-        return false;
+        return Next.Done;
     }
 
     // The marker is due when this job would be: if the put fails, the sweeper queues the job instead.

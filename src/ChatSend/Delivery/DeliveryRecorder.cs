@@ -17,13 +17,13 @@ public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<Del
 {
     private static readonly TimeSpan SentRetryBudget = TimeSpan.FromSeconds(30);
 
-    /// <summary>Claims <paramref name="message"/> as read; throws a 412 when it changed since.</summary>
-    public async Task ClaimAsync(MessageEntity message, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Claims <paramref name="message"/> as read, under <paramref name="claimId"/>; throws a 412 when it changed since.</summary>
+    public async Task ClaimAsync(MessageEntity message, DateTimeOffset now, string claimId, CancellationToken cancellationToken)
     {
         var lease = now + options.Value.ClaimLease;
         message.Advance(MessageStatus.Queued, now); // a scheduled message whose time has come
         message.Attempts++;
-        message.ClaimId = Guid.NewGuid().ToString("N");
+        message.ClaimId = claimId;
         message.ClaimedUntil = lease;
         await messages.WriteAsync(message, MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)), cancellationToken);
     }
@@ -38,10 +38,37 @@ public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<Del
             return MarkerChange.DueAt(time.GetUtcNow() + delay + options.Value.SweepAfter);
         }, cancellationToken);
 
-    public async Task FailAsync(MessageEntity message, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the message <c>failed</c>: for the attempt holding <paramref name="claimId"/>, only while it still does; for
+    /// anyone else, only while no attempt holds a live claim (that attempt's answer decides). False when it did not.
+    /// </summary>
+    public async Task<bool> FailAsync(MessageEntity message, string reason, CancellationToken cancellationToken, string? claimId = null)
     {
-        await messages.UpdateAsync(message.MessageId, m => End(m, m.Advance(MessageStatus.Failed, time.GetUtcNow(), reason)), cancellationToken);
-        LogFailed(message.Id, reason);
+        var failed = false;
+        await messages.UpdateAsync(message.MessageId, m =>
+        {
+            var now = time.GetUtcNow();
+            if (claimId is not null ? m.ClaimId != claimId : m.ClaimId is not null && m.ClaimedUntil > now)
+                return null;
+            failed = m.Advance(MessageStatus.Failed, now, reason);
+            return End(m, failed);
+        }, cancellationToken);
+        if (failed)
+            LogFailed(message.Id, reason);
+        return failed;
+    }
+
+    /// <summary>Lets go of the claim when the attempt stopped before calling the provider; a failure here only delays the next one.</summary>
+    public async Task TryReleaseAsync(MessageEntity claimed)
+    {
+        try
+        {
+            await ReleaseAsync(claimed, TimeSpan.Zero, CancellationToken.None);
+        }
+        catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
+        {
+            LogReleaseFailed(claimed.Id, ex.Message);
+        }
     }
 
     /// <summary>For a message that moved on without this job (a receipt, a cancel): clears a stale claim and marker.</summary>
@@ -91,6 +118,9 @@ public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<Del
 
     [LoggerMessage(LogLevel.Warning, "Message {MessageId} failed: {Reason}")]
     private partial void LogFailed(string messageId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "The claim on message {MessageId} could not be let go ({Reason}); the next attempt waits out its lease")]
+    private partial void LogReleaseFailed(string messageId, string reason);
 
     [LoggerMessage(LogLevel.Warning, "Recording that message {MessageId} was sent failed ({Reason}); trying again")]
     private partial void LogSentRetry(string messageId, string reason);

@@ -54,8 +54,15 @@ public sealed partial class Sweeper(
             {
                 if (!await messages.PostponeAsync(marker, now + delivery.Value.SweepAfter, cancellationToken))
                     continue; // another sweeper took it, or the work ended meanwhile
-                await queue.EnqueueAsync(new DeliveryJob(marker.MessageId), cancellationToken: cancellationToken);
-                requeued++;
+                try
+                {
+                    await queue.EnqueueAsync(new DeliveryJob(marker.MessageId), cancellationToken: cancellationToken);
+                    requeued++;
+                }
+                catch (Exception ex) when (StorageFailure.IsStorageFailure(ex, cancellationToken))
+                {
+                    LogQueueFailed(marker.MessageId.Value, StorageFailure.Describe(ex)); // due again after SweepAfter
+                }
             }
         var deleted = await DeleteOrphanMediaAsync(now, cancellationToken);
         if (requeued > 0 || deleted > 0)
@@ -72,11 +79,22 @@ public sealed partial class Sweeper(
                 continue;
             if (await messages.FindAsync(id, cancellationToken) is { } row && row.CurrentStatus != MessageStatus.Canceled)
                 continue;
-            await _media.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellationToken);
-            deleted++;
+            try
+            {
+                // Only the blob as listed: one written again since (a retried send) stays.
+                await _media.DeleteBlobIfExistsAsync(blob.Name, conditions: new BlobRequestConditions { IfMatch = blob.Properties.ETag },
+                    cancellationToken: cancellationToken);
+                deleted++;
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status == 412)
+            {
+            }
         }
         return deleted;
     }
+
+    [LoggerMessage(LogLevel.Warning, "Sweeper could not queue a job for message {MessageId} ({Reason}); it is due again later")]
+    private partial void LogQueueFailed(string messageId, string reason);
 
     [LoggerMessage(LogLevel.Information, "Sweeper queued {Requeued} messages again and removed {Deleted} orphan media files")]
     private partial void LogSwept(int requeued, int deleted);

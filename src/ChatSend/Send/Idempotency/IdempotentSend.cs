@@ -2,12 +2,14 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using ChatSend.Auth;
 using ChatSend.Http;
+using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Sessions;
 using ChatSend.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatSend.Send.Idempotency;
 
@@ -16,16 +18,23 @@ namespace ChatSend.Send.Idempotency;
 /// The first request takes the key (insert-if-absent) and reserves its message id. A repeat with the same body gets
 /// the original answer with <c>Idempotent-Replayed: true</c> (a 202 rebuilt from its message row, a 4xx as stored);
 /// with another body, 422; while the first is still running, 409. A first request that died without an answer is
-/// taken over after <see cref="InFlightLease"/> with the same message id, so whatever it wrote is found, not doubled.
+/// taken over once it can no longer be running (<see cref="InFlightLease"/>): what it wrote is found first, so
+/// nothing is doubled.
 /// </summary>
-public sealed partial class IdempotentSend(IdempotencyStore records, MessageStore messages, TimeProvider time, ILogger<IdempotentSend> logger)
+public sealed partial class IdempotentSend(IdempotencyStore records, MessageStore messages, IOptions<MediaOptions> media,
+    TimeProvider time, ILogger<IdempotentSend> logger)
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
     public const int MaxKeyLength = 255;
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
-    public static readonly TimeSpan InFlightLease = TimeSpan.FromSeconds(30);
     private const int InFlightRetryAfterSeconds = 1;
+
+    /// <summary>
+    /// Longer than any request can run (its media fetch is bounded by <see cref="MediaOptions.Timeout"/>, its storage
+    /// calls by their retries), so a request is only taken over once it is certainly dead.
+    /// </summary>
+    public TimeSpan InFlightLease => media.Value.Timeout + TimeSpan.FromMinutes(2);
 
     /// <summary>The request's key: none, a valid one, or the 400 naming the header.</summary>
     public static Step<string?> KeyOf(HttpRequest request)
@@ -80,13 +89,16 @@ public sealed partial class IdempotentSend(IdempotencyStore records, MessageStor
         if (existing.BodySha256 != mine.BodySha256)
             return (Problems.Field(StatusCodes.Status422UnprocessableEntity, "The Idempotency-Key was used with another body.", Header,
                 "was already used with a different request body; use a new key for a new message"), existing);
-        if (existing.AnswerStatus is not null && existing.AnswerBody is { } stored)
-            return (Replayed(http, TypedResults.Problem(JsonSerializer.Deserialize<HttpValidationProblemDetails>(stored)!)), existing);
+        // A message, once accepted under this key, is the answer, whatever a later try stored.
         if (await AcceptedAsync(existing, body) is { } row)
             return (Replayed(http, TypedResults.Accepted($"/messages/{row.Id}", MessageView.Accepted(row))), existing);
+        if (existing.AnswerStatus is not null && existing.AnswerBody is { } stored)
+            return (Replayed(http, TypedResults.Problem(JsonSerializer.Deserialize<HttpValidationProblemDetails>(stored)!)), existing);
         if (existing.TakenAt + InFlightLease > now)
             return (InFlight(http), existing);
+        // The first request is dead and wrote no message (checked above); a fresh id lists it by when it is sent now.
         existing.TakenAt = now;
+        existing.MessageRowKey = MessageId.NewRowKey(now);
         if (!await records.TryReplaceAsync(existing, CancellationToken.None))
             return (InFlight(http), existing);
         LogTakenOver(existing.PartitionKey);

@@ -1,0 +1,157 @@
+using System.Net;
+using ChatSend.Delivery;
+using ChatSend.Messages;
+using ChatSend.Storage;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ChatSend.Tests.Integration;
+
+/// <summary>
+/// Races between a slow request and its retry, a claim and its lost answer, the poison handler and a live attempt:
+/// each keeps the promise a client was given.
+/// </summary>
+public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private TestServices _services = null!;
+    private HttpListener _media = null!;
+    private int _port;
+    private int _hits;
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async Task InitializeAsync()
+    {
+        _services = new TestServices(azurite.ConnectionString,
+            new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" }, _clock);
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        _port = Azurite.FreePort();
+        _media = new HttpListener();
+        _media.Prefixes.Add($"http://127.0.0.1:{_port}/");
+        _media.Start();
+        _ = ServeAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _release.TrySetResult();
+        _media.Close();
+        await _services.DisposeAsync();
+    }
+
+    // Every fetch stalls until the test releases it: a slow media host.
+    private async Task ServeAsync()
+    {
+        while (_media.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _media.GetContextAsync(); } catch { return; }
+            _ = Task.Run(async () =>
+            {
+                Interlocked.Increment(ref _hits);
+                await _release.Task;
+                var bytes = MediaServer.FileBytes("jpeg", 2000);
+                context.Response.ContentType = "image/jpeg";
+                context.Response.ContentLength64 = bytes.Length;
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            });
+        }
+    }
+
+    private string ImageBody(string session) =>
+        $$"""{"session":"{{session}}","to":"+12025550123","imageUrl":"http://127.0.0.1:{{_port}}/a.jpg"}""";
+
+    private async Task WaitForFirstFetchAsync()
+    {
+        while (Volatile.Read(ref _hits) < 1)
+            await Task.Delay(10);
+    }
+
+    /// <summary>
+    /// A first request whose media fetch is slow may still be running, so a retry with its key is told 409 for as long
+    /// as it could be (well past the fetch timeout), never taken over; once it answers, the retry gets its answer.
+    /// </summary>
+    [Fact]
+    public async Task ARetryWhileASlowFirstRequestMayBeRunningIs409ThenGetsTheFirstAnswer()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var first = _services.SendAsync(key, ImageBody(session.Id), "k-1");
+        await WaitForFirstFetchAsync();
+
+        _clock.Advance(TimeSpan.FromSeconds(150)); // past the media fetch's own 60 s timeout
+        var fetches = Volatile.Read(ref _hits);
+        var retry = await _services.SendAsync(key, ImageBody(session.Id), "k-1");
+        Assert.Equal(409, retry.Status);
+        Assert.Equal(fetches, Volatile.Read(ref _hits)); // the retry did not go ahead: it fetched nothing
+
+        _release.SetResult();
+        Assert.Equal(202, (await first).Status);
+        var repeat = await _services.SendAsync(key, ImageBody(session.Id), "k-1");
+        Assert.Equal((202, "true"), (repeat.Status, repeat.Response.Headers["Idempotent-Replayed"].ToString()));
+        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(session.Id, 10));
+        Assert.Equal(row.Id, repeat.Message!.Id);
+    }
+
+    /// <summary>
+    /// The claim write lands but its answer is lost: the retry of the transaction gets 412, the processor re-reads,
+    /// finds its own claim and takes it for another worker's. After the lease the message is an "unknown outcome":
+    /// under Fail it ends failed "the attempt stopped during the provider call" though the provider was never called.
+    /// </summary>
+    [Fact]
+    public async Task ALostClaimAnswerFailsAMessageThatWasNeverSentUnderFail()
+    {
+        await using var services = new TestServices(azurite.ConnectionString,
+            new Dictionary<string, string?> { ["ChatSend:Delivery:UnknownOutcome"] = "Fail" }, _clock);
+        var (session, key) = await services.NewSessionAsync();
+        var id = (await services.SendTextAsync(key, session.Id)).MessageId;
+
+        services.Faults.Next(Fault.LoseAnswer, "POST $batch"); // the claim
+        await services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(2));
+        await services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
+
+        var row = await services.Get<MessageStore>().FindAsync(id);
+        Assert.Equal(("sent", null), (row!.Status, row.FailureReason)); // its own claim was recognised, not taken for a dead one
+        Assert.Equal(1, services.Get<ScriptedProvider>().CallsFor(id.Value));
+    }
+
+    /// <summary>
+    /// The poison-queue handler fails the message without regard to a live claim: an attempt that is in the provider
+    /// call (or that sent it and could not record it) finds the message failed, and its answer is dropped.
+    /// </summary>
+    [Fact]
+    public async Task ThePoisonHandlerFailsAMessageAnAttemptIsSending()
+    {
+        var (session, key) = await _services.NewSessionAsync(settings: new Dictionary<string, string> { ["delayMs"] = "700" });
+        var id = (await _services.SendTextAsync(key, session.Id)).MessageId;
+        var sending = _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
+        while ((await _services.Get<MessageStore>().FindAsync(id))!.ClaimId is null)
+            await Task.Delay(20);
+
+        await _services.Get<DeliveryFailedHandler>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
+        await sending;
+
+        var row = await _services.Get<MessageStore>().FindAsync(id);
+        Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(id.Value)); // it went out
+        Assert.Equal(("sent", null, $"scripted-{id.Value}-1"), (row!.Status, row.FailureReason, row.ProviderMessageId));
+    }
+
+    /// <summary>A message sent by a request that took over a dead one's key is listed by when it was accepted.</summary>
+    [Fact]
+    public async Task AMessageSentUnderATakenOverKeyIsListedByItsAcceptance()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var body = $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"hi"}""";
+        _services.Faults.Next(Fault.Die, "POST idempotency"); // the first request dies right after taking the key
+        await _services.SendAsync(key, body, "k-3");
+        var t0 = _clock.GetUtcNow();
+        _clock.Advance(TimeSpan.FromMinutes(4)); // past the in-flight lease
+        var accepted = await _services.SendAsync(key, body, "k-3");
+        Assert.Equal(202, accepted.Status);
+
+        var (rows, _) = await _services.Get<MessageStore>().PageAsync(
+            new MessageQuery(session.Id, 50, null, null, null, Since: t0 + TimeSpan.FromMinutes(3), Until: null));
+        Assert.Contains(rows, r => r.Id == accepted.Message!.Id);
+    }
+}
