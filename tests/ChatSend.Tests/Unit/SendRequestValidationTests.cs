@@ -6,9 +6,12 @@ namespace ChatSend.Tests.Unit;
 
 public class SendRequestValidationTests
 {
-    private static (SendCommand? Command, IReadOnlyDictionary<string, string[]> Errors) Validate(string json)
+    private static (SendCommand? Command, IReadOnlyDictionary<string, string[]> Errors) Validate(string json) =>
+        Validate(System.Text.Encoding.UTF8.GetBytes(json));
+
+    private static (SendCommand? Command, IReadOnlyDictionary<string, string[]> Errors) Validate(byte[] json)
     {
-        var read = SendRequestReader.Read(System.Text.Encoding.UTF8.GetBytes(json), DateTimeOffset.UtcNow);
+        var read = SendRequestReader.Read(json, DateTimeOffset.UtcNow);
         var errors = read.Problem?.ProblemDetails is Microsoft.AspNetCore.Http.HttpValidationProblemDetails problem
             ? problem.Errors.AsReadOnly()
             : new Dictionary<string, string[]>().AsReadOnly();
@@ -228,4 +231,71 @@ public class SendRequestValidationTests
         var (_, errors) = Validate("""{"session":1,"to":false,"text":2}""");
         Assert.Equal(["session", "text", "to"], errors.Keys.Order());
     }
+
+    [Theory]
+    [InlineData("""{"session":"s\udc00","to":"12025550123","text":"a"}""", "session")]
+    [InlineData("""{"session":"s1","to":"+1202555\ud8000123","text":"a"}""", "to")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a\ud800"}""", "text")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"\ude00\ud83d"}""", "text")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"https://e.example/\ud800.jpg"}""", "imageUrl")]
+    [InlineData("""{"session":"s1","to":"12025550123","imageUrl":"https://e.example/a.jpg","mimetype":"image/\ud800"}""", "mimetype")]
+    [InlineData("""{"session":"s1","to":"12025550123","documentUrl":"https://e.example/a","filename":"\udbff.pdf"}""", "filename")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","preview":{"title":"\udfff"}}""", "preview.title")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","preview":{"\ud800":"x"}}""", "preview")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","extra":"\ud800"}""", "extra")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","extra":{"deep":["\ud800"]}}""", "extra")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","extra":{"\udc00":1}}""", "extra")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","\ud800":1}""", "body")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"a","\ud800":1,"\ud800":2}""", "body")]
+    public void ALoneSurrogateAnywhereIsNamed(string json, string field)
+    {
+        AssertOnlyError(json, field);
+        Assert.EndsWith("valid Unicode text (it holds a lone surrogate)", Validate(json).Errors[field][0]);
+    }
+
+    public static TheoryData<string, string, byte[]> BytesThatAreNotUtf8()
+    {
+        byte[][] sequences = [[0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xF4, 0x90, 0x80, 0x80], [0x80]];
+        (string Json, string Field)[] places =
+        [
+            ("""{"session":"s1","to":"12025550123","text":"a§b"}""", "text"),
+            ("""{"session":"§","to":"12025550123","text":"a"}""", "session"),
+            ("""{"session":"s1","to":"1202§5550123","text":"a"}""", "to"),
+            ("""{"session":"s1","to":"12025550123","videoUrl":"https://e.example/§.mp4"}""", "videoUrl"),
+            ("""{"session":"s1","to":"12025550123","text":"a","preview":{"title":"§"}}""", "preview.title"),
+            ("""{"session":"s1","to":"12025550123","text":"a","preview":{"§":"x"}}""", "preview"),
+            ("""{"session":"s1","to":"12025550123","text":"a","extra":["§"]}""", "extra"),
+            ("""{"session":"s1","to":"12025550123","text":"a","§":1}""", "body"),
+        ];
+        var data = new TheoryData<string, string, byte[]>();
+        foreach (var (json, field) in places)
+            foreach (var bytes in sequences)
+                data.Add(json, field, bytes);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BytesThatAreNotUtf8))]
+    public void BytesThatAreNotUtf8AreNamed(string json, string field, byte[] bytes)
+    {
+        var parts = json.Split('§');
+        var body = System.Text.Encoding.UTF8.GetBytes(parts[0]).Concat(bytes).Concat(System.Text.Encoding.UTF8.GetBytes(parts[1])).ToArray();
+        var (command, errors) = Validate(body);
+        Assert.Null(command);
+        Assert.Equal([field], errors.Keys);
+        Assert.EndsWith("valid Unicode text (it holds bytes that are not UTF-8)", errors[field][0]);
+    }
+
+    [Fact]
+    public void EscapedSurrogatePairsAndEscapedNamesAreReadAsText()
+    {
+        var (command, errors) = Validate("""{"sess\u0069on":"s1","to":"12025550123","text":"\ud83d\ude00","preview":{"\u0074itle":"\ud83d\ude00"}}""");
+        Assert.Empty(errors);
+        Assert.Equal(("s1", "😀", "😀"), (command!.Session, command.Text, command.Preview!["title"]));
+    }
+
+    [Theory]
+    [InlineData("""{"session":"s1","to":"12025550123","te\u0078t":"x","text":"y"}""")]
+    [InlineData("""{"session":"s1","to":"12025550123","text":"x","extra":{"a":1,"\u0061":2}}""")]
+    public void PropertiesRepeatedUnderAnySpellingMakeTheBodyInvalid(string json) => AssertOnlyError(json, "body");
 }
