@@ -58,7 +58,7 @@ public static partial class SendRequestValidator
 
     private static void CheckText(SendRequest request, string? text, FieldErrors errors)
     {
-        if (string.IsNullOrWhiteSpace(text) && !errors.Has("text"))
+        if (VisibleText.IsEmpty(text) && !errors.Has("text"))
             errors.Add("text", "is required for a text message (no imageUrl, videoUrl, documentUrl or audioUrl given)");
         if (request.MimeType is not null)
             errors.Add("mimetype", "applies to media messages only");
@@ -99,7 +99,7 @@ public static partial class SendRequestValidator
 
     private static string? Required(string? value, string field, FieldErrors errors)
     {
-        if (!string.IsNullOrWhiteSpace(value))
+        if (!VisibleText.IsEmpty(value))
             return value;
         if (!errors.Has(field))
             errors.Add(field, "is required");

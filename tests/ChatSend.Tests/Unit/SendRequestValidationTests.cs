@@ -298,4 +298,43 @@ public class SendRequestValidationTests
     [InlineData("""{"session":"s1","to":"12025550123","te\u0078t":"x","text":"y"}""")]
     [InlineData("""{"session":"s1","to":"12025550123","text":"x","extra":{"a":1,"\u0061":2}}""")]
     public void PropertiesRepeatedUnderAnySpellingMakeTheBodyInvalid(string json) => AssertOnlyError(json, "body");
+
+    [Theory]
+    [InlineData("\\u200B")]
+    [InlineData("\\u200C\\u200D\\u2060\\uFEFF")]
+    [InlineData("\\u0020\\t\\n\\u00A0\\u3000\\u2028")]
+    [InlineData("\\u0000\\u0007\\u007F")]
+    [InlineData("\\u115F\\u1160\\u3164\\uFFA0")]
+    [InlineData("\\u2800\\u2800")]
+    [InlineData("\\u0301\\u0308\\u20DD")]
+    [InlineData("\\u200E\\u202E\\u00AD\\uFE0F")]
+    [InlineData("\\uDB40\\uDC20\\uDB40\\uDC7F")] // tag characters, outside the BMP
+    public void TextOfOnlyInvisibleCharactersIsRefusedLikeEmptyText(string jsonEscaped)
+    {
+        var (command, errors) = Validate($$"""{"session":"s1","to":"12025550123","text":"{{jsonEscaped}}"}""");
+        Assert.Null(command);
+        Assert.Equal(["is required for a text message (no imageUrl, videoUrl, documentUrl or audioUrl given)"], errors["text"]);
+    }
+
+    [Theory]
+    [InlineData("\u200B")]
+    [InlineData("\u3164 ")]
+    public void InvisibleSessionOrRecipientIsRequired(string text)
+    {
+        var (_, errors) = Validate($$"""{"session":"{{text}}","to":"{{text}}","text":"x"}""");
+        Assert.Equal(["is required"], errors["session"]);
+        Assert.Equal(["is required"], errors["to"]);
+    }
+
+    [Theory]
+    [InlineData("e\u0301")]
+    [InlineData("\u200B.\u200B")]
+    [InlineData("\ud83d\udc68\u200D\ud83d\udc69\u200D\ud83d\udc67")]
+    [InlineData("\u3164\u1100")]
+    public void TextWithAnythingVisibleIsKept(string text)
+    {
+        var (command, errors) = Validate($$"""{"session":"s1","to":"12025550123","text":"{{text}}"}""");
+        Assert.Empty(errors);
+        Assert.NotNull(command);
+    }
 }
