@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -30,10 +31,27 @@ public static class FileNames
         {
             var extension = Path.GetExtension(result);
             result = extension.Length is > 0 and <= 16
-                ? result[..(MaxLength - extension.Length)] + extension
-                : result[..MaxLength];
+                ? Cut(result, MaxLength - extension.Length) + extension
+                : Cut(result, MaxLength);
         }
         return result.Length == 0 ? null : result;
+    }
+
+    /// <summary>
+    /// The longest start of the text, at most <paramref name="length"/> UTF-16 units, that ends between two graphemes, so
+    /// neither a surrogate pair nor a letter and its combining marks are split; between two characters when the first
+    /// grapheme alone is longer.
+    /// </summary>
+    public static string Cut(string text, int length)
+    {
+        if (text.Length <= length)
+            return text;
+        var end = 0;
+        for (int next; end < text.Length && end + (next = StringInfo.GetNextTextElementLength(text.AsSpan(end))) <= length;)
+            end += next;
+        if (end == 0)
+            end = char.IsLowSurrogate(text[length]) ? length - 1 : length;
+        return text[..end];
     }
 
     /// <summary>The client's name, else the server's Content-Disposition, else the URL's last segment, else the message id.</summary>

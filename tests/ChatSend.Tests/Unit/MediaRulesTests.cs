@@ -145,6 +145,36 @@ public class FileNamesTests
         Assert.EndsWith(".pdf", name);
     }
 
+    [Theory]
+    [InlineData("😀", ".pdf")]
+    [InlineData("😀", "")]
+    [InlineData("a😀", ".pdf")]
+    [InlineData("a😀", "")]
+    public void LongNamesAreCutBetweenWholeCharacters(string repeated, string extension)
+    {
+        var name = FileNames.Sanitise(string.Concat(Enumerable.Repeat(repeated, 200)) + extension)!;
+        Assert.InRange(name.Length, 250, 255);
+        Assert.EndsWith(extension, name);
+        Assert.DoesNotContain(name.EnumerateRunes(), r => r == System.Text.Rune.ReplacementChar);
+        Assert.Equal(name, System.Text.Encoding.UTF8.GetString(System.Text.Encoding.UTF8.GetBytes(name)));
+    }
+
+    [Theory]
+    [InlineData("e\u0301", 4, "e\u0301e\u0301")]
+    [InlineData("e\u0301", 5, "e\u0301e\u0301")]
+    [InlineData("👍🏽", 6, "👍🏽")]
+    [InlineData("👍🏽", 7, "👍🏽")]
+    public void CutsKeepGraphemesWhole(string repeated, int length, string expected) =>
+        Assert.Equal(expected, FileNames.Cut(string.Concat(Enumerable.Repeat(repeated, 10)), length));
+
+    [Fact]
+    public void AGraphemeLongerThanTheLimitIsCutBetweenCharacters()
+    {
+        var zalgo = "😀" + string.Concat(Enumerable.Repeat("\u0301", 300));
+        Assert.Equal("😀" + new string('\u0301', 253), FileNames.Cut(zalgo, 255));
+        Assert.Equal("", FileNames.Cut(zalgo, 1));
+    }
+
     [Fact]
     public void TheNameFallsBackFromClientToServerToUrlToMessageId()
     {
