@@ -9,6 +9,8 @@ public sealed partial record Recipient(string Value, bool IsGroup)
     public const string Rule =
         "must be a valid phone number in international form (+ optional), a user JID (…@s.whatsapp.net) or a group JID (…@g.us)";
 
+    private const string GroupDomain = "@g.us";
+
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
 
     public static Recipient? Parse(string? input)
@@ -20,7 +22,7 @@ public sealed partial record Recipient(string Value, bool IsGroup)
             var (local, domain) = (value[..at], value[(at + 1)..].ToLowerInvariant());
             return domain switch
             {
-                "g.us" when GroupLocalPart().IsMatch(local) => new Recipient($"{local}@g.us", IsGroup: true),
+                "g.us" when GroupLocalPart().IsMatch(local) => new Recipient(local + GroupDomain, IsGroup: true),
                 // A user JID may carry a device suffix ("123:4@s.whatsapp.net"); the number is what matters.
                 "s.whatsapp.net" or "c.us" when UserLocalPart().Match(local) is { Success: true } m => Phone("+" + m.Groups[1].Value),
                 _ => null,
@@ -49,16 +51,25 @@ public sealed partial record Recipient(string Value, bool IsGroup)
         }
     }
 
-    /// <summary>For logs: keeps the country code and last two digits, masks the rest.</summary>
+    /// <summary>
+    /// For logs: keeps a phone number's country code and last two digits, and the first four and last two characters
+    /// of a group's id (which may start with its creator's phone number), and masks the rest.
+    /// </summary>
     public static string Mask(string? value)
     {
         if (string.IsNullOrEmpty(value))
             return "";
-        if (value.EndsWith("@g.us", StringComparison.Ordinal))
-            return value;
+        if (value.EndsWith(GroupDomain, StringComparison.Ordinal))
+        {
+            var id = value[..^GroupDomain.Length];
+            return (id.Length < 12 ? "***" : Keep(id, 4, 2)) + GroupDomain;
+        }
         var digits = value.TrimStart('+');
-        return digits.Length <= 4 ? "+***" : "+" + digits[..2] + new string('*', digits.Length - 4) + digits[^2..];
+        return digits.Length <= 4 ? "+***" : "+" + Keep(digits, 2, 2);
     }
+
+    private static string Keep(string value, int start, int end) =>
+        value[..start] + new string('*', value.Length - start - end) + value[^end..];
 
     [GeneratedRegex(@"[\s().\-]")]
     private static partial Regex Formatting();

@@ -4,7 +4,7 @@ using ChatSend.Tests.Infrastructure;
 
 namespace ChatSend.Tests.EndToEnd;
 
-/// <summary>Everything the host logs at every level, across good and bad requests, holds no key and no full phone number.</summary>
+/// <summary>Everything the host logs at every level, across good and bad requests, holds no key, no full phone number and no whole group JID.</summary>
 public sealed class LoggingTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
 {
     private TestApp _app = null!;
@@ -46,5 +46,25 @@ public sealed class LoggingTests(Azurite azurite) : IClassFixture<Azurite>, IAsy
         Assert.Contains(lines, l => l.Contains(id) && l.Contains("+12*******23")); // delivery was logged, masked
         foreach (var secret in new[] { key, key[20..], stranger[20..], "12025550123", "2025550123" })
             Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task LogsNeverHoldAWholeGroupJid()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        const string group = "120363025246125486";
+        using var accepted = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,
+            $$"""{"session":"{{session.Id}}","to":"{{group}}@g.us","text":"hello all"}"""));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = (await Json.ReadAsync(accepted)).Str("id");
+        await Eventually.MatchesAsync(async () =>
+        {
+            using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", key));
+            return (await Json.ReadAsync(response)).Str("status");
+        }, status => status == "read");
+
+        var lines = _app.Logs.Lines.ToList();
+        Assert.Contains(lines, l => l.Contains(id) && l.Contains("1203************86@g.us"));
+        Assert.DoesNotContain(lines, l => l.Contains(group[4..^2]));
     }
 }

@@ -44,6 +44,9 @@ public class RecipientTests
 
     [Theory]
     [InlineData("+12025550123", "+12*******23")]
-    [InlineData("120363025246125486@g.us", "120363025246125486@g.us")]
-    public void MaskHidesTheMiddleOfPhoneNumbers(string value, string masked) => Assert.Equal(masked, Recipient.Mask(value));
+    [InlineData("+1234", "+***")]
+    [InlineData("120363025246125486@g.us", "1203************86@g.us")]
+    [InlineData("12025550123-1618300000@g.us", "1202****************00@g.us")]
+    [InlineData("12345678901@g.us", "***@g.us")]
+    public void MaskHidesTheMiddleOfPhoneNumbersAndGroupIds(string value, string masked) => Assert.Equal(masked, Recipient.Mask(value));
 }
