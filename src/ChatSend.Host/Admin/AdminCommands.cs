@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Azure.Identity;
 using ChatSend.Auth;
 using ChatSend.Providers;
@@ -19,7 +20,7 @@ namespace ChatSend.Host.Admin;
 /// </code>
 /// Output goes to standard output, for people and scripts; the new key is printed only by <c>key create</c> and <c>seed-dev</c>.
 /// </summary>
-public static class AdminCommands
+public static partial class AdminCommands
 {
     public const string DevSession = "dev";
     public const string DevSender = "+15550100001";
@@ -28,13 +29,17 @@ public static class AdminCommands
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null)
+    /// <param name="configure">for tests: changes the configuration or services before the commands run</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null,
+        Action<HostApplicationBuilder>? configure = null)
     {
         output ??= Console.Out;
+        error ??= Console.Error;
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(
             new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
         builder.Services.AddChatSend(builder.Configuration);
+        configure?.Invoke(builder);
         using var host = builder.Build();
         var services = host.Services;
         try
@@ -43,22 +48,22 @@ public static class AdminCommands
         }
         catch (ArgumentException ex)
         {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            await error.WriteLineAsync($"error: {ex.Message}");
             return 2;
         }
         catch (OptionsValidationException ex)
         {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            await error.WriteLineAsync($"error: {ex.Message}");
             return 2;
         }
         catch (AuthenticationFailedException ex)
         {
-            await Console.Error.WriteLineAsync($"error: could not sign in to Azure storage ({ex.Message.Split('\n')[0]}); run 'az login' first");
+            await error.WriteLineAsync($"error: could not sign in to Azure storage ({ex.Message.Split('\n')[0]}); run 'az login' first");
             return 3;
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            await Console.Error.WriteLineAsync($"error: storage is not reachable ({StorageFailure.Describe(ex)}); is Azurite running?");
+            await error.WriteLineAsync($"error: storage is not reachable ({StorageFailure.Describe(ex)}); is Azurite running?");
             return 3;
         }
     }
@@ -94,6 +99,8 @@ public static class AdminCommands
                 return 0;
 
             case ["key", "revoke", var keyId]:
+                if (!KeyId().IsMatch(keyId))
+                    throw new ArgumentException($"'{keyId}' is not a key id: a key id is the 16 lowercase hex characters after 'cs_' in the key");
                 var revoked = await keys.RevokeAsync(keyId);
                 await output.WriteLineAsync(revoked ? $"key {keyId} revoked" : $"no key {keyId}");
                 return revoked ? 0 : 1;
@@ -117,4 +124,7 @@ public static class AdminCommands
             if (args[i] == name)
                 yield return args[i + 1];
     }
+
+    [GeneratedRegex(@"^[0-9a-f]{16}\z")]
+    private static partial Regex KeyId();
 }
