@@ -49,12 +49,28 @@ public static class SendRequestReader
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        while ((read = await ReadClientAsync(body, chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > MaxBodyBytes)
                 return null;
             buffer.Write(chunk, 0, read);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Kestrel reports most broken framing as a BadHttpRequestException, but some (a chunk size that overflows) as a
+    /// plain IOException, which would pass for a storage failure: every failure to read the body is the client's.
+    /// </summary>
+    private static async Task<int> ReadClientAsync(Stream body, byte[] chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body.ReadAsync(chunk, cancellationToken);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException)
+        {
+            throw new BadHttpRequestException(ex.Message, StatusCodes.Status400BadRequest, ex);
+        }
     }
 }
