@@ -3,26 +3,31 @@ using ChatSend.Auth;
 using ChatSend.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace ChatSend.Http;
 
 /// <summary>
-/// What stands in front of every route in both hosts: the API key check for routes that need one, and the
-/// translation of anything a handler throws into problem details (storage down → 503 with Retry-After; a body the
-/// server could not read → its 4xx; anything else → 500 with a trace id and no detail). The local host runs it as
-/// an endpoint filter, the Functions app as worker middleware.
+/// What stands in front of every route in both hosts: the refusal of a request whose framing is ambiguous, the API
+/// key check for routes that need one, and the translation of anything a handler throws into problem details
+/// (storage down → 503 with Retry-After; a body the server could not read → its 4xx; anything else → 500 with a
+/// trace id and no detail). The local host runs it as an endpoint filter, the Functions app as worker middleware.
 /// </summary>
 public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
 {
     private const string BearerScheme = "Bearer ";
+    private const string KestrelMovedContentLength = "X-Content-Length";
 
     /// <param name="canceled">what cancels the handler besides the client going away (in Functions, the invocation's token)</param>
     public async Task<object?> InvokeAsync(HttpContext context, ApiEndpoint endpoint, Func<Task<object?>> handler, CancellationToken canceled = default)
     {
         try
         {
+            if (AmbiguousFraming(context) is { } ambiguous)
+                return ambiguous;
             if (endpoint.Authenticated && await AuthenticateAsync(context) is { } refusal)
                 return refusal;
             return await handler();
@@ -31,6 +36,23 @@ public sealed partial class ApiGate(ApiKeyStore keys, ILogger<ApiGate> logger)
         {
             return ToProblem(context, ex, canceled);
         }
+    }
+
+    /// <summary>
+    /// Refuses a request that has both Content-Length and Transfer-Encoding, and closes its connection: a proxy in front
+    /// may have framed it by the other header (request smuggling, RFC 9112 section 6.3). Kestrel reads such a request as
+    /// chunked and passes its Content-Length on as X-Content-Length; other servers may pass both headers on.
+    /// </summary>
+    private ProblemHttpResult? AmbiguousFraming(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (StringValues.IsNullOrEmpty(headers.TransferEncoding)
+            || (headers.ContentLength is null && !headers.ContainsKey(KestrelMovedContentLength)))
+            return null;
+        LogUnreadableRequest(StatusCodes.Status400BadRequest, "both Content-Length and Transfer-Encoding");
+        context.Response.Headers.Connection = "close";
+        return Problems.Field(StatusCodes.Status400BadRequest, "The request framing is ambiguous.", HeaderNames.TransferEncoding,
+            "must not be sent with Content-Length");
     }
 
     /// <summary>Puts the key's scope on the request, or returns the 401 to answer instead.</summary>

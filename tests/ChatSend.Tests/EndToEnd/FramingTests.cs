@@ -57,6 +57,19 @@ public sealed partial class FramingTests(Azurite azurite) : IClassFixture<Azurit
         await AssertProblemAsync(response, 400, "body");
     }
 
+    [Theory]
+    [InlineData("Content-Length: {0}\r\nTransfer-Encoding: chunked\r\n")]
+    [InlineData("Transfer-Encoding: chunked\r\nContent-Length: {0}\r\n")]
+    [InlineData("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n")]
+    public async Task ContentLengthWithTransferEncodingIs400NamingTransferEncodingAndClosesTheConnection(string framing)
+    {
+        var response = await RawHttp.SendAsync(Server, RawHttp.Post(Server, _key,
+            "Content-Type: application/json\r\n" + string.Format(framing, Length), RawHttp.Chunked(_json)));
+        var problem = await AssertProblemAsync(response, 400, "Transfer-Encoding");
+        Assert.Equal(["must not be sent with Content-Length"], problem.GetProperty("errors").GetProperty("Transfer-Encoding").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("close", response!.Headers["connection"]);
+    }
+
     [Fact]
     public async Task APostWithNeitherLengthNorChunksHasAnEmptyBody()
     {
