@@ -13,13 +13,14 @@ public sealed record RawResponse(int Status, IReadOnlyDictionary<string, string>
 
 /// <summary>
 /// Sends bytes that no HTTP client would send (broken framing, a short body, a body that stalls) over a plain socket
-/// and reads the answer up to the server closing the connection, so requests ask for <c>Connection: close</c>.
+/// and reads the first answer. Requests keep the connection alive, so that the server reads what the answer left
+/// unread instead of closing on it, which would reset the connection and could discard the answer.
 /// </summary>
 public static class RawHttp
 {
     /// <summary>A <c>POST /send</c> with the given header lines (each ending in CRLF) and body bytes, framed as the headers say.</summary>
     public static byte[] Post(Uri server, string? key, string headers, byte[] body) =>
-        [.. Encoding.ASCII.GetBytes($"POST /send HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n" +
+        [.. Encoding.ASCII.GetBytes($"POST /send HTTP/1.1\r\nHost: {server.Authority}\r\n" +
                                     (key is null ? "" : $"Authorization: Bearer {key}\r\n") + headers + "\r\n"), .. body];
 
     public static byte[] Post(Uri server, string? key, string headers, string body) => Post(server, key, headers, Encoding.UTF8.GetBytes(body));
@@ -28,7 +29,7 @@ public static class RawHttp
     public static string Chunked(string body, string? size = null, string suffix = "\r\n") =>
         $"{size ?? Encoding.UTF8.GetByteCount(body).ToString("x")}\r\n{body}{suffix}0\r\n\r\n";
 
-    /// <summary>Sends the bytes and reads up to the server closing the connection; null when it closed without answering.</summary>
+    /// <summary>Sends the bytes and reads the first answer; null when the server closed the connection without one.</summary>
     /// <param name="halfClose">shut the sending side after the bytes, so the server sees the body end early</param>
     public static async Task<RawResponse?> SendAsync(Uri server, byte[] bytes, bool halfClose = false, TimeSpan? timeout = null)
     {
@@ -45,19 +46,40 @@ public static class RawHttp
         {
             // The server may answer and close before it has read everything, as it does for headers that are too large.
         }
+        var received = await ReceiveAnswerAsync(socket, cancel.Token);
+        return received.Length == 0 ? null : Parse(received);
+    }
+
+    private static async Task<byte[]> ReceiveAnswerAsync(Socket socket, CancellationToken cancellationToken)
+    {
         var received = new MemoryStream();
         var buffer = new byte[16 * 1024];
-        int read;
         try
         {
-            while ((read = await socket.ReceiveAsync(buffer, cancel.Token)) > 0)
+            int read;
+            while (!IsComplete(received.GetBuffer().AsSpan(0, (int)received.Length))
+                   && (read = await socket.ReceiveAsync(buffer, cancellationToken)) > 0)
                 received.Write(buffer, 0, read);
         }
-        catch (SocketException) when (received.Length > 0)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
         {
-            // The server may reset the connection after its answer when request bytes were left unread.
+            // A server that closes with request bytes left unread resets the connection, which may discard its answer.
         }
-        return received.Length == 0 ? null : Parse(received.ToArray());
+        return received.ToArray();
+    }
+
+    /// <summary>Whether the bytes hold a whole answer: its head and the body its headers frame (else it ends with the connection).</summary>
+    private static bool IsComplete(ReadOnlySpan<byte> raw)
+    {
+        var end = raw.IndexOf("\r\n\r\n"u8);
+        if (end < 0)
+            return false;
+        var head = Encoding.ASCII.GetString(raw[..end]).ToLowerInvariant();
+        var body = raw[(end + 4)..];
+        if (head.Contains("\r\ntransfer-encoding: chunked"))
+            return body.EndsWith("0\r\n\r\n"u8);
+        var length = head.Split("\r\n").FirstOrDefault(l => l.StartsWith("content-length:"));
+        return length is not null && body.Length >= int.Parse(length["content-length:".Length..]);
     }
 
     public static RawResponse Parse(byte[] raw)
@@ -73,6 +95,8 @@ public static class RawHttp
         var body = raw[(end + 4)..];
         if (headers.GetValueOrDefault("transfer-encoding")?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)
             body = Unchunk(body);
+        else if (headers.TryGetValue("content-length", out var length))
+            body = body[..Math.Min(body.Length, int.Parse(length))];
         return new RawResponse(status, headers, Encoding.UTF8.GetString(body));
     }
 
@@ -82,11 +106,11 @@ public static class RawHttp
         var at = 0;
         while (at < body.Length)
         {
-            var lineEnd = at + body.AsSpan(at).IndexOf("\r\n"u8);
+            var lineEnd = body.AsSpan(at).IndexOf("\r\n"u8) is var found and >= 0 ? at + found : body.Length;
             var size = Convert.ToInt32(Encoding.ASCII.GetString(body, at, lineEnd - at).Split(';')[0], 16);
-            if (size == 0)
+            if (size == 0 || lineEnd + 2 > body.Length)
                 break;
-            result.Write(body, lineEnd + 2, size);
+            result.Write(body, lineEnd + 2, Math.Min(size, body.Length - lineEnd - 2));
             at = lineEnd + 2 + size + 2;
         }
         return result.ToArray();

@@ -8,14 +8,12 @@ public enum FuzzAnswer
     /// <summary>ChatSend reads the request: any 4xx is problem details.</summary>
     Problem,
 
-    /// <summary>Kestrel may refuse the request before ChatSend sees it, with a bare 400, 414 or 431.</summary>
-    ProblemOrBare,
-
     /// <summary>
-    /// The connection may close unanswered: the client half-closed it (Kestrel takes that for the client leaving), or
-    /// sent bytes past the body that the server never reads.
+    /// Kestrel may refuse the request before ChatSend sees it, with a bare 400, 414 or 431, or with no answer at all:
+    /// it takes a half-closed socket for the client leaving, and closing on bytes it did not read resets the
+    /// connection, which may discard its answer.
     /// </summary>
-    MaybeNone,
+    ServerMayRefuse,
 }
 
 /// <summary>One generated request, as the bytes to put on the socket.</summary>
@@ -107,7 +105,7 @@ public sealed class SendFuzzer(int seed, Uri server, string session, string key)
     private FuzzRequest AroundTheBodyLimit(int number)
     {
         var size = Pick([MaxBody - 1, MaxBody, MaxBody + 1, MaxBody + 1 + _random.Next(100_000)]);
-        var body = Pad(Message(), size);
+        var body = Pad(Obj([(Quoted("session"), Str(session)), (Quoted("to"), Str(Pick(Recipients))), (Quoted("text"), Str(Text(_random.Next(1, 100))))]), size);
         return Framed(number, $"body of {size} bytes", body, expected: size > MaxBody ? 413 : null);
     }
 
@@ -129,14 +127,14 @@ public sealed class SendFuzzer(int seed, Uri server, string session, string key)
             3 => ("+json", "application/vnd.chatsend+json", $"Bearer {key}"),
             4 => ("content type not parseable", "application/json;;=", $"Bearer {key}"),
             5 => ("no key", "application/json", null),
-            6 => ("malformed key", "application/json", "Bearer " + Text(10)),
+            6 => ("malformed key", "application/json", "Bearer " + new string(Text(10).Select(c => char.IsControl(c) ? 'x' : c).ToArray())),
             7 => ("unknown key", "application/json", "Bearer cs_0000000000000000_" + new string('0', 64)),
             _ => ("scheme in lower case", "application/json", $"bearer {key}"),
         };
         var headers = (contentType is null ? "" : $"Content-Type: {contentType}\r\n")
                       + (authorization is null ? "" : $"Authorization: {authorization}\r\n")
                       + $"Content-Length: {body.Length}\r\n";
-        return new FuzzRequest(number, shape, RawHttp.Post(server, key: null, headers, body), FuzzAnswer.ProblemOrBare);
+        return new FuzzRequest(number, shape, RawHttp.Post(server, key: null, headers, body), FuzzAnswer.Problem);
     }
 
     private FuzzRequest BrokenFraming(int number)
@@ -150,16 +148,16 @@ public sealed class SendFuzzer(int seed, Uri server, string session, string key)
             1 => new(number, "overflowing chunk size", Post(json + "Transfer-Encoding: chunked\r\n", [.. Ascii("fffffffffffff\r\n"), .. body]), FuzzAnswer.Problem, 400),
             2 => new(number, "bad chunk suffix", Post(json + "Transfer-Encoding: chunked\r\n", [.. Ascii($"{length:x}\r\n"), .. body, .. Ascii("XX0\r\n\r\n")]), FuzzAnswer.Problem, 400),
             3 => new(number, "Content-Length and Transfer-Encoding", Post(json + $"Content-Length: {_random.Next(length + 10)}\r\nTransfer-Encoding: chunked\r\n", Chunks(body)), FuzzAnswer.Problem, 400),
-            4 => new(number, "Transfer-Encoding not ending in chunked", Post(json + "Transfer-Encoding: gzip\r\n", body), FuzzAnswer.ProblemOrBare, 400),
-            5 => new(number, "two Content-Lengths", Post(json + $"Content-Length: {length}\r\nContent-Length: {length + 1}\r\n", body), FuzzAnswer.ProblemOrBare, 400),
-            6 => new(number, "Content-Length not a number", Post(json + $"Content-Length: {Pick(["-1", "0x10", "1e3", "99999999999999999999", ""])}\r\n", body), FuzzAnswer.ProblemOrBare, 400),
-            7 => new(number, "body longer than Content-Length", Post(json + $"Content-Length: {_random.Next(length)}\r\n", body), FuzzAnswer.MaybeNone),
-            8 => new(number, "body shorter than Content-Length, half-closed", Post(json + $"Content-Length: {length + 1 + _random.Next(100)}\r\n", body), FuzzAnswer.MaybeNone, HalfClose: true),
-            9 => new(number, "chunks cut short, half-closed", Post(json + "Transfer-Encoding: chunked\r\n", Chunks(body)[..^5]), FuzzAnswer.MaybeNone, HalfClose: true),
+            4 => new(number, "Transfer-Encoding not ending in chunked", Post(json + "Transfer-Encoding: gzip\r\n", body), FuzzAnswer.ServerMayRefuse, 400),
+            5 => new(number, "two Content-Lengths", Post(json + $"Content-Length: {length}\r\nContent-Length: {length + 1}\r\n", body), FuzzAnswer.ServerMayRefuse, 400),
+            6 => new(number, "Content-Length not a number", Post(json + $"Content-Length: {Pick(["-1", "0x10", "1e3", "99999999999999999999", ""])}\r\n", body), FuzzAnswer.ServerMayRefuse, 400),
+            7 => new(number, "body longer than Content-Length", Post(json + $"Content-Length: {_random.Next(length)}\r\n", body), FuzzAnswer.Problem),
+            8 => new(number, "body shorter than Content-Length, half-closed", Post(json + $"Content-Length: {length + 1 + _random.Next(100)}\r\n", body), FuzzAnswer.ServerMayRefuse, HalfClose: true),
+            9 => new(number, "chunks cut short, half-closed", Post(json + "Transfer-Encoding: chunked\r\n", Chunks(body)[..^5]), FuzzAnswer.ServerMayRefuse, HalfClose: true),
             10 => _random.Next(4) == 0
-                ? new(number, "body stalls", Post(json + $"Content-Length: {length + 10}\r\n", body), FuzzAnswer.Problem, 408)
-                : new(number, "header with control bytes", Post(json + $"X-Note: {Text(8)}\r\nContent-Length: {length}\r\n", body), FuzzAnswer.ProblemOrBare),
-            _ => new(number, "bytes that are not HTTP", [.. Ascii("POST /send HTTP/1.1\r\n"), .. RandomBytes(200), .. Ascii("\r\n\r\n")], FuzzAnswer.ProblemOrBare),
+                ? new(number, "body stalls", Post(json + $"Content-Length: {length}\r\n", body[..Math.Min(10, length - 1)]), FuzzAnswer.Problem, 408)
+                : new(number, "header with control bytes", Post(json + $"X-Note: {Text(8)}\r\nContent-Length: {length}\r\n", body), FuzzAnswer.ServerMayRefuse),
+            _ => new(number, "bytes that are not HTTP", [.. Ascii("POST /send HTTP/1.1\r\n"), .. RandomBytes(200), .. Ascii("\r\n\r\n")], FuzzAnswer.ServerMayRefuse),
         };
     }
 
