@@ -74,6 +74,8 @@ public static class ChatSendServiceCollectionExtensions
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();
         services.AddSingleton<ChannelProviders>();
+        services.AddSingleton<ProviderSecrets>();
+        services.AddSingleton<ProviderMessageIndex>();
 
         services.AddProblemDetails();
         services.AddSingleton<ApiGate>();

@@ -89,8 +89,10 @@ public static partial class AdminCommands
                 if (known.Find(provider) is null)
                     throw new ArgumentException($"unknown provider '{provider}'; known: {string.Join(", ", known.Names)}");
                 var settings = Options(rest, "--setting").Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p.ElementAtOrDefault(1) ?? "");
-                await sessions.UpsertAsync(new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled")));
-                await output.WriteLineAsync($"session {id}: sender {sender.Value}, provider {provider}, {(rest.Contains("--disabled") ? "disabled" : "enabled")}");
+                var secrets = Options(rest, "--secret").Select(SecretName).ToDictionary(p => p.Key, p => p.Name);
+                await sessions.UpsertAsync(new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled"), secrets));
+                await output.WriteLineAsync($"session {id}: sender {sender.Value}, provider {provider}, {(rest.Contains("--disabled") ? "disabled" : "enabled")}"
+                    + (secrets.Count > 0 ? $", secrets {string.Join(", ", secrets.Select(s => $"{s.Key} from {ProviderSecrets.Section}:{s.Value}"))}" : ""));
                 return 0;
 
             case ["key", "create", .. var rest]:
@@ -112,11 +114,20 @@ public static partial class AdminCommands
                 return 0;
 
             default:
-                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev");
+                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] [--secret k=<secret name>] | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev");
         }
     }
 
     private static string? Option(string[] args, string name) => Options(args, name).LastOrDefault();
+
+    // --secret accessToken=meta-token: the session keeps the name; the value is configuration's (Key Vault in Azure).
+    private static (string Key, string Name) SecretName(string option) =>
+        option.Split('=', 2) is [{ Length: > 0 } key, var name] && SecretNamePattern().IsMatch(name)
+            ? (key, name)
+            : throw new ArgumentException($"--secret takes <key>=<secret name> (1 to 127 letters, digits or '_', as an app setting name allows), not '{option}'; the value goes into configuration, never here");
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9_]{1,127}$")]
+    private static partial System.Text.RegularExpressions.Regex SecretNamePattern();
 
     private static IEnumerable<string> Options(string[] args, string name)
     {

@@ -69,7 +69,7 @@ public sealed partial class DeliveryProcessor(
                 : $"provider {provider.Name} refused the message: {ex.Message}", cancellationToken, claimId: message.ClaimId);
             return;
         }
-        var row = await recorder.RecordSentAsync(message, receipt.ProviderMessageId);
+        var row = await recorder.RecordSentAsync(message, provider.Name, receipt.ProviderMessageId);
         LogSent(message.Id, Recipient.Mask(message.Recipient), provider.Name, row.Status);
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Azure;
 using ChatSend.Messages;
+using ChatSend.Providers;
 using ChatSend.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,8 @@ namespace ChatSend.Delivery;
 /// transaction: claim (marker due after the lease), release (marker due after the backoff), and the ends of the
 /// work (sent, failed, or already moved on), which remove the marker.
 /// </summary>
-public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<DeliveryOptions> options, TimeProvider time,
-    ILogger<DeliveryRecorder> logger)
+public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMessageIndex index, IOptions<DeliveryOptions> options,
+    TimeProvider time, ILogger<DeliveryRecorder> logger)
 {
     private static readonly TimeSpan SentRetryBudget = TimeSpan.FromSeconds(30);
 
@@ -80,9 +81,9 @@ public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<Del
     /// <summary>
     /// Records the provider's answer in place, retrying through storage outages for a while rather than re-running
     /// the job (which would call the provider again). A receipt that got there first is kept; only the provider's id
-    /// and the end of the claim are added then.
+    /// and the end of the claim are added then. The provider's id is indexed first, so its webhooks find the message.
     /// </summary>
-    public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, string providerMessageId)
+    public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, string provider, string providerMessageId)
     {
         var deadline = time.GetUtcNow() + SentRetryBudget;
         var delay = TimeSpan.FromMilliseconds(200);
@@ -90,6 +91,7 @@ public sealed partial class DeliveryRecorder(MessageStore messages, IOptions<Del
         {
             try
             {
+                await index.AddAsync(provider, providerMessageId, claimed.MessageId, CancellationToken.None);
                 var row = await messages.UpdateAsync(claimed.MessageId, m =>
                 {
                     if (m.ClaimId != claimed.ClaimId)

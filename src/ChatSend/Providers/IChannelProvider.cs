@@ -9,6 +9,9 @@ public interface IChannelProvider
 {
     string Name { get; }
 
+    /// <summary>What it can send, checked when a message is accepted so a client hears "no" at once, not minutes later.</summary>
+    ProviderCapabilities Capabilities { get; }
+
     /// <summary>
     /// Sends the message and returns the provider's id for it. Throws <see cref="ProviderException"/> when the
     /// provider refuses or fails. The message id doubles as an idempotency key for providers that take one,
@@ -31,6 +34,12 @@ public sealed record OutboundMessage(
 public sealed record OutboundMedia(Uri Url, string MimeType, string FileName, long Length, string Sha256);
 
 public sealed record ProviderReceipt(string ProviderMessageId);
+
+/// <summary>The message types a provider sends, and whether it sends to groups and custom link previews.</summary>
+public sealed record ProviderCapabilities(IReadOnlySet<MessageType> Types, bool Groups, bool Preview)
+{
+    public static ProviderCapabilities Everything { get; } = new(Enum.GetValues<MessageType>().ToHashSet(), Groups: true, Preview: true);
+}
 
 /// <summary>A provider failure. Transient ones are retried with backoff; permanent ones end the message <c>failed</c>.</summary>
 public sealed class ProviderException(string reason, bool transient, TimeSpan? retryAfter = null, Exception? inner = null)

@@ -39,6 +39,8 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
 
     public string Name => ProviderName;
 
+    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         if (message.Media is { } media)

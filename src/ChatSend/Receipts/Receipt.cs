@@ -11,13 +11,15 @@ namespace ChatSend.Receipts;
 /// receipts queue; <see cref="ReceiptHandler"/> applies them, so every status change takes the same path.
 /// <see cref="Next"/> is a report that follows this one after <see cref="NextAfter"/> (the sandbox's read after
 /// delivered): it is queued once this one is applied, so a failure between the two cannot lose the second.
+/// A provider's webhook knows only its own id: then <see cref="Id"/> is null and <see cref="Provider"/> with
+/// <see cref="ProviderMessageId"/> find the message.
 /// </summary>
-public sealed record Receipt(MessageId Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
-    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null)
+public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
+    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null)
     : IQueueMessage
 {
     [JsonIgnore]
-    public bool IsValid => Id != default && Status.IsReceipt();
+    public bool IsValid => (Id is not null || (Provider is not null && ProviderMessageId is not null)) && Status.IsReceipt();
 }
 
 public sealed class ReceiptQueue(StorageClients storage)

@@ -3,6 +3,7 @@ using ChatSend.Http;
 using ChatSend.Send.Idempotency;
 using ChatSend.Media;
 using ChatSend.Messages;
+using ChatSend.Providers;
 using ChatSend.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,6 +22,7 @@ public sealed partial class SendHandler(
     MediaStager media,
     MessageAcceptor acceptor,
     IdempotentSend idempotency,
+    ChannelProviders providers,
     TimeProvider time,
     ILogger<SendHandler> logger)
 {
@@ -52,6 +54,8 @@ public sealed partial class SendHandler(
         if (authorized.Failed(out var refused))
             return refused;
         var session = authorized.Value!;
+        if (ProviderFit.Check(command, session, providers).Failed(out var unsendable))
+            return unsendable;
 
         var id = new MessageId(session.Id, rowKey ?? MessageId.NewRowKey(now));
         var staged = await StageAsync(command, id, cancellationToken);

@@ -2,13 +2,20 @@ using System.Text.RegularExpressions;
 
 namespace ChatSend.Sessions;
 
-/// <summary>A registered sender account: which number sends, and through which channel provider.</summary>
+/// <summary>
+/// A registered sender account: which number sends, and through which channel provider. <see cref="SecretNames"/>
+/// maps a provider's secret (<c>accessToken</c>) to the name of a secret in configuration, never its value.
+/// </summary>
 public sealed record Session(
     string Id,
     string SenderPhone,
     string Provider,
     IReadOnlyDictionary<string, string> ProviderSettings,
-    bool Enabled);
+    bool Enabled,
+    IReadOnlyDictionary<string, string>? SecretNames = null)
+{
+    public string? Setting(string name) => ProviderSettings.GetValueOrDefault(name);
+}
 
 public static partial class SessionId
 {

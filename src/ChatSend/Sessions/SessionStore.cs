@@ -17,11 +17,8 @@ public sealed class SessionStore(StorageClients storage)
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(id, RowKey, cancellationToken: cancellationToken);
         if (!response.HasValue || response.Value is not { } e)
             return null;
-        var settings = e.GetString("ProviderSettings") is { Length: > 0 } json
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
-            : [];
-        return new Session(id, e.GetString("SenderPhone") ?? "", e.GetString("Provider") ?? "", settings,
-            e.GetBoolean("Enabled") ?? false);
+        return new Session(id, e.GetString("SenderPhone") ?? "", e.GetString("Provider") ?? "", Map(e.GetString("ProviderSettings")),
+            e.GetBoolean("Enabled") ?? false, Map(e.GetString("SecretNames")));
     }
 
     /// <summary>Every registered session's id (one small partition each).</summary>
@@ -30,6 +27,9 @@ public sealed class SessionStore(StorageClients storage)
         await foreach (var entity in _table.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken))
             yield return entity.PartitionKey;
     }
+
+    private static Dictionary<string, string> Map(string? json) =>
+        json is { Length: > 0 } ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
 
     public async Task UpsertAsync(Session session, CancellationToken cancellationToken = default)
     {
@@ -40,6 +40,7 @@ public sealed class SessionStore(StorageClients storage)
             ["SenderPhone"] = session.SenderPhone,
             ["Provider"] = session.Provider,
             ["ProviderSettings"] = JsonSerializer.Serialize(session.ProviderSettings),
+            ["SecretNames"] = JsonSerializer.Serialize(session.SecretNames ?? new Dictionary<string, string>()),
             ["Enabled"] = session.Enabled,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);

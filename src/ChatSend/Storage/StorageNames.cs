@@ -25,12 +25,15 @@ public static class StorageNames
     /// <summary>What the sandbox provider accepted, one row per call: the sandbox's side of a send, as a network keeps its own.</summary>
     public const string SandboxTable = "sandbox";
 
+    /// <summary>Provider message id → ChatSend message id, for provider webhooks.</summary>
+    public const string ProviderIdsTable = "providerids";
+
     public const string MediaContainer = "media";
 
     public static IReadOnlyList<string> Queues { get; } =
         [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue];
 
-    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable];
+    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable];
 
     public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
 }

@@ -19,6 +19,8 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public string Name => ProviderName;
 
+    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+
     public int CallsFor(string messageId) => _calls.GetValueOrDefault(messageId);
 
     public IReadOnlyDictionary<string, int> Calls => _calls;
