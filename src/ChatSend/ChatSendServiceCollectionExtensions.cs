@@ -60,6 +60,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(configuration); // the hosts register it; a bare collection (tests, tools) gets this one
         services.AddSingleton<StorageClients>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<ApiKeyStore>();

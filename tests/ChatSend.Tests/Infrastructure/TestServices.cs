@@ -23,7 +23,8 @@ public sealed class TestServices : IAsyncDisposable
     {
     }
 
-    public TestServices(string storageConnection, IDictionary<string, string?>? settings = null, TimeProvider? time = null)
+    public TestServices(string storageConnection, IDictionary<string, string?>? settings = null, TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -33,15 +34,16 @@ public sealed class TestServices : IAsyncDisposable
             })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace))
             .AddChatSend(configuration)
             .AddSingleton<ScriptedProvider>()
             .AddSingleton<IChannelProvider>(sp => sp.GetRequiredService<ScriptedProvider>());
-        services.AddSingleton(new StoragePipelinePolicy(Faults));
+        collection.AddSingleton(new StoragePipelinePolicy(Faults));
         if (time is not null)
-            services.AddSingleton(time);
-        _provider = services.BuildServiceProvider();
+            collection.AddSingleton(time);
+        services?.Invoke(collection);
+        _provider = collection.BuildServiceProvider();
     }
 
     public LogSink Logs { get; } = new();

@@ -44,4 +44,16 @@ public sealed class AdminCommandsTests
         Assert.Equal(3, code);
         Assert.StartsWith("error: storage is not reachable", error);
     }
+
+    [Theory]
+    [InlineData("accessToken=meta-token")] // a hyphen cannot be in an app setting name on Linux
+    [InlineData("accessToken=")]
+    [InlineData("=meta_token")]
+    [InlineData("accessToken")]
+    public async Task ASecretIsNamedNeverGivenAndABadNameIsAUsageError(string secret)
+    {
+        var (code, _, error) = await RunAsync("session", "s1", "--sender", "+442079460958", "--secret", secret);
+        Assert.Equal(2, code);
+        Assert.Contains("--secret takes <key>=<secret name>", error);
+    }
 }
