@@ -150,6 +150,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ChatSend__Delivery__UnknownOutcome: 'Resend'
     ChatSend__Delivery__SweepAfter: '00:01:00'
 
+    // PacingOptions (ChatSend:Pacing): the window maxPerMinute counts in
+    ChatSend__Pacing__Window: '00:01:00'
+
     // SweeperOptions (ChatSend:Sweeper); in Azure the sweeper runs on its timer trigger, every minute
     ChatSend__Sweeper__Interval: '00:01:00'
     ChatSend__Sweeper__OrphanMediaAge: '01:00:00'

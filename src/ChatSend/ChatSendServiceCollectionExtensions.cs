@@ -56,6 +56,7 @@ public static class ChatSendServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SandboxOptions>().Bind(configuration.GetSection(SandboxOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PacingOptions>().Bind(configuration.GetSection(PacingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SweeperOptions>().Bind(configuration.GetSection(SweeperOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
@@ -90,6 +91,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<CancelMessageHandler>();
         services.AddSingleton<ListMessagesHandler>();
         services.AddSingleton<DeliveryRecorder>();
+        services.AddSingleton<SessionPacer>();
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<DeliveryFailedHandler>();
         services.AddSingleton<ReceiptHandler>();

@@ -28,6 +28,7 @@ public sealed partial class DeliveryProcessor(
     DeliveryQueue queue,
     MediaLinks mediaLinks,
     DeliveryRecorder recorder,
+    SessionPacer pacer,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
@@ -38,14 +39,25 @@ public sealed partial class DeliveryProcessor(
         if (claimed is not var (message, session, provider))
             return;
         OutboundMessage outbound;
+        DateTimeOffset? freeAt;
         try
         {
             outbound = await ToOutboundAsync(message, cancellationToken);
+            // The session's pace is taken last, right before the provider sees the send, so the two times agree.
+            freeAt = await pacer.TryTakeAsync(session, provider.Pacing, message.Recipient, cancellationToken);
         }
         catch (Exception)
         {
             await recorder.TryReleaseAsync(message); // nothing went out: no need to wait out the lease
             throw;
+        }
+        if (freeAt is { } at)
+        {
+            // Not an attempt: the message waits its turn, and its row says when that is.
+            await recorder.DeferAsync(message, at, cancellationToken);
+            await RequeueAsync(message.MessageId, at - time.GetUtcNow());
+            LogPaced(message.Id, at);
+            return;
         }
         var o = options.Value;
         ProviderReceipt receipt;
@@ -185,6 +197,9 @@ public sealed partial class DeliveryProcessor(
         m.MediaBlob is { } blob
             ? new OutboundMedia(await mediaLinks.ReadUrlAsync(blob, cancellationToken), m.MimeType!, m.FileName!, m.MediaLength ?? 0, m.MediaSha256!)
             : null);
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its session's pace; expected to go at {ExpectedAt}")]
+    private partial void LogPaced(string messageId, DateTimeOffset expectedAt);
 
     [LoggerMessage(LogLevel.Warning, "Delivery job for unknown message {MessageId} dropped")]
     private partial void LogUnknownMessage(string messageId);

@@ -29,6 +29,20 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
         await messages.WriteAsync(message, MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)), cancellationToken);
     }
 
+    /// <summary>
+    /// Hands a claimed message back to wait for its pace: the claim goes and the attempt is given back (no provider
+    /// was called), the row says when it is expected to go, and its marker is due then should the waiting job be lost.
+    /// </summary>
+    public Task DeferAsync(MessageEntity claimed, DateTimeOffset expectedAt, CancellationToken cancellationToken) =>
+        messages.UpdateAsync(claimed.MessageId, m =>
+        {
+            if (m.ClaimId != claimed.ClaimId)
+                return null;
+            (m.ClaimId, m.ClaimedUntil, m.ExpectedAt) = (null, null, expectedAt);
+            m.Attempts--;
+            return MarkerChange.DueAt(expectedAt + options.Value.SweepAfter);
+        }, cancellationToken);
+
     /// <summary>Lets go of the claim after a failed attempt; the next attempt is due after <paramref name="delay"/>.</summary>
     public Task ReleaseAsync(MessageEntity claimed, TimeSpan delay, CancellationToken cancellationToken) =>
         messages.UpdateAsync(claimed.MessageId, m =>

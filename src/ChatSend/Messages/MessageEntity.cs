@@ -51,6 +51,9 @@ public sealed class MessageEntity : ITableEntity
     public string? ClaimId { get; set; }
     public DateTimeOffset? ClaimedUntil { get; set; }
 
+    /// <summary>When pacing lets a waiting message go (the session's rate or the gap to its recipient).</summary>
+    public DateTimeOffset? ExpectedAt { get; set; }
+
     /// <summary>True while the message's <see cref="WorkMarker"/> exists; written in the same transaction as the marker.</summary>
     public bool HasMarker { get; set; }
 

@@ -24,6 +24,11 @@ public sealed record MessageView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? SendAt { get; init; }
 
+    /// <summary>For a message pacing holds back: when it is expected to go.</summary>
+    [JsonPropertyName("expectedAt")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExpectedAt { get; init; }
+
     [JsonPropertyName("failureReason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FailureReason { get; init; }
@@ -34,6 +39,8 @@ public sealed record MessageView(
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
             SendAt = m.SendAt is { } sendAt ? FormatTime(sendAt) : null,
+            ExpectedAt = withHistory && m.ExpectedAt is { } expected && m.CurrentStatus is MessageStatus.Queued or MessageStatus.Scheduled
+                ? FormatTime(expected) : null,
         };
 
     /// <summary>The answer <c>POST /send</c> gave: the message as it was accepted, whatever happened since.</summary>

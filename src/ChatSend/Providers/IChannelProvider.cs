@@ -12,6 +12,9 @@ public interface IChannelProvider
     /// <summary>What it can send, checked when a message is accepted so a client hears "no" at once, not minutes later.</summary>
     ProviderCapabilities Capabilities { get; }
 
+    /// <summary>Pacing when the session sets none (<c>maxPerMinute</c>, <c>minRecipientGapSeconds</c>).</summary>
+    Delivery.PacingDefaults Pacing => Delivery.PacingDefaults.None;
+
     /// <summary>
     /// Sends the message and returns the provider's id for it. Throws <see cref="ProviderException"/> when the
     /// provider refuses or fails. The message id doubles as an idempotency key for providers that take one,

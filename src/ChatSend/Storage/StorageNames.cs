@@ -28,12 +28,15 @@ public static class StorageNames
     /// <summary>Provider message id → ChatSend message id, for provider webhooks.</summary>
     public const string ProviderIdsTable = "providerids";
 
+    /// <summary>Each session's recent send times and last send per recipient, for pacing across instances.</summary>
+    public const string PacingTable = "pacing";
+
     public const string MediaContainer = "media";
 
     public static IReadOnlyList<string> Queues { get; } =
         [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue];
 
-    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable];
+    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable, PacingTable];
 
     public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
 }

@@ -25,6 +25,15 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public IReadOnlyDictionary<string, int> Calls => _calls;
 
+    /// <summary>When each successful send reached this provider (wall clock), and to whom.</summary>
+    public ConcurrentQueue<(DateTimeOffset At, string Recipient)> Sent { get; } = new();
+
+    private ProviderReceipt Record(OutboundMessage message, int call)
+    {
+        Sent.Enqueue((DateTimeOffset.UtcNow, message.Recipient));
+        return new ProviderReceipt($"scripted-{message.Id.Value}-{call}");
+    }
+
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var call = _calls.AddOrUpdate(message.Id.Value, 1, (_, n) => n + 1);
@@ -38,7 +47,7 @@ public sealed class ScriptedProvider : IChannelProvider
             "permanent" => throw new ProviderException("recipient is not on the network", transient: false),
             "crash" => throw new InvalidOperationException("provider bug"),
             "die" => throw new WorkerDied(),
-            _ => new ProviderReceipt($"scripted-{message.Id.Value}-{call}"),
+            _ => Record(message, call),
         };
     }
 }

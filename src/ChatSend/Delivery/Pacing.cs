@@ -1,0 +1,112 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Azure;
+using Azure.Data.Tables;
+using ChatSend.Providers;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Delivery;
+
+/// <summary><c>ChatSend:Pacing</c>: the window <c>maxPerMinute</c> counts in (a minute; tests shorten it).</summary>
+public sealed class PacingOptions
+{
+    public const string Section = "ChatSend:Pacing";
+
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>A provider's pacing when the session sets none: sends per window, the gap per recipient, and whether to add jitter.</summary>
+public sealed record PacingDefaults(int? MaxPerMinute, TimeSpan? MinRecipientGap, bool Jitter)
+{
+    public static PacingDefaults None { get; } = new(null, null, Jitter: false);
+}
+
+/// <summary>
+/// Pacing per session, across every instance: a session sends at most <c>maxPerMinute</c> messages in any window, and
+/// waits <c>minRecipientGapSeconds</c> between two messages to the same recipient. The session's recent send times
+/// live in one entity (partition: the session), the last send per recipient in another, both taken under their ETags,
+/// so two instances cannot both use the last place in a window. A send that has to wait gets the time it may go.
+/// </summary>
+public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions> options, TimeProvider time)
+{
+    private const string RecentRow = "recent";
+    private const int MaxConflictRetries = 50;
+
+    /// <summary>The most sends a window can count: the times fit one binary property (64 KiB).</summary>
+    public const int MaxPerWindow = 8000;
+    private readonly TableClient _table = storage.Table(StorageNames.PacingTable);
+
+    public static (int? MaxPerMinute, TimeSpan? Gap) Limits(Session session, PacingDefaults defaults) =>
+        (int.TryParse(session.Setting("maxPerMinute"), NumberStyles.None, CultureInfo.InvariantCulture, out var max)
+             ? max > 0 ? Math.Min(max, MaxPerWindow) : null
+             : defaults.MaxPerMinute,
+         double.TryParse(session.Setting("minRecipientGapSeconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out var gap)
+             ? gap > 0 ? TimeSpan.FromSeconds(gap) : null
+             : defaults.MinRecipientGap);
+
+    /// <summary>Takes a place for a send to <paramref name="recipient"/> now, or returns when one is free (nothing taken then).</summary>
+    public async Task<DateTimeOffset?> TryTakeAsync(Session session, PacingDefaults defaults, string recipient, CancellationToken cancellationToken)
+    {
+        var (max, gap) = Limits(session, defaults);
+        if (max is null && gap is null)
+            return null;
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = time.GetUtcNow();
+            var recent = await ReadAsync(session.Id, RecentRow, cancellationToken);
+            var last = gap is null ? null : await ReadAsync(session.Id, RecipientRow(recipient), cancellationToken);
+            var times = Times(recent);
+            // A little past the window, so the time between taking a place and the provider seeing the send cannot crowd it.
+            var freeAt = max is { } m && times.Count >= m ? times[^m] + options.Value.Window + Margin : now;
+            if (last is not null && Times(last) is [.., var previous] && previous + gap!.Value > freeAt)
+                freeAt = previous + gap.Value;
+            if (freeAt > now)
+                return freeAt + (defaults.Jitter ? Jitter(options.Value.Window / Math.Max(1, max ?? 1)) : TimeSpan.Zero);
+            try
+            {
+                // One partition, one transaction: the window and the recipient's gap are taken together or not at all.
+                List<TableTransactionAction> writes = [Write(session.Id, RecentRow, recent, [.. times.TakeLast((max ?? 1) - 1), now])];
+                if (gap is not null)
+                    writes.Add(Write(session.Id, RecipientRow(recipient), last, [now]));
+                await _table.SubmitTransactionAsync(writes, cancellationToken);
+                return null;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)
+            {
+                // Another instance took a place meanwhile: count again.
+            }
+        }
+    }
+
+    private async Task<TableEntity?> ReadAsync(string session, string row, CancellationToken cancellationToken)
+    {
+        var response = await _table.GetEntityIfExistsAsync<TableEntity>(session, row, cancellationToken: cancellationToken);
+        return response.HasValue ? response.Value : null;
+    }
+
+    private static TableTransactionAction Write(string session, string row, TableEntity? read, IReadOnlyList<DateTimeOffset> times)
+    {
+        var entity = new TableEntity(session, row) { ["Times"] = Pack(times) };
+        return read is null
+            ? new TableTransactionAction(TableTransactionActionType.Add, entity)
+            : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.ETag);
+    }
+
+    // Recipient rows by a hash: phone numbers and JIDs stay out of keys (and logs).
+    private static string RecipientRow(string recipient) =>
+        "to-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(recipient)))[..32];
+
+    private static List<DateTimeOffset> Times(TableEntity? entity) =>
+        entity?.GetBinary("Times") is { } bytes
+            ? Enumerable.Range(0, bytes.Length / 8).Select(i => new DateTimeOffset(BitConverter.ToInt64(bytes, i * 8), TimeSpan.Zero)).ToList()
+            : [];
+
+    private static byte[] Pack(IReadOnlyList<DateTimeOffset> times) => times.SelectMany(t => BitConverter.GetBytes(t.UtcTicks)).ToArray();
+
+    private TimeSpan Margin => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, options.Value.Window.Ticks / 50));
+
+    private static TimeSpan Jitter(TimeSpan interval) => interval * (Random.Shared.NextDouble() * 0.5);
+}
