@@ -90,6 +90,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<GetMessageHandler>();
         services.AddSingleton<CancelMessageHandler>();
         services.AddSingleton<ListMessagesHandler>();
+        services.AddSingleton<GetSessionHandler>();
         services.AddSingleton<DeliveryRecorder>();
         services.AddSingleton<SessionPacer>();
         services.AddSingleton<DeliveryProcessor>();

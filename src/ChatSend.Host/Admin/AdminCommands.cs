@@ -80,6 +80,13 @@ public static partial class AdminCommands
                 await output.WriteLineAsync("storage ready: " + string.Join(", ", StorageNames.Tables.Concat(StorageNames.Queues).Concat(StorageNames.Containers)));
                 return 0;
 
+            case ["session", "show", var shown]:
+                var found = await sessions.FindAsync(shown) ?? throw new ArgumentException($"no session '{shown}'");
+                await output.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(
+                    await services.GetRequiredService<GetSessionHandler>().ViewAsync(found, CancellationToken.None),
+                    new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+
             case ["session", var id, .. var rest]:
                 var sender = Recipient.Parse(Option(rest, "--sender") ?? throw new ArgumentException("--sender <phone number> is required"));
                 if (sender is null || sender.IsGroup)
@@ -114,7 +121,7 @@ public static partial class AdminCommands
                 return 0;
 
             default:
-                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] [--secret k=<secret name>] | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev");
+                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] [--secret k=<secret name>] | session show <id> | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev");
         }
     }
 

@@ -1,5 +1,6 @@
 using ChatSend.Messages;
 using ChatSend.Send;
+using ChatSend.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -25,10 +26,12 @@ public static class ApiEndpoints
     public const string GetMessage = nameof(GetMessage);
     public const string CancelMessage = nameof(CancelMessage);
     public const string ListMessages = nameof(ListMessages);
+    public const string GetSession = nameof(GetSession);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
     public const string MessagesRoute = "messages";
+    public const string SessionRoute = "sessions/{id}";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -40,6 +43,8 @@ public static class ApiEndpoints
             (HttpRequest request, string id, CancelMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
         new(ListMessages, HttpMethods.Get, MessagesRoute, Authenticated: true,
             (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
+        new(GetSession, HttpMethods.Get, SessionRoute, Authenticated: true,
+            (HttpRequest request, string id, GetSessionHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);

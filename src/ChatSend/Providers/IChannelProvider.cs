@@ -16,6 +16,13 @@ public interface IChannelProvider
     Delivery.PacingDefaults Pacing => Delivery.PacingDefaults.None;
 
     /// <summary>
+    /// The gateway's own state of this session, asked live (a self-hosted gateway: working, waiting for a QR scan,
+    /// failed), or null for providers that have none.
+    /// </summary>
+    Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken) =>
+        Task.FromResult<ProviderSessionState?>(null);
+
+    /// <summary>
     /// Sends the message and returns the provider's id for it. Throws <see cref="ProviderException"/> when the
     /// provider refuses or fails. The message id doubles as an idempotency key for providers that take one,
     /// since a job may run twice.
@@ -37,6 +44,11 @@ public sealed record OutboundMessage(
 public sealed record OutboundMedia(Uri Url, string MimeType, string FileName, long Length, string Sha256);
 
 public sealed record ProviderReceipt(string ProviderMessageId);
+
+/// <summary>What a gateway says of its session: its own status word and, when it needs an operator, what to do.</summary>
+public sealed record ProviderSessionState(
+    [property: System.Text.Json.Serialization.JsonPropertyName("status")] string Status,
+    [property: System.Text.Json.Serialization.JsonPropertyName("detail")] string? Detail = null);
 
 /// <summary>The message types a provider sends, and whether it sends to groups and custom link previews.</summary>
 public sealed record ProviderCapabilities(IReadOnlySet<MessageType> Types, bool Groups, bool Preview)

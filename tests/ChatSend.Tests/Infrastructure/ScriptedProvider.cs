@@ -21,6 +21,15 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
 
+    /// <summary>A gateway's state from the session's <c>state</c> setting; <c>down</c> plays a gateway that cannot be reached.</summary>
+    public Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken) =>
+        session.Setting("state") switch
+        {
+            null => Task.FromResult<ProviderSessionState?>(null),
+            "down" => throw new HttpRequestException("Connection refused (127.0.0.1:3000)"),
+            var state => Task.FromResult<ProviderSessionState?>(new ProviderSessionState(state, "scan the QR code in the gateway")),
+        };
+
     public int CallsFor(string messageId) => _calls.GetValueOrDefault(messageId);
 
     public IReadOnlyDictionary<string, int> Calls => _calls;

@@ -123,4 +123,19 @@ public sealed class MessagesApiTests(ChatSendTarget target) : IClassFixture<Chat
         var (_, list) = await SendAsync(HttpMethod.Get, $"/messages?session={session.Id}", key);
         Assert.Single(list.GetProperty("items").EnumerateArray());
     }
+
+    [Fact]
+    public async Task ASessionShowsItsProviderAndSenderToAKeyThatCoversIt()
+    {
+        var (session, key) = await target.NewSessionAsync();
+        var (_, otherKey) = await target.NewSessionAsync();
+
+        var (response, view) = await SendAsync(HttpMethod.Get, $"/sessions/{session.Id}", key);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal((session.Id, "sandbox", session.SenderPhone, true), (view.Str("id"), view.Str("provider"), view.Str("sender"), view.GetProperty("enabled").GetBoolean()));
+        Assert.Empty(view.GetProperty("secrets").EnumerateObject());
+
+        var (foreign, _) = await SendAsync(HttpMethod.Get, $"/sessions/{session.Id}", otherKey);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+    }
 }
