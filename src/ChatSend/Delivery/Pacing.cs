@@ -59,20 +59,25 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
             var recent = await ReadAsync(session.Id, RecentRow, cancellationToken);
             var last = gap is null ? null : await ReadAsync(session.Id, RecipientRow(recipient), cancellationToken);
             var times = Times(recent);
-            // A little past the window, so the time between taking a place and the provider seeing the send cannot crowd it.
+            // A little past the window and the gap, so the time between taking a place and the provider seeing the send
+            // (at most MaxTakeLatency, see below) cannot crowd them.
             var freeAt = max is { } m && times.Count >= m ? times[^m] + options.Value.Window + Margin : now;
-            if (last is not null && Times(last) is [.., var previous] && previous + gap!.Value > freeAt)
-                freeAt = previous + gap.Value;
+            if (last is not null && Times(last) is [.., var previous] && previous + gap!.Value + Margin > freeAt)
+                freeAt = previous + gap.Value + Margin;
             if (freeAt > now)
                 return freeAt + (defaults.Jitter ? Jitter(options.Value.Window / Math.Max(1, max ?? 1)) : TimeSpan.Zero);
             try
             {
                 // One partition, one transaction: the window and the recipient's gap are taken together or not at all.
-                List<TableTransactionAction> writes = [Write(session.Id, RecentRow, recent, [.. times.TakeLast((max ?? 1) - 1), now])];
+                var stamp = time.GetUtcNow();
+                List<TableTransactionAction> writes = [Write(session.Id, RecentRow, recent, [.. times.TakeLast((max ?? 1) - 1), stamp])];
                 if (gap is not null)
-                    writes.Add(Write(session.Id, RecipientRow(recipient), last, [now]));
+                    writes.Add(Write(session.Id, RecipientRow(recipient), last, [stamp]));
                 await _table.SubmitTransactionAsync(writes, cancellationToken);
-                return null;
+                // A take that landed long after its stamp no longer says when the send happens: it stays counted (the
+                // safe side) and the send waits for a fresh one.
+                var landed = time.GetUtcNow();
+                return landed - stamp > MaxTakeLatency ? landed : null;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)
             {
@@ -106,7 +111,9 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
 
     private static byte[] Pack(IReadOnlyList<DateTimeOffset> times) => times.SelectMany(t => BitConverter.GetBytes(t.UtcTicks)).ToArray();
 
-    private TimeSpan Margin => TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, options.Value.Window.Ticks / 50));
+    private static readonly TimeSpan MaxTakeLatency = TimeSpan.FromMilliseconds(250);
+
+    private TimeSpan Margin => TimeSpan.FromTicks(Math.Max((MaxTakeLatency + TimeSpan.FromMilliseconds(50)).Ticks, options.Value.Window.Ticks / 50));
 
     private static TimeSpan Jitter(TimeSpan interval) => interval * (Random.Shared.NextDouble() * 0.5);
 }
