@@ -117,7 +117,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 }
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
-// classes in src/ChatSend (DeliveryOptions, SweeperOptions, SandboxOptions, MediaOptions); change them here to tune a deployment.
+// classes in src/ChatSend (DeliveryOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
@@ -171,6 +171,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     ChatSend__Media__Timeout: '00:01:00'
     ChatSend__Media__AllowedPrivateNetworks: ''
     ChatSend__Media__SasValidity: '01:00:00'
+
+    // WhatsAppCloudOptions (ChatSend:WhatsAppCloud): one Cloud API call, below the delivery claim lease
+    ChatSend__WhatsAppCloud__Timeout: '00:00:30'
   }
 }
 

@@ -3,6 +3,7 @@ using ChatSend.Delivery;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
+using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Send.Idempotency;
@@ -75,8 +76,10 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ReceiptQueue>();
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();
+        services.AddWhatsAppCloud(configuration);
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
+        services.TryAddSingleton(configuration); // ProviderSecrets reads it; hosts register their own, a bare container gets this
         services.AddSingleton<ProviderMessageIndex>();
 
         services.AddProblemDetails();

@@ -1,4 +1,5 @@
 using ChatSend.Messages;
+using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -27,11 +28,14 @@ public static class ApiEndpoints
     public const string CancelMessage = nameof(CancelMessage);
     public const string ListMessages = nameof(ListMessages);
     public const string GetSession = nameof(GetSession);
+    public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
+    public const string WhatsAppCloudWebhook = nameof(WhatsAppCloudWebhook);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
+    public const string WhatsAppCloudWebhookRoute = "webhooks/whatsapp-cloud";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -45,6 +49,11 @@ public static class ApiEndpoints
             (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
         new(GetSession, HttpMethods.Get, SessionRoute, Authenticated: true,
             (HttpRequest request, string id, GetSessionHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+        // Provider webhooks: trusted by the provider's own signature or token, not by an API key.
+        new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudWebhookRoute, Authenticated: false,
+            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.VerifyAsync(request, ct)),
+        new(WhatsAppCloudWebhook, HttpMethods.Post, WhatsAppCloudWebhookRoute, Authenticated: false,
+            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.ReceiveAsync(request, ct)),
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);

@@ -1,0 +1,228 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using Microsoft.Extensions.Logging;
+
+namespace ChatSend.Providers.WhatsAppCloud;
+
+/// <summary><c>ChatSend:WhatsAppCloud</c>: how long one call to the Cloud API may take (below the delivery claim lease).</summary>
+public sealed class WhatsAppCloudOptions
+{
+    public const string Section = "ChatSend:WhatsAppCloud";
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:00:50")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Meta's WhatsApp Cloud API: <c>POST {baseUrl}/{apiVersion}/{phoneNumberId}/messages</c> with the session's access
+/// token. Media goes by link (the staged file's read-only URL), so Meta downloads it; a voice note is audio with
+/// <c>voice: true</c>. The API has no group sends. Delivery owns retries: this client never repeats a send.
+/// </summary>
+public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients, ProviderSecrets secrets,
+    ILogger<WhatsAppCloudProvider> logger) : IChannelProvider
+{
+    public const string ProviderName = "whatsapp-cloud";
+    public const string HttpClientName = "ChatSend.WhatsAppCloud";
+    public const string DefaultBaseUrl = "https://graph.facebook.com";
+    /// <summary>The Graph API version the documentation's examples use (developers.facebook.com, 2026).</summary>
+    public const string DefaultApiVersion = "v26.0";
+
+    private static readonly ProviderCapabilities Supported = new(Enum.GetValues<MessageType>().ToHashSet(), Groups: false, Preview: true);
+
+    public string Name => ProviderName;
+
+    public ProviderCapabilities Capabilities => Supported;
+
+    public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var endpoint = MessagesEndpoint(session);
+        var token = secrets.Require(session, "accessToken");
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(Body(message)) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ProviderException("the WhatsApp Cloud API did not answer in time", transient: true, inner: ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ProviderException($"the WhatsApp Cloud API could not be reached ({ex.HttpRequestError})", transient: true, inner: ex);
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.IsSuccessStatusCode && MessageIdOf(text) is { } id)
+                return new ProviderReceipt(id);
+            var error = WhatsAppCloudErrors.Map(response.StatusCode, GraphError.Parse(text), RetryAfter(response));
+            LogRefused(session.Id, (int)response.StatusCode, error.IsTransient, error.Message);
+            throw error;
+        }
+    }
+
+    /// <summary>The messages endpoint of the session's phone number, from its settings.</summary>
+    public static Uri MessagesEndpoint(Session session)
+    {
+        var phoneNumberId = session.Setting("phoneNumberId");
+        if (string.IsNullOrWhiteSpace(phoneNumberId) || !phoneNumberId.All(char.IsAsciiDigit))
+            throw new ProviderException("the session has no valid phoneNumberId setting (session … --setting phoneNumberId=<id from Meta>)", transient: false);
+        var version = session.Setting("apiVersion") is { Length: > 0 } v ? v : DefaultApiVersion;
+        var baseUrl = (session.Setting("baseUrl") is { Length: > 0 } b ? b : DefaultBaseUrl).TrimEnd('/');
+        if (!Uri.TryCreate($"{baseUrl}/{Uri.EscapeDataString(version)}/{phoneNumberId}/messages", UriKind.Absolute, out var uri))
+            throw new ProviderException("the session's baseUrl setting is not an absolute URL", transient: false);
+        return uri;
+    }
+
+    /// <summary>The request body, as the Cloud API documents it for each type.</summary>
+    public static JsonObject Body(OutboundMessage message)
+    {
+        if (message.Recipient.Contains('@'))
+            throw new ProviderException("the WhatsApp Cloud API cannot send to groups", transient: false);
+        var body = new JsonObject
+        {
+            ["messaging_product"] = "whatsapp",
+            ["recipient_type"] = "individual",
+            ["to"] = new string(message.Recipient.Where(char.IsAsciiDigit).ToArray()),
+        };
+        if (message.Type == MessageType.Text)
+        {
+            body["type"] = "text";
+            body["text"] = new JsonObject { ["body"] = message.Text ?? "", ["preview_url"] = message.Preview is not null };
+            return body;
+        }
+        var media = message.Media ?? throw new ProviderException($"a {message.Type.ToWire()} message has no media", transient: false);
+        var (type, content) = message.Type switch
+        {
+            MessageType.Image => ("image", WithCaption(media, message.Text)),
+            MessageType.Video => ("video", WithCaption(media, message.Text)),
+            MessageType.Document => ("document", WithCaption(media, message.Text)),
+            _ => ("audio", new JsonObject { ["link"] = media.Url.AbsoluteUri, ["voice"] = true }),
+        };
+        if (message.Type == MessageType.Document)
+            content["filename"] = media.FileName;
+        body["type"] = type;
+        body[type] = content;
+        return body;
+    }
+
+    private static JsonObject WithCaption(OutboundMedia media, string? caption)
+    {
+        var content = new JsonObject { ["link"] = media.Url.AbsoluteUri };
+        if (!string.IsNullOrEmpty(caption))
+            content["caption"] = caption;
+        return content;
+    }
+
+    private static string? MessageIdOf(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array
+                   && messages.GetArrayLength() > 0 && messages[0].TryGetProperty("id", out var id) && id.GetString() is { Length: > 0 } value
+                ? value
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+            _ => null,
+        };
+
+    [LoggerMessage(LogLevel.Warning, "WhatsApp Cloud API refused a send for session {Session} ({Status}, transient: {Transient}): {Reason}")]
+    private partial void LogRefused(string session, int status, bool transient, string reason);
+}
+
+/// <summary>A Graph API error body: <c>{"error":{"message","type","code","error_subcode","error_data":{"details"},"fbtrace_id"}}</c>.</summary>
+public sealed record GraphError(int? Code, string? Message, string? Details)
+{
+    public static GraphError? Parse(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            if (!document.RootElement.TryGetProperty("error", out var error) || error.ValueKind != JsonValueKind.Object)
+                return null;
+            int? code = error.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : null;
+            var message = error.TryGetProperty("message", out var m) ? m.GetString() : null;
+            var details = error.TryGetProperty("error_data", out var data) && data.ValueKind == JsonValueKind.Object
+                          && data.TryGetProperty("details", out var d) ? d.GetString() : null;
+            return new GraphError(code, message, details);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>
+/// What a Cloud API failure means for delivery, from the error codes Meta documents: throttling and Meta's own
+/// trouble are transient (Retry-After honoured); the rest are permanent with a reason a person can act on.
+/// </summary>
+public static class WhatsAppCloudErrors
+{
+    private static readonly HashSet<int> Transient = [4, 80007, 130429, 131000, 131016, 131056, 133004];
+
+    private static readonly Dictionary<int, string> Reasons = new()
+    {
+        [0] = "the access token could not be authenticated: generate a new one",
+        [190] = "the access token has expired or is not valid: generate a new one and update the secret",
+        [3] = "the app lacks the capability or permission for sending (check the token's permissions)",
+        [10] = "permission is not granted or was revoked (whatsapp_business_messaging)",
+        [100] = "the request has an invalid or unsupported parameter",
+        [131008] = "a required parameter is missing",
+        [131009] = "a parameter value is not valid",
+        [131021] = "the recipient is the sending number itself",
+        [131026] = "the message could not be delivered: the recipient may not be on WhatsApp, or uses an old version",
+        [131030] = "the recipient is not in the allowed list of this test number",
+        [131031] = "the business account is locked",
+        [131042] = "a payment problem on the business account",
+        [131045] = "the sending number is not registered (certificate)",
+        [131047] = "more than 24 hours since the customer's last message: a template is required",
+        [131049] = "Meta did not deliver the message to keep engagement healthy",
+        [131050] = "the recipient stopped marketing messages from this business",
+        [131051] = "WhatsApp does not support this message type",
+        [131052] = "WhatsApp could not download the media",
+        [131053] = "WhatsApp could not upload the media (type or size not accepted)",
+        [368] = "the account is temporarily blocked for policy violations",
+    };
+
+    public static ProviderException Map(HttpStatusCode status, GraphError? error, TimeSpan? retryAfter)
+    {
+        var code = error?.Code;
+        var meta = error is null ? null : string.Join(": ", new[] { error.Message, error.Details }.Where(s => !string.IsNullOrWhiteSpace(s)));
+        var suffix = code is { } c ? $" (Meta error {c}{(string.IsNullOrEmpty(meta) ? "" : ", " + meta)})" : "";
+        if (code is { } t && Transient.Contains(t))
+            return new ProviderException($"WhatsApp is throttling or briefly unavailable{suffix}", transient: true, retryAfter);
+        if (code is { } known && Reasons.TryGetValue(known, out var reason))
+            return new ProviderException(reason + suffix, transient: false);
+        if (status == HttpStatusCode.Unauthorized)
+            return new ProviderException("the access token was refused (HTTP 401): it is wrong or expired" + suffix, transient: false);
+        if (status == HttpStatusCode.TooManyRequests)
+            return new ProviderException("WhatsApp is throttling (HTTP 429)" + suffix, transient: true, retryAfter);
+        if ((int)status >= 500)
+            return new ProviderException($"the WhatsApp Cloud API failed (HTTP {(int)status}){suffix}", transient: true, retryAfter);
+        if ((int)status is >= 200 and < 300)
+            return new ProviderException("the WhatsApp Cloud API answered without a message id", transient: false);
+        return new ProviderException($"the WhatsApp Cloud API refused the message (HTTP {(int)status}){suffix}", transient: false);
+    }
+}

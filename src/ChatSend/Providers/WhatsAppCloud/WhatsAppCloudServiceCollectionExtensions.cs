@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Providers.WhatsAppCloud;
+
+public static class WhatsAppCloudServiceCollectionExtensions
+{
+    /// <summary>The <c>whatsapp-cloud</c> provider, its HTTP client (no automatic retries: delivery owns them) and its webhooks.</summary>
+    public static IServiceCollection AddWhatsAppCloud(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        services.AddOptions<WhatsAppCloudOptions>().Bind(configuration.GetSection(WhatsAppCloudOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(WhatsAppCloudProvider.HttpClientName)
+            .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WhatsAppCloudOptions>>().Value.Timeout);
+        services.AddSingleton<IChannelProvider, WhatsAppCloudProvider>();
+        services.AddSingleton<WhatsAppCloudSessions>();
+        services.AddSingleton<WhatsAppCloudWebhook>();
+        return services;
+    }
+}
