@@ -1,0 +1,317 @@
+using System.Net;
+using System.Text.Json;
+using ChatSend.Auth;
+using ChatSend.Messages;
+using ChatSend.Providers;
+using ChatSend.Providers.WhatsAppCloud;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Tests.EndToEnd;
+
+/// <summary>
+/// The <c>whatsapp-cloud</c> provider through the running local host, against a fake Cloud API written from Meta's
+/// documentation: every message type sent and taken to read by signed status webhooks, every error row, the webhook
+/// handshake and signature checks.
+/// </summary>
+public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeCloudApi cloud)
+    : IClassFixture<Azurite>, IClassFixture<MediaServer>, IClassFixture<FakeCloudApi>, IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
+    {
+        ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+        ["ChatSend:Delivery:MaxAttempts"] = "1", // an error row ends the message at once, with its reason
+        ["ChatSend:WhatsAppCloud:Timeout"] = "00:00:02",
+        ["ChatSend:Secrets:wa-token"] = cloud.AccessToken,
+        ["ChatSend:Secrets:wa-wrong-token"] = "EAAGnot-the-token",
+        ["ChatSend:Secrets:wa-app-secret"] = cloud.AppSecret,
+        ["ChatSend:Secrets:wa-verify"] = cloud.VerifyToken,
+    });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token")
+    {
+        var session = new Session("w" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
+            new Dictionary<string, string> { ["phoneNumberId"] = cloud.PhoneNumberId, ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
+            new Dictionary<string, string> { ["accessToken"] = tokenSecret, ["appSecret"] = "wa-app-secret", ["verifyToken"] = "wa-verify" });
+        await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
+        return (session, await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));
+    }
+
+    private static int _recipients = Random.Shared.Next(0, 5000);
+
+    /// <summary>A valid US number unique in this run (the fake's calls and scripts are keyed by recipient).</summary>
+    private static string NewRecipient() => "1202555" + (Interlocked.Increment(ref _recipients) % 10000).ToString("D4");
+
+    private async Task<string> SendAsync(string key, string json)
+    {
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, json));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await Json.ReadAsync(response)).Str("id");
+    }
+
+    private Task<MessageEntity?> FindAsync(string id)
+    {
+        MessageId.TryParse(id, out var messageId);
+        return _app.Services.GetRequiredService<MessageStore>().FindAsync(messageId);
+    }
+
+    private Task<MessageEntity?> StatusAsync(string id, string status) =>
+        Eventually.MatchesAsync(() => FindAsync(id), m => m?.Status == status, TimeSpan.FromSeconds(20));
+
+    private async Task<FakeCloudApi.Call> CallToAsync(string to) =>
+        (await Eventually.MatchesAsync(() => Task.FromResult(cloud.Calls.FirstOrDefault(c => c.To == to)), c => c is not null))!;
+
+    private async Task PostAsync(string body, HttpStatusCode expected = HttpStatusCode.OK, string? signature = "sign")
+    {
+        using var response = await cloud.PostWebhookAsync(_app.Http.BaseAddress!, body, signature);
+        Assert.Equal(expected, response.StatusCode);
+        if (expected != HttpStatusCode.OK)
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    public static TheoryData<string, string, string, string> MessageTypes => new()
+    {
+        // field, media path on the media server, extra JSON, the Cloud API type
+        { "imageUrl", "/file/jpeg/3000?type=image/jpeg", ""","text":"a caption" """, "image" },
+        { "videoUrl", "/file/mp4/5000?type=video/mp4", ""","text":"a video" """, "video" },
+        { "documentUrl", "/file/pdf/4000?type=application/pdf", ""","filename":"report.pdf","text":"the report" """, "document" },
+        { "audioUrl", "/file/ogg/2000?type=audio/ogg", "", "audio" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MessageTypes))]
+    public async Task EachMediaTypeGoesByLinkWithTheStagedBytesAndReachesReadByWebhook(string field, string path, string extra, string type)
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","{{field}}":"{{media.Url(path)}}"{{extra}}}""");
+
+        var call = await CallToAsync(to);
+        Assert.Equal(type, call.Type);
+        var sent = await StatusAsync(id, "sent");
+        Assert.Equal(call.Id, sent!.ProviderMessageId);
+        Assert.NotNull(call.MediaSha256);
+        Assert.Equal(sent.MediaSha256, call.MediaSha256); // what Meta downloaded is what was staged
+        var content = call.Body[type]!.AsObject();
+        switch (type)
+        {
+            case "audio":
+                Assert.True((bool)content["voice"]!);
+                Assert.False(content.ContainsKey("caption"));
+                break;
+            case "document":
+                Assert.Equal("report.pdf", (string?)content["filename"]);
+                Assert.Equal("the report", (string?)content["caption"]);
+                break;
+            default:
+                Assert.NotNull((string?)content["caption"]);
+                break;
+        }
+        Assert.Equal("individual", (string?)call.Body["recipient_type"]);
+
+        var at = DateTimeOffset.UtcNow;
+        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "delivered", at)));
+        await StatusAsync(id, "delivered");
+        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "read", at.AddSeconds(2))));
+        var read = await StatusAsync(id, "read");
+        Assert.Equal(at.AddSeconds(2).ToUnixTimeSeconds(), read!.GetHistory().Last().At.ToUnixTimeSeconds());
+        if (type == "audio")
+        {
+            await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "played", at.AddSeconds(3))));
+            await StatusAsync(id, "played");
+        }
+        Assert.Empty(cloud.Violations);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task TextGoesWithPreviewUrlOnlyWhenTheMessageHasAPreviewAndReachesRead(bool preview)
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        var previewJson = preview ? ""","preview":{"title":"Quest 3","url":"https://www.meta.com/quest/quest-3/"}""" : "";
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"see https://www.meta.com/quest/quest-3/"{{previewJson}}}""");
+
+        var call = await CallToAsync(to);
+        Assert.Equal("text", call.Type);
+        Assert.Equal("see https://www.meta.com/quest/quest-3/", (string?)call.Body["text"]!["body"]);
+        Assert.Equal(preview, (bool)call.Body["text"]!["preview_url"]!);
+        Assert.Equal(to, (string?)call.Body["to"]);
+        await StatusAsync(id, "sent");
+        // Out of order, as Meta may send them: read first, then a late delivered that must not move it back.
+        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "read", DateTimeOffset.UtcNow)));
+        await StatusAsync(id, "read");
+        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "delivered", DateTimeOffset.UtcNow)));
+        await Task.Delay(1500);
+        Assert.Equal("read", (await FindAsync(id))!.Status);
+        Assert.Empty(cloud.Violations);
+    }
+
+    [Fact]
+    public async Task AReplayedStatusChangesTheMessageOnceAndAnUnknownIdIsAcknowledged()
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"twice"}""");
+        var call = await CallToAsync(to);
+        await StatusAsync(id, "sent");
+
+        var delivered = cloud.StatusPayload(FakeCloudApi.Status(call.Id, "delivered", DateTimeOffset.UtcNow),
+            FakeCloudApi.Status("wamid.unknown-" + Guid.NewGuid().ToString("N"), "delivered", DateTimeOffset.UtcNow));
+        await PostAsync(delivered);
+        await PostAsync(delivered);
+        await StatusAsync(id, "delivered");
+        await Task.Delay(1500);
+        Assert.Single((await FindAsync(id))!.GetHistory(), h => h.Status == MessageStatus.Delivered);
+    }
+
+    [Fact]
+    public async Task AFailedStatusEndsTheMessageWithMetasCodeAndDetails()
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"nobody there"}""");
+        var call = await CallToAsync(to);
+        await StatusAsync(id, "sent");
+
+        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "failed", DateTimeOffset.UtcNow,
+            FakeCloudApi.StatusError(131026, "Message undeliverable", "Message Undeliverable."))));
+        var failed = await StatusAsync(id, "failed");
+        Assert.Equal("WhatsApp reported the message failed (error 131026): Message undeliverable: Message Undeliverable.", failed!.FailureReason);
+    }
+
+    [Theory]
+    [InlineData("bad")]
+    [InlineData("wrong-secret")]
+    [InlineData("missing")]
+    public async Task AWebhookWithABadSignatureIsRefusedAndChangesNothing(string kind)
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"hold"}""");
+        var call = await CallToAsync(to);
+        await StatusAsync(id, "sent");
+
+        var body = cloud.StatusPayload(FakeCloudApi.Status(call.Id, "read", DateTimeOffset.UtcNow));
+        var signature = kind switch
+        {
+            "bad" => "sha256=" + new string('0', 64),
+            "wrong-secret" => cloud.Sign(body, "not-the-app-secret"),
+            _ => null,
+        };
+        await PostAsync(body, HttpStatusCode.Unauthorized, signature);
+        // Signed for another body: a valid signature does not carry over.
+        await PostAsync(body.Replace("\"read\"", "\"failed\""), HttpStatusCode.Unauthorized, cloud.Sign(body));
+        await Task.Delay(1500);
+        Assert.Equal("sent", (await FindAsync(id))!.Status);
+    }
+
+    [Fact]
+    public async Task AWebhookForAPhoneNumberNoSessionHasIsRefused()
+    {
+        await NewSessionAsync();
+        var body = FakeCloudApi.StatusPayload("999000111", FakeCloudApi.Status("wamid.x", "read", DateTimeOffset.UtcNow));
+        await PostAsync(body, HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task TheHandshakeEchoesTheChallengeOnlyForTheVerifyToken()
+    {
+        await NewSessionAsync();
+        using var ok = await _app.Http.GetAsync($"/webhooks/whatsapp-cloud?hub.mode=subscribe&hub.verify_token={cloud.VerifyToken}&hub.challenge=1158201444");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("text/plain", ok.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("1158201444", await ok.Content.ReadAsStringAsync());
+
+        foreach (var query in new[]
+                 {
+                     "hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1158201444",
+                     $"hub.mode=unsubscribe&hub.verify_token={cloud.VerifyToken}&hub.challenge=1158201444",
+                     "hub.mode=subscribe&hub.challenge=1158201444",
+                 })
+        {
+            using var refused = await _app.Http.GetAsync("/webhooks/whatsapp-cloud?" + query);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("1158201444", await refused.Content.ReadAsStringAsync());
+        }
+    }
+
+    public static TheoryData<int, string, string?, int, bool, int?, string> ErrorRows => new()
+    {
+        // HTTP status, body, Retry-After, delay (ms), transient, retry after (s), what the reason says
+        { 429, "", "7", 0, true, 7, "throttling (HTTP 429)" },
+        { 500, "", null, 0, true, null, "failed (HTTP 500)" },
+        { 503, "", "2", 0, true, 2, "failed (HTTP 503)" },
+        { 200, "", null, 4000, true, null, "did not answer in time" },
+        { 400, FakeCloudApi.Error(130429, "Rate limit hit"), "3", 0, true, 3, "Meta error 130429" },
+        { 400, FakeCloudApi.Error(131056, "(Business Account, Consumer Account) pair rate limit hit"), null, 0, true, null, "Meta error 131056" },
+        { 500, FakeCloudApi.Error(131000, "Something went wrong"), null, 0, true, null, "Meta error 131000" },
+        { 503, FakeCloudApi.Error(131016, "Service unavailable"), null, 0, true, null, "Meta error 131016" },
+        { 400, FakeCloudApi.Error(4, "(#4) Application request limit reached"), null, 0, true, null, "Meta error 4" },
+        { 400, FakeCloudApi.Error(80007, "Rate limit issues"), null, 0, true, null, "Meta error 80007" },
+        { 400, FakeCloudApi.Error(131047, "Re-engagement message", "Message failed to send because more than 24 hours have passed since the customer last replied to this number."),
+            null, 0, false, null, "more than 24 hours since the customer's last message: a template is required" },
+        { 400, FakeCloudApi.Error(131026, "Message undeliverable"), null, 0, false, null, "the recipient may not be on WhatsApp" },
+        { 400, FakeCloudApi.Error(131030, "Recipient phone number not in allowed list"), null, 0, false, null, "not in the allowed list" },
+        { 400, FakeCloudApi.Error(131021, "Recipient cannot be sender"), null, 0, false, null, "the sending number itself" },
+        { 400, FakeCloudApi.Error(100, "(#100) Invalid parameter"), null, 0, false, null, "invalid or unsupported parameter" },
+        { 400, FakeCloudApi.Error(131008, "Required parameter is missing"), null, 0, false, null, "required parameter is missing" },
+        { 400, FakeCloudApi.Error(131009, "Parameter value is not valid"), null, 0, false, null, "parameter value is not valid" },
+        { 401, FakeCloudApi.Error(190, "Error validating access token: Session has expired"), null, 0, false, null, "expired or is not valid" },
+        { 401, "", null, 0, false, null, "refused (HTTP 401)" },
+        { 403, FakeCloudApi.Error(200, "Permissions error"), null, 0, false, null, "refused the message (HTTP 403)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ErrorRows))]
+    public async Task EachCloudApiErrorIsTransientOrPermanentWithAReasonAPersonUnderstands(
+        int status, string body, string? retryAfter, int delayMs, bool transient, int? retryAfterSeconds, string reason)
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        cloud.Scripts[to] = new FakeCloudApi.Scripted(status, body, retryAfter, delayMs > 0 ? TimeSpan.FromMilliseconds(delayMs) : null);
+
+        // The provider's verdict, as delivery sees it.
+        var provider = _app.Services.GetServices<IChannelProvider>().OfType<WhatsAppCloudProvider>().Single();
+        var message = new OutboundMessage(MessageId.New(session.Id, DateTimeOffset.UtcNow), MessageType.Text, session.SenderPhone, "+" + to, "hello", null);
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => provider.SendAsync(message, session, CancellationToken.None));
+        Assert.Equal(transient, ex.IsTransient);
+        Assert.Equal(retryAfterSeconds, (int?)ex.RetryAfter?.TotalSeconds);
+        Assert.Contains(reason, ex.Message);
+        Assert.DoesNotContain(cloud.AccessToken, ex.Message);
+
+        // And through the host: the message ends failed with that reason (one attempt allowed here).
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"hello"}""");
+        var failed = await StatusAsync(id, "failed");
+        Assert.Contains(reason, failed!.FailureReason);
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.Contains(cloud.AccessToken));
+    }
+
+    [Fact]
+    public async Task AWrongAccessTokenIsRefusedByTheApiAndFailsTheMessagePermanently()
+    {
+        var (session, key) = await NewSessionAsync("wa-wrong-token");
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{NewRecipient()}}","text":"hello"}""");
+        var failed = await StatusAsync(id, "failed");
+        Assert.Contains("the access token has expired or is not valid", failed!.FailureReason);
+        Assert.DoesNotContain("EAAGnot-the-token", failed.FailureReason);
+    }
+
+    [Fact]
+    public async Task AGroupRecipientIsRefusedAtSendBecauseTheCloudApiHasNoGroups()
+    {
+        var (session, key) = await NewSessionAsync();
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,
+            $$"""{"session":"{{session.Id}}","to":"120363025246125486@g.us","text":"hello group"}"""));
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Contains("to", JsonSerializer.Serialize(await Json.ReadAsync(response)));
+    }
+}
