@@ -79,7 +79,6 @@ public static class ChatSendServiceCollectionExtensions
         services.AddWhatsAppCloud(configuration);
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
-        services.TryAddSingleton(configuration); // ProviderSecrets reads it; hosts register their own, a bare container gets this
         services.AddSingleton<ProviderMessageIndex>();
 
         services.AddProblemDetails();

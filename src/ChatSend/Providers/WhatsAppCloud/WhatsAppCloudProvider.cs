@@ -39,6 +39,9 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
 
     public ProviderCapabilities Capabilities => Supported;
 
+    /// <summary>Meta's default throughput for a business phone number, 80 messages a second; a session may set its own.</summary>
+    public Delivery.PacingDefaults Pacing { get; } = new(MaxPerMinute: 80 * 60, MinRecipientGap: null, Jitter: false);
+
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var endpoint = MessagesEndpoint(session);
