@@ -4,6 +4,7 @@ using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Providers.WhatsAppCloud;
+using ChatSend.Providers.Waha;
 using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Send.Idempotency;
@@ -77,6 +78,9 @@ public static class ChatSendServiceCollectionExtensions
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();
         services.AddWhatsAppCloud(configuration);
+        services.AddHttpClient(WahaProvider.HttpClientName, c => c.Timeout = WahaProvider.Timeout); // no retry handler: delivery owns retries
+        services.AddSingleton<IChannelProvider, WahaProvider>();
+        services.AddSingleton<WahaWebhookHandler>();
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();

@@ -1,5 +1,6 @@
 using ChatSend.Messages;
 using ChatSend.Providers.WhatsAppCloud;
+using ChatSend.Providers.Waha;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using Microsoft.AspNetCore.Builder;
@@ -30,12 +31,14 @@ public static class ApiEndpoints
     public const string GetSession = nameof(GetSession);
     public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
     public const string WhatsAppCloudWebhook = nameof(WhatsAppCloudWebhook);
+    public const string WahaWebhook = nameof(WahaWebhook);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
     public const string WhatsAppCloudWebhookRoute = "webhooks/whatsapp-cloud";
+    public const string WahaWebhookRoute = "webhooks/waha/{session}";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -54,6 +57,8 @@ public static class ApiEndpoints
             (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.VerifyAsync(request, ct)),
         new(WhatsAppCloudWebhook, HttpMethods.Post, WhatsAppCloudWebhookRoute, Authenticated: false,
             (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.ReceiveAsync(request, ct)),
+        new(WahaWebhook, HttpMethods.Post, WahaWebhookRoute, Authenticated: false,
+            (HttpRequest request, string session, WahaWebhookHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct)),
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);

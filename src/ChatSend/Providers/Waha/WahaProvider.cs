@@ -1,0 +1,216 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatSend.Send;
+using ChatSend.Sessions;
+
+namespace ChatSend.Providers.Waha;
+
+/// <summary>
+/// WAHA, the self-hosted WhatsApp HTTP API (devlikeapro/waha). Settings: <c>baseUrl</c> (required), <c>wahaSession</c>
+/// (the WAHA session name; defaults to the ChatSend session id). Secrets: <c>apiKey</c> (sent as <c>X-Api-Key</c>),
+/// <c>webhookHmacKey</c> (checked by <see cref="WahaWebhookHandler"/>). Media is sent by URL (the staged file's
+/// read-only link), so WAHA downloads it. No request is retried here: delivery owns retries.
+/// </summary>
+public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets secrets) : IChannelProvider
+{
+    public const string ProviderName = "waha";
+    public const string HttpClientName = "ChatSend.Waha";
+    public const string GroupSuffix = "@g.us";
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public string Name => ProviderName;
+
+    /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
+    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+
+    public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var baseUrl = BaseUrl(session);
+        var apiKey = secrets.Require(session, "apiKey");
+        var chatId = ChatId(message.Recipient);
+        var (path, body) = Request(message, session.Setting("wahaSession") is { Length: > 0 } name ? name : session.Id, chatId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Api-Key", apiKey);
+        request.Headers.Accept.ParseAdd("application/json");
+
+        HttpResponseMessage response;
+        try
+        {
+            response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ProviderException($"WAHA could not be reached: {ex.Message}", transient: true, inner: ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ProviderException($"WAHA did not answer within {Timeout.TotalSeconds:0} seconds", transient: true, inner: ex);
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                throw Failure(response, text);
+            var id = MessageId(text, chatId)
+                ?? throw new ProviderException("WAHA accepted the message but its answer holds no message id", transient: false);
+            return new ProviderReceipt(id);
+        }
+    }
+
+    private static Uri BaseUrl(Session session) =>
+        session.Setting("baseUrl") is { Length: > 0 } value && Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var uri)
+        && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new ProviderException("the session has no valid baseUrl setting for WAHA (session … --setting baseUrl=https://waha.example.com)",
+                transient: false);
+
+    /// <summary>WAHA's chat id: the international number's digits with <c>@c.us</c>, or a group JID as it is.</summary>
+    public static string ChatId(string recipient) =>
+        recipient.EndsWith(GroupSuffix, StringComparison.Ordinal) ? recipient : recipient.TrimStart('+') + "@c.us";
+
+    private static (string Path, JsonObject Body) Request(OutboundMessage message, string wahaSession, string chatId)
+    {
+        var body = new JsonObject { ["session"] = wahaSession, ["chatId"] = chatId };
+        if (message.Type == MessageType.Text)
+        {
+            body["text"] = message.Text;
+            if (message.Preview is not { Count: > 0 } preview)
+                return ("api/sendText", body);
+            body["linkPreviewHighQuality"] = true;
+            body["preview"] = Preview(preview);
+            return ("api/send/link-custom-preview", body);
+        }
+        var media = message.Media ?? throw new ProviderException($"a {message.Type.ToWire()} message has no staged media", transient: false);
+        body["file"] = new JsonObject { ["mimetype"] = media.MimeType, ["filename"] = media.FileName, ["url"] = media.Url.AbsoluteUri };
+        if (message.Type != MessageType.Ptt && message.Text is { Length: > 0 } caption)
+            body["caption"] = caption;
+        var path = message.Type switch
+        {
+            MessageType.Image => "api/sendImage",
+            MessageType.Video => "api/sendVideo",
+            MessageType.Ptt => "api/sendVoice",
+            _ => "api/sendFile",
+        };
+        return (path, body);
+    }
+
+    /// <summary>WAHA's custom preview: <c>url</c> and <c>title</c> required, <c>description</c> and an <c>image</c> URL optional.</summary>
+    private static JsonObject Preview(IReadOnlyDictionary<string, string> preview)
+    {
+        if (preview.GetValueOrDefault("url") is not { Length: > 0 } url || preview.GetValueOrDefault("title") is not { Length: > 0 } title)
+            throw new ProviderException("WAHA needs preview.url and preview.title for a custom link preview", transient: false);
+        var result = new JsonObject { ["url"] = url, ["title"] = title };
+        if (preview.GetValueOrDefault("description") is { Length: > 0 } description)
+            result["description"] = description;
+        if (preview.GetValueOrDefault("image") is { Length: > 0 } image)
+            result["image"] = new JsonObject { ["url"] = image };
+        return result;
+    }
+
+    /// <summary>
+    /// The message id as WAHA's <c>message.ack</c> webhooks carry it (<c>true_&lt;chatId&gt;_&lt;id&gt;</c>): WEBJS
+    /// answers <c>id._serialized</c>, other engines <c>id</c> as a string, NOWEB the Baileys <c>key</c>.
+    /// </summary>
+    public static string? MessageId(string json, string chatId)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return null;
+            if (root.TryGetProperty("id", out var id))
+            {
+                if (id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } plain)
+                    return plain;
+                if (id.ValueKind == JsonValueKind.Object && id.TryGetProperty("_serialized", out var serialized)
+                    && serialized.ValueKind == JsonValueKind.String && serialized.GetString() is { Length: > 0 } value)
+                    return value;
+            }
+            if (root.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.Object
+                && key.TryGetProperty("id", out var keyId) && keyId.ValueKind == JsonValueKind.String && keyId.GetString() is { Length: > 0 } shortId)
+                return $"true_{chatId}_{shortId}";
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>What WAHA's error answer means for delivery: the reason a person reads, and whether to try again.</summary>
+    private static ProviderException Failure(HttpResponseMessage response, string body)
+    {
+        var status = (int)response.StatusCode;
+        var retryAfter = RetryAfter(response);
+        var said = Said(body);
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                return new ProviderException($"WAHA refused the API key ({status}): check the session's apiKey secret", transient: false);
+            case HttpStatusCode.UnprocessableEntity when SessionStatus(body) is { } sessionStatus:
+                return new ProviderException($"the WAHA session is not working (status {sessionStatus}); it must be WORKING to send",
+                    transient: true, retryAfter);
+            case HttpStatusCode.NotFound:
+                return new ProviderException($"WAHA answered 404{said}: check the baseUrl and wahaSession settings", transient: false);
+            case HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout:
+                return new ProviderException($"WAHA is rate limiting or busy ({status}){said}", transient: true, retryAfter);
+            case var _ when status >= 500:
+                return new ProviderException($"WAHA failed ({status}){said}", transient: true, retryAfter);
+            default:
+                return new ProviderException($"WAHA refused the message ({status}){said}", transient: false);
+        }
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+            _ => null,
+        };
+
+    /// <summary>WAHA's 422 for a session that is not WORKING: <c>{"error": …, "session": …, "status": "STARTING", "expected": ["WORKING"]}</c>.</summary>
+    private static string? SessionStatus(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("status", out var s)
+                && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The message of a NestJS error body (<c>{"statusCode":400,"message":[…],"error":"Bad Request"}</c>), shortened.</summary>
+    private static string Said(string body)
+    {
+        string? text = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                var message = root.TryGetProperty("message", out var m) ? m : root.TryGetProperty("error", out var e) ? e : default;
+                text = message.ValueKind switch
+                {
+                    JsonValueKind.String => message.GetString(),
+                    JsonValueKind.Array => string.Join("; ", message.EnumerateArray().Select(x => x.ToString())),
+                    _ => null,
+                };
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        if (string.IsNullOrWhiteSpace(text))
+            return "";
+        return ": " + (text.Length > 300 ? text[..300] + "…" : text);
+    }
+}
