@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ChatSend.Tests.Infrastructure;
+
+/// <summary>
+/// WAHA (devlikeapro/waha) on 127.0.0.1, written from its documentation: the send endpoints check the
+/// <c>X-Api-Key</c>, the JSON fields each requires, the chat id form and the session (unknown: 404; not WORKING: 422
+/// with the session's status, as WAHA's session manager answers), download media from <c>file.url</c> and answer
+/// 201 with the message as the WEBJS engine does (<c>id._serialized</c>) or as NOWEB does (<c>key.id</c>). NestJS
+/// error bodies throughout. <see cref="PostAckAsync"/> plays WAHA's <c>message.ack</c> webhook, signed as WAHA signs.
+/// </summary>
+public sealed partial class FakeWaha : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private readonly HttpClient _http = new();
+    private readonly ConcurrentQueue<Answer> _scripted = new();
+
+    public const string ApiKey = "waha-test-key";
+    public const string HmacKey = "waha-test-hmac";
+
+    public int Port { get; private set; }
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+    /// <summary>WAHA sessions by name and status (WORKING, STARTING, SCAN_QR_CODE, STOPPED, FAILED).</summary>
+    public ConcurrentDictionary<string, string> Sessions { get; } = new();
+
+    /// <summary>How the send endpoints answer a message id: "WEBJS" (id._serialized) or "NOWEB" (key.id).</summary>
+    public string Engine { get; set; } = "WEBJS";
+
+    public ConcurrentQueue<Call> Calls { get; } = new();
+
+    /// <summary>A WAHA send request that passed every check, with the SHA-256 of the media WAHA downloaded.</summary>
+    public sealed record Call(string Path, JsonObject Body, string? MediaSha256, string MessageId, string? ApiKeyHeader);
+
+    public sealed record Answer(int Status, string Body, string? RetryAfter = null, TimeSpan? Delay = null);
+
+    /// <summary>The next send request (after the key check) gets this answer instead of being handled.</summary>
+    public void AnswerNext(Answer answer) => _scripted.Enqueue(answer);
+
+    public IEnumerable<Call> CallsFor(string chatId) => Calls.Where(c => c.Body["chatId"]?.GetValue<string>() == chatId);
+
+    public async Task InitializeAsync()
+    {
+        Port = Azurite.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
+        _app = builder.Build();
+        foreach (var path in (string[])["/api/sendText", "/api/send/link-custom-preview", "/api/sendImage", "/api/sendVideo", "/api/sendFile", "/api/sendVoice"])
+            _app.MapPost(path, (Delegate)((HttpContext context) => HandleAsync(context, path)));
+        await _app.StartAsync();
+    }
+
+    private async Task<IResult> HandleAsync(HttpContext context, string path)
+    {
+        var key = context.Request.Headers["X-Api-Key"].ToString();
+        if (key != ApiKey)
+            return Nest(401, """{"message":"Unauthorized","statusCode":401}""");
+        if (_scripted.TryDequeue(out var scripted))
+        {
+            if (scripted.Delay is { } delay)
+                await Task.Delay(delay, context.RequestAborted);
+            if (scripted.RetryAfter is not null)
+                context.Response.Headers.RetryAfter = scripted.RetryAfter;
+            return Nest(scripted.Status, scripted.Body);
+        }
+        if (context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+            return BadRequest("Content-Type must be application/json");
+        JsonObject body;
+        try
+        {
+            body = JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync()) as JsonObject
+                ?? throw new JsonException("not an object");
+        }
+        catch (JsonException)
+        {
+            return BadRequest("the body is not a JSON object");
+        }
+
+        var errors = new List<string>();
+        var session = Str(body, "session");
+        var chatId = Str(body, "chatId");
+        if (session is null) errors.Add("session must be a string");
+        if (chatId is null || !ChatIdPattern().IsMatch(chatId)) errors.Add("chatId must be <digits>@c.us or a group id <digits>@g.us");
+        JsonObject? file = null;
+        switch (path)
+        {
+            case "/api/sendText":
+                if (Str(body, "text") is null) errors.Add("text must be a string");
+                break;
+            case "/api/send/link-custom-preview":
+                if (Str(body, "text") is null) errors.Add("text must be a string");
+                if (body["preview"] is not JsonObject preview) errors.Add("preview must be an object");
+                else
+                {
+                    if (Str(preview, "url") is null) errors.Add("preview.url must be a string");
+                    if (Str(preview, "title") is null) errors.Add("preview.title must be a string");
+                    if (preview["image"] is { } image && (image is not JsonObject o || Str(o, "url") is null)) errors.Add("preview.image.url must be a string");
+                }
+                break;
+            default:
+                file = body["file"] as JsonObject;
+                if (file is null || Str(file, "url") is null || Str(file, "mimetype") is null)
+                    errors.Add("file must hold url and mimetype");
+                else if (path == "/api/sendVoice" && !Str(file, "mimetype")!.StartsWith("audio/", StringComparison.Ordinal))
+                    errors.Add("file.mimetype must be audio for a voice message");
+                if (body["caption"] is { } caption && caption.GetValueKind() != JsonValueKind.String)
+                    errors.Add("caption must be a string");
+                break;
+        }
+        if (errors.Count > 0)
+            return BadRequest(errors.ToArray());
+
+        if (!Sessions.TryGetValue(session!, out var status))
+            return Nest(404, JsonSerializer.Serialize(new { statusCode = 404, message = $"We didn't find a session with name '{session}'.", error = "Not Found" }));
+        if (status != "WORKING")
+            return Nest(422, JsonSerializer.Serialize(new
+            {
+                error = "Session status is not as expected. Try again later or restart the session",
+                session, status, expected = new[] { "WORKING" },
+            }));
+
+        string? sha = null;
+        if (file is not null)
+        {
+            using var media = await _http.GetAsync(Str(file, "url"));
+            if (!media.IsSuccessStatusCode)
+                return Nest(500, JsonSerializer.Serialize(new { statusCode = 500, message = $"Request failed with status code {(int)media.StatusCode}", error = "Internal Server Error" }));
+            sha = Convert.ToHexStringLower(SHA256.HashData(await media.Content.ReadAsByteArrayAsync()));
+        }
+
+        var shortId = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+        var serialized = $"true_{chatId}_{shortId}";
+        Calls.Enqueue(new Call(path, body, sha, serialized, key));
+        var answer = Engine == "NOWEB"
+            ? JsonSerializer.Serialize(new { key = new { remoteJid = chatId!.Replace("@c.us", "@s.whatsapp.net"), fromMe = true, id = shortId }, status = 1, messageTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds() })
+            : JsonSerializer.Serialize(new { id = new { fromMe = true, remote = chatId, id = shortId, _serialized = serialized }, ack = 0, fromMe = true, to = chatId, hasMedia = file is not null });
+        return Nest(201, answer);
+    }
+
+    /// <summary>WAHA's <c>message.ack</c> event for a message, signed with <paramref name="hmacKey"/> (null: unsigned).</summary>
+    public async Task<HttpResponseMessage> PostAckAsync(Uri app, string chatSendSession, string wahaSession, string messageId, int ack,
+        string? hmacKey = HmacKey, string? signatureOverride = null, string algorithm = "sha512")
+    {
+        var names = new Dictionary<int, string> { [-1] = "ERROR", [0] = "PENDING", [1] = "SERVER", [2] = "DEVICE", [3] = "READ", [4] = "PLAYED" };
+        var body = JsonSerializer.Serialize(new
+        {
+            id = "evt_" + Guid.NewGuid().ToString("N"),
+            timestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            @event = "message.ack",
+            session = wahaSession,
+            engine = Engine,
+            payload = new { id = messageId, from = "15550100001@c.us", fromMe = true, ack, ackName = names[ack] },
+        });
+        return await PostEventAsync(app, chatSendSession, body, hmacKey, signatureOverride, algorithm);
+    }
+
+    public async Task<HttpResponseMessage> PostEventAsync(Uri app, string chatSendSession, string body, string? hmacKey = HmacKey,
+        string? signatureOverride = null, string algorithm = "sha512")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(app, $"/webhooks/waha/{chatSendSession}"))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("X-Webhook-Request-Id", Guid.NewGuid().ToString());
+        if (hmacKey is not null || signatureOverride is not null)
+        {
+            request.Headers.Add("X-Webhook-Hmac", signatureOverride ?? Sign(body, hmacKey!));
+            request.Headers.Add("X-Webhook-Hmac-Algorithm", algorithm);
+        }
+        return await _http.SendAsync(request);
+    }
+
+    public static string Sign(string body, string key) =>
+        Convert.ToHexStringLower(HMACSHA512.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(body)));
+
+    private static string? Str(JsonObject o, string name) =>
+        o[name] is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static IResult BadRequest(params string[] messages) =>
+        Nest(400, JsonSerializer.Serialize(new { statusCode = 400, message = messages, error = "Bad Request" }));
+
+    private static IResult Nest(int status, string body) => Results.Text(body, "application/json", Encoding.UTF8, status);
+
+    [GeneratedRegex(@"^(\d{6,15}@c\.us|\d+(-\d+)?@g\.us)$")]
+    private static partial Regex ChatIdPattern();
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
