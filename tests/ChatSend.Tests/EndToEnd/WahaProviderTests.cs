@@ -37,7 +37,8 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
     {
         var id = "t" + Guid.NewGuid().ToString("N")[..12];
         var wahaSession = nameWahaSession ? "w" + Guid.NewGuid().ToString("N")[..10] : id;
-        var settings = new Dictionary<string, string> { ["baseUrl"] = waha.BaseUrl };
+        // Pacing off: WAHA's default pace (20 a minute, 10 s per recipient) would make these tests wait minutes.
+        var settings = new Dictionary<string, string> { ["baseUrl"] = waha.BaseUrl, ["maxPerMinute"] = "0", ["minRecipientGapSeconds"] = "0" };
         if (nameWahaSession)
             settings["wahaSession"] = wahaSession;
         var session = new Session(id, "+15550100001", WahaProvider.ProviderName, settings, Enabled: true,
@@ -267,5 +268,21 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
         using var status = await waha.PostEventAsync(_app.Http.BaseAddress!, session.Id,
             $$$"""{"event":"session.status","session":"{{{wahaSession}}}","payload":{"status":"WORKING"}}""");
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK), (unknown.StatusCode, message.StatusCode, status.StatusCode));
+    }
+
+    [Theory]
+    [InlineData("WORKING", null)]
+    [InlineData("SCAN_QR_CODE", "scan the QR code")]
+    public async Task TheSessionShowsWahasOwnStateOfIt(string status, string? hint)
+    {
+        var (session, key, _) = await NewSessionAsync(status);
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/sessions/{session.Id}", key));
+        var state = (await Json.ReadAsync(response)).GetProperty("providerState");
+
+        Assert.Equal(status, state.Str("status"));
+        if (hint is null)
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, state.GetProperty("detail").ValueKind);
+        else
+            Assert.Contains(hint, state.Str("detail"));
     }
 }

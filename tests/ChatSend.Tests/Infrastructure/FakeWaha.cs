@@ -58,6 +58,11 @@ public sealed partial class FakeWaha : IAsyncLifetime
         _app = builder.Build();
         foreach (var path in (string[])["/api/sendText", "/api/send/link-custom-preview", "/api/sendImage", "/api/sendVideo", "/api/sendFile", "/api/sendVoice"])
             _app.MapPost(path, (Delegate)((HttpContext context) => HandleAsync(context, path)));
+        // GET /api/sessions/{session}: the session's name and status, as WAHA's sessions API answers it.
+        _app.MapGet("/api/sessions/{name}", (HttpContext context, string name) =>
+            context.Request.Headers["X-Api-Key"].ToString() != ApiKey ? Nest(401, """{"message":"Unauthorized","statusCode":401}""")
+            : Sessions.TryGetValue(name, out var status) ? Results.Json(new { name, status })
+            : Nest(404, $$"""{"message":"Session \"{{name}}\" does not exist","statusCode":404}"""));
         await _app.StartAsync();
     }
 

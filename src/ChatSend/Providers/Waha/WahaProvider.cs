@@ -25,6 +25,31 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
     public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
 
+    /// <summary>
+    /// Conservative, as a self-hosted number that sends in bursts risks a ban: 20 a minute with jitter and 10 s between
+    /// two messages to one recipient, unless the session sets its own.
+    /// </summary>
+    public Delivery.PacingDefaults Pacing { get; } = new(MaxPerMinute: 20, MinRecipientGap: TimeSpan.FromSeconds(10), Jitter: true);
+
+    /// <summary>WAHA's own status of the session (<c>GET /api/sessions/{session}</c>): WORKING, SCAN_QR_CODE, FAILED, STOPPED, STARTING.</summary>
+    public async Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken)
+    {
+        var name = session.Setting("wahaSession") is { Length: > 0 } given ? given : session.Id;
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl(session), $"api/sessions/{Uri.EscapeDataString(name)}"));
+        request.Headers.Add("X-Api-Key", secrets.Require(session, "apiKey"));
+        using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            return new ProviderSessionState("unknown", $"WAHA answered {(int)response.StatusCode} for its session '{name}'");
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken))?["status"]?.GetValue<string>() ?? "unknown";
+        return new ProviderSessionState(status, status switch
+        {
+            "SCAN_QR_CODE" => "scan the QR code in WAHA to link the number",
+            "FAILED" => "the session failed in WAHA: restart it there",
+            "STOPPED" => "start the session in WAHA",
+            _ => null,
+        });
+    }
+
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var baseUrl = BaseUrl(session);
