@@ -5,6 +5,7 @@ using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
+using ChatSend.Providers.Evolution;
 using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Send.Idempotency;
@@ -81,6 +82,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddHttpClient(WahaProvider.HttpClientName, c => c.Timeout = WahaProvider.Timeout); // no retry handler: delivery owns retries
         services.AddSingleton<IChannelProvider, WahaProvider>();
         services.AddSingleton<WahaWebhookHandler>();
+        services.AddEvolutionProvider();
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();

@@ -32,6 +32,7 @@ public static class ApiEndpoints
     public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
     public const string WhatsAppCloudWebhook = nameof(WhatsAppCloudWebhook);
     public const string WahaWebhook = nameof(WahaWebhook);
+    public const string EvolutionWebhook = nameof(EvolutionWebhook);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
@@ -39,6 +40,7 @@ public static class ApiEndpoints
     public const string SessionRoute = "sessions/{id}";
     public const string WhatsAppCloudWebhookRoute = "webhooks/whatsapp-cloud";
     public const string WahaWebhookRoute = "webhooks/waha/{session}";
+    public const string EvolutionWebhookRoute = "webhooks/evolution/{session}";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -59,6 +61,9 @@ public static class ApiEndpoints
             (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.ReceiveAsync(request, ct)),
         new(WahaWebhook, HttpMethods.Post, WahaWebhookRoute, Authenticated: false,
             (HttpRequest request, string session, WahaWebhookHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct)),
+        new(EvolutionWebhook, HttpMethods.Post, EvolutionWebhookRoute, Authenticated: false, // trusted by the session's webhookToken
+            (HttpRequest request, string session, Providers.Evolution.EvolutionWebhookHandler handler, CancellationToken ct) =>
+                handler.HandleAsync(request, session, ct)),
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);

@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatSend.Delivery;
+using ChatSend.Send;
+using ChatSend.Sessions;
+
+namespace ChatSend.Providers.Evolution;
+
+/// <summary>
+/// Evolution API v2 (self-hosted WhatsApp gateway over WhatsApp Web). Settings: <c>baseUrl</c> and <c>instance</c>, both
+/// required; secrets: <c>apiKey</c> (sent as the <c>apikey</c> header) and <c>webhookToken</c> (checked by
+/// <see cref="EvolutionWebhookHandler"/>). Text goes to <c>POST /message/sendText/{instance}</c>, image, video and
+/// document to <c>/message/sendMedia/{instance}</c> with the staged file's read-only URL, ptt to
+/// <c>/message/sendWhatsAppAudio/{instance}</c>; the answer's <c>key.id</c> is the provider's message id. Sends are
+/// never retried here: the delivery pipeline retries what this reports as transient.
+/// </summary>
+public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSecrets secrets) : IChannelProvider
+{
+    public const string ProviderName = "evolution";
+    public const string HttpClientName = "ChatSend.Evolution";
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public string Name => ProviderName;
+
+    /// <summary>Every type, to phones and groups; Evolution has only an on/off link preview, no custom preview fields.</summary>
+    public ProviderCapabilities Capabilities { get; } = new(Enum.GetValues<MessageType>().ToHashSet(), Groups: true, Preview: false);
+
+    /// <summary>
+    /// Conservative: Evolution drives an ordinary WhatsApp account through WhatsApp Web, which has no published rate
+    /// limit and bans numbers that send in bursts; 20 a minute with jitter and 10 s between two messages to one
+    /// recipient look like a person typing rather than a script.
+    /// </summary>
+    public PacingDefaults Pacing { get; } = new(20, TimeSpan.FromSeconds(10), Jitter: true);
+
+    public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var api = Api(session);
+        var number = Number(message.Recipient);
+        var (path, body) = message.Media is { } media
+            ? message.Type == MessageType.Ptt
+                ? ("sendWhatsAppAudio", new JsonObject { ["number"] = number, ["audio"] = media.Url.AbsoluteUri })
+                : ("sendMedia", new JsonObject
+                {
+                    ["number"] = number,
+                    ["mediatype"] = message.Type switch
+                    {
+                        MessageType.Image => "image",
+                        MessageType.Video => "video",
+                        _ => "document",
+                    },
+                    ["mimetype"] = media.MimeType,
+                    ["media"] = media.Url.AbsoluteUri,
+                    ["fileName"] = media.FileName,
+                    ["caption"] = message.Text ?? "",
+                })
+            : ("sendText", new JsonObject { ["number"] = number, ["text"] = message.Text ?? "", ["linkPreview"] = true });
+        using var response = await api.SendAsync(HttpMethod.Post, $"message/{path}/{api.Instance}", body, cancellationToken);
+        var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw EvolutionApi.Failure(response, answer, api.Instance);
+        return answer is JsonObject { } sent && sent["key"] is JsonObject key && key["id"] is JsonValue id && id.TryGetValue<string>(out var keyId) && keyId.Length > 0
+            ? new ProviderReceipt(keyId)
+            : throw new ProviderException($"Evolution API answered {(int)response.StatusCode} without a message key id", transient: false);
+    }
+
+    /// <summary><c>GET /instance/connectionState/{instance}</c>: <c>open</c>, <c>connecting</c> or <c>close</c>.</summary>
+    public async Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken)
+    {
+        var api = Api(session);
+        using var response = await api.SendAsync(HttpMethod.Get, $"instance/connectionState/{api.Instance}", null, cancellationToken);
+        var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw EvolutionApi.Failure(response, answer, api.Instance);
+        var state = answer is JsonObject o && o["instance"] is JsonObject i && i["state"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "unknown";
+        return new ProviderSessionState(state, state == "open"
+            ? null
+            : $"the instance '{api.Instance}' is not connected to WhatsApp: open the Evolution manager (or GET /instance/connect/{api.Instance}) and scan the QR code with the phone");
+    }
+
+    /// <summary>Digits for a phone number (Evolution adds the domain), the JID as it is for a group.</summary>
+    public static string Number(string recipient) =>
+        recipient.EndsWith("@g.us", StringComparison.OrdinalIgnoreCase) ? recipient : new string(recipient.Where(char.IsAsciiDigit).ToArray());
+
+    private EvolutionApi Api(Session session)
+    {
+        if (!Uri.TryCreate(session.Setting("baseUrl"), UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+            throw new ProviderException("the session's baseUrl setting must be the Evolution API's http(s) address (session … --setting baseUrl=https://…)", transient: false);
+        if (session.Setting("instance") is not { Length: > 0 } instance)
+            throw new ProviderException("the session names no Evolution instance (session … --setting instance=<name>)", transient: false);
+        return new EvolutionApi(httpClients.CreateClient(HttpClientName), baseUrl, instance, secrets.Require(session, "apiKey"));
+    }
+}
+
+/// <summary>One call's view of an Evolution server: its address, the instance and the key (a header, never logged).</summary>
+internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance, string apiKey)
+{
+    public string Instance { get; } = Uri.EscapeDataString(instance);
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/"), path));
+        request.Headers.TryAddWithoutValidation("apikey", apiKey);
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
+        try
+        {
+            return await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ProviderException($"Evolution API could not be reached: {ex.Message}", transient: true, inner: ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ProviderException($"Evolution API did not answer within {EvolutionProvider.Timeout.TotalSeconds:0} s", transient: true, inner: ex);
+        }
+    }
+
+    public static async Task<JsonNode?> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var text = await response.Content.ReadAsStringAsync(cancellationToken);
+            return text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Evolution's errors are <c>{"status":400,"error":"Bad Request","response":{"message":[…]}}</c>. A number that is
+    /// not on WhatsApp is a 400 whose message is <c>{"jid":…,"exists":false,"number":…}</c>; a disconnected instance
+    /// fails the send with "Connection Closed".
+    /// </summary>
+    public static ProviderException Failure(HttpResponseMessage response, JsonNode? body, string instance)
+    {
+        var status = (int)response.StatusCode;
+        var messages = (body is JsonObject o && o["response"] is JsonObject r ? r["message"] : null) switch
+        {
+            JsonArray array => array.ToList(),
+            { } one => [one],
+            null => [],
+        };
+        var text = string.Join("; ", messages.Select(m => m is JsonValue v && v.TryGetValue<string>(out var s) ? s : m?.ToJsonString()));
+        if (status == 429 || status >= 500)
+            return new ProviderException($"Evolution API answered {status}{(text.Length > 0 ? ": " + text : "")}", transient: true, RetryAfter(response));
+        if (status is 401 or 403)
+            return new ProviderException($"Evolution API refused the apikey ({status}): check the session's apiKey secret", transient: false);
+        if (text.Contains("Connection Closed", StringComparison.OrdinalIgnoreCase) || text.Contains("not connected", StringComparison.OrdinalIgnoreCase))
+            return new ProviderException($"the Evolution instance '{instance}' is not connected to WhatsApp (scan its QR code)", transient: true, RetryAfter(response));
+        if (messages.OfType<JsonObject>().FirstOrDefault(m => m["exists"] is JsonValue e && e.TryGetValue<bool>(out var exists) && !exists) is { } missing)
+            return new ProviderException($"the number {missing["number"]?.ToString()} is not on WhatsApp", transient: false);
+        if (status == 404)
+            return new ProviderException($"Evolution API has no instance '{instance}' or no such route (404){(text.Length > 0 ? ": " + text : "")}", transient: false);
+        return new ProviderException($"Evolution API refused the request ({status}){(text.Length > 0 ? ": " + text : "")}", transient: false);
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
+            _ => null,
+        };
+}
