@@ -41,6 +41,9 @@ public sealed class FakeCloudApi : IAsyncLifetime
     /// <summary>What to answer a recipient (digits) instead of success.</summary>
     public ConcurrentDictionary<string, Scripted> Scripts { get; } = new();
 
+    /// <summary>How many sends each recipient (digits) got, answered or not.</summary>
+    public ConcurrentDictionary<string, int> Attempts { get; } = new();
+
     public sealed record Call(string To, string Type, JsonObject Body, string Id, string? MediaSha256);
 
     public sealed record Scripted(int Status, string Body, string? RetryAfter = null, TimeSpan? Delay = null);
@@ -101,6 +104,7 @@ public sealed class FakeCloudApi : IAsyncLifetime
                 return Json(400, Error(131052, "Media download error", $"Downloading the media from {link} answered {(int)media.StatusCode}"));
             sha = Convert.ToHexStringLower(SHA256.HashData(await media.Content.ReadAsByteArrayAsync()));
         }
+        Attempts.AddOrUpdate(to, 1, (_, n) => n + 1);
         if (Scripts.TryGetValue(to, out var scripted))
         {
             if (scripted.Delay is { } delay)
