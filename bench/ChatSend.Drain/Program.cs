@@ -17,8 +17,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
+if (args is ["pacing", var pacingConnection])
+    return await PacingBench.RunAsync(pacingConnection);
 var count = args.Length > 0 ? int.Parse(args[0]) : 2000;
-var connection = args.Length > 1 ? args[1] : throw new ArgumentException("usage: ChatSend.Drain <messages> <storage connection string>");
+var connection = args.Length > 1 ? args[1] : throw new ArgumentException("usage: ChatSend.Drain <messages> <storage connection string> | pacing <storage connection string>");
 
 Console.WriteLine($"{count} messages per run, drained by the local host's queue listeners (batch 16, new batch at 8); {Environment.ProcessorCount} cores");
 Console.WriteLine();
@@ -31,6 +33,7 @@ foreach (var provider in new[] { SlowProvider.ProviderName, SandboxProvider.Prov
     var serial = provider == SlowProvider.ProviderName ? $"{count * 0.05:0}" : "–";
     Console.WriteLine($"| {provider} | {latency} | {seconds:0.0} | {count / seconds:0} | {serial} |");
 }
+return 0;
 
 async Task<double> DrainAsync(string provider)
 {
@@ -87,6 +90,9 @@ async Task<double> DrainAsync(string provider)
 /// <summary>A provider that answers every send in 50 ms, as a remote API on a good day.</summary>
 internal sealed class SlowProvider : IChannelProvider
 {
+    /// <summary>When each send reached this provider, across every host in the process.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> Sent = new();
+
     public const string ProviderName = "fake-50ms";
 
     public string Name => ProviderName;
@@ -95,6 +101,7 @@ internal sealed class SlowProvider : IChannelProvider
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
+        Sent.Enqueue(DateTimeOffset.UtcNow);
         await Task.Delay(50, cancellationToken);
         return new ProviderReceipt("fake-" + message.Id.Value);
     }

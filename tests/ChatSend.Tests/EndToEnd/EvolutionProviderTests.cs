@@ -246,4 +246,27 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
         Assert.False(provider.Capabilities.Preview);
         Assert.Equal(new ChatSend.Delivery.PacingDefaults(20, TimeSpan.FromSeconds(10), true), provider.Pacing);
     }
+
+    [Fact]
+    public async Task StatusesReplayedAndOutOfOrderLeaveTheMessageAtTheFurthestStatusOnce()
+    {
+        var (session, key, instance) = await NewSessionAsync();
+        var id = await SendAsync(key, session.Id, "\"to\":\"+12025550123\",\"text\":\"hi\"");
+        await StatusAsync(key, id, "sent");
+        var keyId = CallFor(instance).KeyId;
+
+        foreach (var status in new[] { "READ", "DELIVERY_ACK", "READ", "SERVER_ACK" })
+        {
+            using var response = await evolution.PostStatusAsync(WebhookUrl(session.Id), instance, keyId, status);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var read = await StatusAsync(key, id, "read");
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // long enough for the late ones to be applied
+        read = await StatusAsync(key, id, "read");
+        // Queued receipts may be applied in any order; what holds is the end, each status once, and only forward moves.
+        var history = read.GetProperty("statusHistory").EnumerateArray().Select(h => MessageStatuses.Parse(h.Str("status"))).ToList();
+        Assert.Equal(MessageStatus.Read, history[^1]);
+        Assert.Equal(history.Distinct(), history);
+        Assert.All(history.Zip(history.Skip(1)), step => Assert.True(MessageStatuses.CanMove(step.First, step.Second)));
+    }
 }

@@ -285,4 +285,26 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
         else
             Assert.Contains(hint, state.Str("detail"));
     }
+
+    [Fact]
+    public async Task AcksReplayedAndOutOfOrderLeaveTheMessageAtTheFurthestStatusOnce()
+    {
+        var (session, key, wahaSession) = await NewSessionAsync();
+        var id = await SendAsync(session, key, """to":"+12025550123","text":"hi""");
+        var sent = await StatusAsync(id, "sent");
+
+        foreach (var ack in new[] { 3, 2, 3, 1 }) // read, then a late device ack, read again, a late server ack
+        {
+            using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, session.Id, wahaSession, sent.ProviderMessageId!, ack);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var read = await StatusAsync(id, "read");
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // long enough for the late ones to be applied
+        read = (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!;
+        // Queued receipts may be applied in any order; what holds is the end, each status once, and only forward moves.
+        var history = read.GetHistory().Select(h => h.Status).ToList();
+        Assert.Equal(MessageStatus.Read, history[^1]);
+        Assert.Equal(history.Distinct(), history);
+        Assert.All(history.Zip(history.Skip(1)), step => Assert.True(MessageStatuses.CanMove(step.First, step.Second)));
+    }
 }
