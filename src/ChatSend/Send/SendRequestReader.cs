@@ -18,7 +18,7 @@ public static class SendRequestReader
             return Problems.Field(StatusCodes.Status415UnsupportedMediaType, "The body must be JSON.", "Content-Type",
                 $"must be application/json, not '{request.ContentType}'");
 
-        var body = request.ContentLength is null or <= MaxBodyBytes ? await ReadLimitedAsync(request.Body, cancellationToken) : null;
+        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
         if (body is null)
             return Problems.Field(StatusCodes.Status413PayloadTooLarge, "The body is too large.", JsonBody.Field,
                 $"must be at most {MaxBodyBytes} bytes");
@@ -42,35 +42,4 @@ public static class SendRequestReader
         && parsed.MediaType is { } media
         && (media.Equals("application/json", StringComparison.OrdinalIgnoreCase)
             || (media.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && media.EndsWith("+json", StringComparison.OrdinalIgnoreCase)));
-
-    /// <summary>Reads the body, or returns null as soon as it passes the limit, whatever Content-Length said.</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(Stream body, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await ReadClientAsync(body, chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-                return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-    /// <summary>
-    /// Kestrel reports most broken framing as a BadHttpRequestException, but some (a chunk size that overflows) as a
-    /// plain IOException, which would pass for a storage failure: every failure to read the body is the client's.
-    /// </summary>
-    private static async Task<int> ReadClientAsync(Stream body, byte[] chunk, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await body.ReadAsync(chunk, cancellationToken);
-        }
-        catch (IOException ex) when (ex is not BadHttpRequestException)
-        {
-            throw new BadHttpRequestException(ex.Message, StatusCodes.Status400BadRequest, ex);
-        }
-    }
 }

@@ -36,12 +36,26 @@ public sealed class Azurite : IAsyncLifetime
     /// <summary>Clients over this instance, configured exactly as the app configures them.</summary>
     public StorageClients Clients => new(Options.Create(new StorageOptions { ConnectionString = ConnectionString }));
 
+    // A free port is only free until someone binds it: a server of another test class may take it before Azurite
+    // does, and the first request then reaches that server. Start again on new ports when that happens.
     public async Task InitializeAsync()
     {
-        foreach (var service in Enum.GetValues<AzuriteService>())
-            _ports[service] = FreePort();
-        foreach (var service in Enum.GetValues<AzuriteService>())
-            await StartAsync(service);
+        for (var attempt = 1; ; attempt++)
+        {
+            foreach (var service in Enum.GetValues<AzuriteService>())
+                _ports[service] = FreePort();
+            try
+            {
+                foreach (var service in Enum.GetValues<AzuriteService>())
+                    await StartAsync(service);
+                return;
+            }
+            catch (Exception) when (attempt < 3)
+            {
+                foreach (var service in _processes.Keys.ToList())
+                    await StopAsync(service);
+            }
+        }
     }
 
     public async Task StartAsync(AzuriteService service)

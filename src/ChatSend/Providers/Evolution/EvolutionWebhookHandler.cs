@@ -21,6 +21,8 @@ namespace ChatSend.Providers.Evolution;
 public sealed partial class EvolutionWebhookHandler(SessionStore sessions, ProviderSecrets secrets, ReceiptQueue receipts,
     ILogger<EvolutionWebhookHandler> logger)
 {
+    public const int MaxBodyBytes = 1024 * 1024;
+
     public const string TokenQuery = "token";
     public const string TokenHeader = "X-Webhook-Token";
 
@@ -38,10 +40,12 @@ public sealed partial class EvolutionWebhookHandler(SessionStore sessions, Provi
                 $"Put the session's webhookToken in the webhook URL (?{TokenQuery}=…) or the {TokenHeader} header.");
         }
 
+        if (await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
+            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "The webhook body is too large.", $"At most {MaxBodyBytes} bytes.");
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException)
         {

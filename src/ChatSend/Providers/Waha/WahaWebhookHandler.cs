@@ -26,7 +26,7 @@ public sealed partial class WahaWebhookHandler(SessionStore sessions, ProviderSe
 
     public async Task<IResult> HandleAsync(HttpRequest request, string session, CancellationToken cancellationToken)
     {
-        var body = await ReadAsync(request, cancellationToken);
+        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
         if (body is null)
             return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "The webhook body is too large.", $"At most {MaxBodyBytes} bytes.");
         var found = SessionId.IsValid(session) ? await sessions.FindAsync(session, cancellationToken) : null;
@@ -43,22 +43,6 @@ public sealed partial class WahaWebhookHandler(SessionStore sessions, ProviderSe
             LogQueued(receipt.Status.ToWire());
         }
         return TypedResults.Ok();
-    }
-
-    private static async Task<byte[]?> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxBodyBytes)
-            return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-                return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     public static bool Verified(byte[] body, string key, string algorithm, string signature)

@@ -48,9 +48,7 @@ public sealed partial class WhatsAppCloudWebhook(WhatsAppCloudSessions sessions,
         var signature = request.Headers[SignatureHeader].ToString();
         if (!signature.StartsWith("sha256=", StringComparison.Ordinal))
             return Refuse("no X-Hub-Signature-256 header");
-        if (request.ContentLength > MaxBodyBytes)
-            return Refuse("the body is too large");
-        var body = await ReadAsync(request.Body, cancellationToken);
+        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
         if (body is null)
             return Refuse("the body is too large");
 
@@ -94,20 +92,6 @@ public sealed partial class WhatsAppCloudWebhook(WhatsAppCloudSessions sessions,
         LogRefused(why);
         return Problems.Problem(StatusCodes.Status401Unauthorized, "The webhook signature is not valid.",
             "X-Hub-Signature-256 must be sha256=<hex HMAC-SHA256 of the raw body with the app secret of the session the body names>.");
-    }
-
-    private static async Task<byte[]?> ReadAsync(Stream body, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16384];
-        int read;
-        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxBodyBytes)
-                return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
     }
 
     public static bool SignatureMatches(byte[] body, string appSecret, string header)
