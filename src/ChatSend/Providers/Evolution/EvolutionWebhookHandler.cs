@@ -21,8 +21,6 @@ namespace ChatSend.Providers.Evolution;
 public sealed partial class EvolutionWebhookHandler(SessionStore sessions, ProviderSecrets secrets, ReceiptQueue receipts,
     ILogger<EvolutionWebhookHandler> logger)
 {
-    public const int MaxBodyBytes = 1024 * 1024;
-
     public const string TokenQuery = "token";
     public const string TokenHeader = "X-Webhook-Token";
 
@@ -33,15 +31,15 @@ public sealed partial class EvolutionWebhookHandler(SessionStore sessions, Provi
         var expected = found is { Provider: EvolutionProvider.ProviderName } ? secrets.Find(found, "webhookToken") : null;
         var given = request.Query[TokenQuery].FirstOrDefault() is { Length: > 0 } q ? q : request.Headers[TokenHeader].FirstOrDefault();
         if (expected is null || given is null
-            || !CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected))))
+            || !WebhookTrust.SameText(given, expected))
         {
             LogRefused(session);
             return Problems.Problem(StatusCodes.Status401Unauthorized, "The webhook token is not valid.",
                 $"Put the session's webhookToken in the webhook URL (?{TokenQuery}=…) or the {TokenHeader} header.");
         }
 
-        if (await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken) is not { } body)
-            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "The webhook body is too large.", $"At most {MaxBodyBytes} bytes.");
+        if (await RequestBody.ReadAsync(request, WebhookTrust.MaxBodyBytes, cancellationToken) is not { } body)
+            return WebhookTrust.TooLarge();
         JsonDocument document;
         try
         {

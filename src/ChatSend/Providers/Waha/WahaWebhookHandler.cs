@@ -20,15 +20,14 @@ namespace ChatSend.Providers.Waha;
 public sealed partial class WahaWebhookHandler(SessionStore sessions, ProviderSecrets secrets, ReceiptQueue receipts,
     ILogger<WahaWebhookHandler> logger)
 {
-    public const int MaxBodyBytes = 1024 * 1024;
     public const string SignatureHeader = "X-Webhook-Hmac";
     public const string AlgorithmHeader = "X-Webhook-Hmac-Algorithm";
 
     public async Task<IResult> HandleAsync(HttpRequest request, string session, CancellationToken cancellationToken)
     {
-        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        var body = await RequestBody.ReadAsync(request, WebhookTrust.MaxBodyBytes, cancellationToken);
         if (body is null)
-            return Problems.Problem(StatusCodes.Status413PayloadTooLarge, "The webhook body is too large.", $"At most {MaxBodyBytes} bytes.");
+            return WebhookTrust.TooLarge();
         var found = SessionId.IsValid(session) ? await sessions.FindAsync(session, cancellationToken) : null;
         var key = found is { Provider: WahaProvider.ProviderName } ? secrets.Find(found, "webhookHmacKey") : null;
         if (key is null || !Verified(body, key, request.Headers[AlgorithmHeader].ToString(), request.Headers[SignatureHeader].ToString()))

@@ -22,7 +22,6 @@ public sealed partial class WhatsAppCloudWebhook(WhatsAppCloudSessions sessions,
     ILogger<WhatsAppCloudWebhook> logger)
 {
     /// <summary>Larger than any status batch Meta sends; a bigger body is not read.</summary>
-    public const int MaxBodyBytes = 1024 * 1024;
     private const string SignatureHeader = "X-Hub-Signature-256";
 
     public async Task<IResult> VerifyAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -34,7 +33,7 @@ public sealed partial class WhatsAppCloudWebhook(WhatsAppCloudSessions sessions,
         {
             var matched = false;
             foreach (var session in await sessions.AllAsync(cancellationToken))
-                matched |= secrets.Find(session, "verifyToken") is { } expected && SameText(expected, token);
+                matched |= secrets.Find(session, "verifyToken") is { } expected && WebhookTrust.SameText(expected, token);
             if (matched)
                 return Results.Text(challenge, "text/plain", Encoding.UTF8, StatusCodes.Status200OK);
         }
@@ -48,7 +47,7 @@ public sealed partial class WhatsAppCloudWebhook(WhatsAppCloudSessions sessions,
         var signature = request.Headers[SignatureHeader].ToString();
         if (!signature.StartsWith("sha256=", StringComparison.Ordinal))
             return Refuse("no X-Hub-Signature-256 header");
-        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        var body = await RequestBody.ReadAsync(request, WebhookTrust.MaxBodyBytes, cancellationToken);
         if (body is null)
             return Refuse("the body is too large");
 
@@ -108,10 +107,6 @@ public sealed partial class WhatsAppCloudWebhook(WhatsAppCloudSessions sessions,
         }
         return CryptographicOperations.FixedTimeEquals(expected, given);
     }
-
-    /// <summary>Constant time whatever the inputs' lengths: both are hashed first.</summary>
-    private static bool SameText(string a, string b) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(a)), SHA256.HashData(Encoding.UTF8.GetBytes(b)));
 
     private sealed record Change(string? PhoneNumberId, IReadOnlyList<JsonElement> Statuses);
 
