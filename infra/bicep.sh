@@ -2,7 +2,8 @@
 # Builds and lints the Bicep templates with the Bicep CLI from NuGet (infra/tools/bicep-cli.proj pins the version).
 #
 #   bicep build        infra/main.bicep      -> .artifacts/infra/main.json (read by tests/ChatSend.Tests/Infra)
-#   bicep build-params infra/main.bicepparam -> .artifacts/infra/main.parameters.json
+#   bicep build-params infra/main.bicepparam -> .artifacts/infra/main.parameters.json, and once more with
+#                      CHATSEND_PROVIDER_SECRETS set -> .artifacts/infra/main.parameters.secrets.json
 #   bicep lint         infra/main.bicep and infra/main.bicepparam
 #
 # infra/bicepconfig.json raises every linter rule to error; on top of that any diagnostic at all (a compiler
@@ -54,11 +55,13 @@ run() {
 
 run build infra/main.bicep --outfile "$out/main.json"
 run build-params infra/main.bicepparam --outfile "$out/main.parameters.json"
+# The same parameters as azd would build them with a list of provider secret names set (the tests read both).
+CHATSEND_PROVIDER_SECRETS=' meta_token, meta_app_secret,,' run build-params infra/main.bicepparam --outfile "$out/main.parameters.secrets.json"
 run lint infra/main.bicep
 run lint infra/main.bicepparam
 
 if ((failed)); then
-    rm -f "$out/main.json" "$out/main.parameters.json"
+    rm -f "$out"/*.json
     exit 1
 fi
 echo "infra: bicep $version build and lint clean (infra/main.bicep, infra/main.bicepparam)"

@@ -73,6 +73,9 @@ param keyVaultSoftDeleteRetentionDays int = 90
 @description('Purge protection on the Key Vault: a deleted vault cannot be purged before its retention ends. Turn on for production; it cannot be turned off again, and "azd down --purge" then leaves the vault name taken until the retention ends.')
 param keyVaultPurgeProtection bool = false
 
+@description('Names of the provider secrets sessions use (admin CLI --secret key=<name>; letters, digits and _). Each becomes the app setting ChatSend__Secrets__<name>, a Key Vault reference to the vault secret <name> with _ written as -. Upload the values to the vault; main.bicepparam reads the list from CHATSEND_PROVIDER_SECRETS (comma-separated).')
+param providerSecretNames string[] = []
+
 @description('Extra tags for every resource (azd-env-name and azd-service-name are added).')
 param tags resourceTags = {}
 
@@ -170,6 +173,8 @@ module functionApp 'app/function-app.bicep' = {
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    keyVaultName: keyVault.outputs.name
+    providerSecretNames: providerSecretNames
   }
   // The identity's data roles exist before the host first reaches storage.
   dependsOn: [

@@ -7,6 +7,10 @@ param location = readEnvironmentVariable('AZURE_LOCATION', 'eastus2')
 param principalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
 param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
 
+// Provider secrets by name (azd env set CHATSEND_PROVIDER_SECRETS meta_token,meta_app_secret): each is read from the
+// vault through a Key Vault reference. Empty entries (an unset variable, a trailing comma) are left out.
+param providerSecretNames = filter(map(split(readEnvironmentVariable('CHATSEND_PROVIDER_SECRETS', ''), ','), name => trim(name)), name => !empty(name))
+
 // Examples of the tunables; every one has a default in main.bicep.
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 100

@@ -39,6 +39,12 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Name of the Key Vault holding the provider secrets.')
+param keyVaultName string
+
+@description('Names of the provider secrets sessions use; each becomes a Key Vault reference in ChatSend__Secrets__<name>.')
+param providerSecretNames string[]
+
 @description('Service name azd deploys to this app (azure.yaml services).')
 param serviceName string = 'api'
 
@@ -120,60 +126,64 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 // classes in src/ChatSend (DeliveryOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
-resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
-  parent: app
-  name: 'appsettings'
-  properties: {
-    // Functions host storage, through the identity.
-    AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-    AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-    AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
-    AzureWebJobsStorage__credential: 'managedidentity'
-    AzureWebJobsStorage__clientId: identity.properties.clientId
+module appSettings 'app-settings.bicep' = {
+  name: 'appSettings'
+  params: {
+    appName: app.name
+    keyVaultName: keyVaultName
+    providerSecretNames: providerSecretNames
+    settings: {
+      // Functions host storage, through the identity.
+      AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+      AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+      AzureWebJobsStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identity.properties.clientId
 
-    // ChatSend's storage connection (StorageNames.Connection), used by the queue triggers and the app's clients.
-    ChatSendStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-    ChatSendStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-    ChatSendStorage__tableServiceUri: storage.properties.primaryEndpoints.table
-    ChatSendStorage__credential: 'managedidentity'
-    ChatSendStorage__clientId: identity.properties.clientId
+      // ChatSend's storage connection (StorageNames.Connection), used by the queue triggers and the app's clients.
+      ChatSendStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+      ChatSendStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+      ChatSendStorage__tableServiceUri: storage.properties.primaryEndpoints.table
+      ChatSendStorage__credential: 'managedidentity'
+      ChatSendStorage__clientId: identity.properties.clientId
 
-    // Telemetry with Entra ID auth: the connection string only locates the resource (local auth is off).
-    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+      // Telemetry with Entra ID auth: the connection string only locates the resource (local auth is off).
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
 
-    // DeliveryOptions (ChatSend:Delivery)
-    ChatSend__Delivery__MaxAttempts: '5'
-    ChatSend__Delivery__RetryBaseDelay: '00:00:02'
-    ChatSend__Delivery__RetryMaxDelay: '00:05:00'
-    ChatSend__Delivery__ClaimLease: '00:01:00'
-    ChatSend__Delivery__UnknownOutcome: 'Resend'
-    ChatSend__Delivery__SweepAfter: '00:01:00'
+      // DeliveryOptions (ChatSend:Delivery)
+      ChatSend__Delivery__MaxAttempts: '5'
+      ChatSend__Delivery__RetryBaseDelay: '00:00:02'
+      ChatSend__Delivery__RetryMaxDelay: '00:05:00'
+      ChatSend__Delivery__ClaimLease: '00:01:00'
+      ChatSend__Delivery__UnknownOutcome: 'Resend'
+      ChatSend__Delivery__SweepAfter: '00:01:00'
 
-    // PacingOptions (ChatSend:Pacing): the window maxPerMinute counts in
-    ChatSend__Pacing__Window: '00:01:00'
+      // PacingOptions (ChatSend:Pacing): the window maxPerMinute counts in
+      ChatSend__Pacing__Window: '00:01:00'
 
-    // SweeperOptions (ChatSend:Sweeper); in Azure the sweeper runs on its timer trigger, every minute
-    ChatSend__Sweeper__Interval: '00:01:00'
-    ChatSend__Sweeper__OrphanMediaAge: '01:00:00'
+      // SweeperOptions (ChatSend:Sweeper); in Azure the sweeper runs on its timer trigger, every minute
+      ChatSend__Sweeper__Interval: '00:01:00'
+      ChatSend__Sweeper__OrphanMediaAge: '01:00:00'
 
-    // SandboxOptions (ChatSend:Sandbox)
-    ChatSend__Sandbox__DeliveredAfter: '00:00:01'
-    ChatSend__Sandbox__ReadAfter: '00:00:02'
+      // SandboxOptions (ChatSend:Sandbox)
+      ChatSend__Sandbox__DeliveredAfter: '00:00:01'
+      ChatSend__Sandbox__ReadAfter: '00:00:02'
 
-    // MediaOptions (ChatSend:Media). AllowedPrivateNetworks stays empty in Azure: media is never fetched from
-    // private or reserved addresses.
-    ChatSend__Media__ImageMaxBytes: '16777216'
-    ChatSend__Media__VideoMaxBytes: '16777216'
-    ChatSend__Media__DocumentMaxBytes: '16777216'
-    ChatSend__Media__PttMaxBytes: '16777216'
-    ChatSend__Media__ConnectTimeout: '00:00:05'
-    ChatSend__Media__Timeout: '00:01:00'
-    ChatSend__Media__AllowedPrivateNetworks: ''
-    ChatSend__Media__SasValidity: '01:00:00'
+      // MediaOptions (ChatSend:Media). AllowedPrivateNetworks stays empty in Azure: media is never fetched from
+      // private or reserved addresses.
+      ChatSend__Media__ImageMaxBytes: '16777216'
+      ChatSend__Media__VideoMaxBytes: '16777216'
+      ChatSend__Media__DocumentMaxBytes: '16777216'
+      ChatSend__Media__PttMaxBytes: '16777216'
+      ChatSend__Media__ConnectTimeout: '00:00:05'
+      ChatSend__Media__Timeout: '00:01:00'
+      ChatSend__Media__AllowedPrivateNetworks: ''
+      ChatSend__Media__SasValidity: '01:00:00'
 
-    // WhatsAppCloudOptions (ChatSend:WhatsAppCloud): one Cloud API call, below the delivery claim lease
-    ChatSend__WhatsAppCloud__Timeout: '00:00:30'
+      // WhatsAppCloudOptions (ChatSend:WhatsAppCloud): one Cloud API call, below the delivery claim lease
+      ChatSend__WhatsAppCloud__Timeout: '00:00:30'
+    }
   }
 }
 

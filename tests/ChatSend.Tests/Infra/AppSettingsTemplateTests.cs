@@ -1,4 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ChatSend.Providers;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 
@@ -9,7 +12,7 @@ namespace ChatSend.Tests.Infra;
 /// reads: no options setting missing from either (no drift), storage and telemetry through the managed identity,
 /// and no key anywhere.
 /// </summary>
-public class AppSettingsTemplateTests
+public partial class AppSettingsTemplateTests
 {
     private const string BicepFile = "infra/app/function-app.bicep";
     private const string SampleFile = "local.settings.sample.json";
@@ -112,13 +115,46 @@ public class AppSettingsTemplateTests
             Assert.False(settings.ContainsKey(name), $"{name} must not be an app setting on Flex Consumption");
     }
 
+    [Fact]
+    public void ProviderSecretsAreKeyVaultReferencesNamedAsTheCodeReadsThem()
+    {
+        var (toObject, template) = Assert.Single(AppSettingsParts().Computed);
+        var match = SecretSettings().Match(toObject);
+        Assert.True(match.Success, $"The computed app settings are not one Key Vault reference per provider secret name: {toObject}");
+
+        // The names come from main.bicep's providerSecretNames, which main.bicepparam reads from CHATSEND_PROVIDER_SECRETS.
+        Assert.Equal("[parameters('providerSecretNames')]", template.Resolve(JsonValue.Create($"[parameters('{match.Groups["names"].Value}')]"))?.ToString());
+        var names = BuiltParameters("main.parameters.secrets.json")["providerSecretNames"]!["value"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Equal(["meta_token", "meta_app_secret"], names);
+        Assert.Empty(BuiltParameters("main.parameters.json")["providerSecretNames"]!["value"]!.AsArray());
+
+        // What the app gets for meta_token: the setting ProviderSecrets reads, whose value the platform fetches from the vault.
+        var vault = template.Resolve(JsonValue.Create($"[{match.Groups["vault"].Value}]"))?.ToString();
+        Assert.Contains("keyVault", vault);
+        var setting = string.Format(CultureInfo.InvariantCulture, match.Groups["key"].Value, "meta_token");
+        Assert.Equal(ProviderSecrets.Section.Replace(":", "__", StringComparison.Ordinal) + "__meta_token", setting);
+        var reference = string.Format(CultureInfo.InvariantCulture, match.Groups["value"].Value, "kv-x", "meta_token".Replace('_', '-'));
+        Assert.Equal("@Microsoft.KeyVault(VaultName=kv-x;SecretName=meta-token)", reference);
+    }
+
     /// <summary>The app settings of the function app, from a sites/config 'appsettings' resource or siteConfig.appSettings.</summary>
-    private static JsonObject AppSettings()
+    private static JsonObject AppSettings() => AppSettingsParts().Settings;
+
+    /// <summary>
+    /// The plain settings (from literal objects, followed through module parameters and <c>union(…)</c>) and the
+    /// settings computed at deployment, as ARM expressions with the template they are in.
+    /// </summary>
+    private static (JsonObject Settings, List<(string Expression, ArmTemplate Template)> Computed) AppSettingsParts()
     {
         var settings = new JsonObject();
+        var computed = new List<(string, ArmTemplate)>();
         foreach (var config in ArmTemplate.Main.ResourcesOfType("Microsoft.Web/sites/config").Where(c => c.Name.Contains("appsettings", StringComparison.Ordinal)))
-            foreach (var (name, value) in config.Properties)
-                settings[name] = value?.DeepClone();
+            foreach (var part in UnionParts(config.Json["properties"], config.Template))
+                if (part is JsonObject plain)
+                    foreach (var (name, value) in plain)
+                        settings[name] = value?.DeepClone();
+                else
+                    computed.Add((part?.ToString()[1..^1] ?? "", config.Template));
         foreach (var site in ArmTemplate.Main.ResourcesOfType("Microsoft.Web/sites"))
             if (site.Properties["siteConfig"]?["appSettings"] is JsonArray list)
                 foreach (var item in list.OfType<JsonObject>())
@@ -126,6 +162,40 @@ public class AppSettingsTemplateTests
         Assert.True(settings.Count > 0, "The template has no app settings for the function app.");
         foreach (var (name, value) in settings)
             Assert.True(value is JsonValue v && v.TryGetValue<string>(out _), $"App setting values are strings; {name} is {value?.GetValueKind()}");
-        return settings;
+        return (settings, computed);
     }
+
+    /// <summary>A properties value as the objects a top-level <c>union(a, b, …)</c> merges, each resolved as far as it goes.</summary>
+    private static IEnumerable<JsonNode?> UnionParts(JsonNode? properties, ArmTemplate template)
+    {
+        var resolved = template.Resolve(properties?.DeepClone());
+        if (resolved is not JsonValue v || !v.TryGetValue<string>(out var text) || !text.StartsWith("[union(", StringComparison.Ordinal))
+            return [resolved];
+        return TopLevelArguments(text["[union(".Length..^2]).Select(a => template.Resolve(JsonValue.Create($"[{a}]")));
+    }
+
+    private static IEnumerable<string> TopLevelArguments(string arguments)
+    {
+        int depth = 0, start = 0;
+        var quoted = false;
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            var c = arguments[i];
+            if (c == '\'') quoted = !quoted;
+            else if (!quoted && c == '(') depth++;
+            else if (!quoted && c == ')') depth--;
+            else if (!quoted && depth == 0 && c == ',')
+            {
+                yield return arguments[start..i].Trim();
+                start = i + 1;
+            }
+        }
+        yield return arguments[start..].Trim();
+    }
+
+    private static JsonObject BuiltParameters(string file) =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, ".artifacts/infra", file)))!["parameters"]!.AsObject();
+
+    [GeneratedRegex(@"^toObject\(parameters\('(?<names>\w+)'\), lambda\('(?<n>\w+)', format\('(?<key>[^']*)', lambdaVariables\('\k<n>'\)\)\), lambda\('(?<m>\w+)', format\('(?<value>[^']*)', (?<vault>parameters\('\w+'\)), replace\(lambdaVariables\('\k<m>'\), '_', '-'\)\)\)\)$")]
+    private static partial Regex SecretSettings();
 }
