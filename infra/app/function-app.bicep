@@ -123,7 +123,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 }
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
-// classes in src/ChatSend (DeliveryOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions); change them here to tune a deployment.
+// classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 module appSettings 'app-settings.bicep' = {
@@ -158,6 +158,10 @@ module appSettings 'app-settings.bicep' = {
       ChatSend__Delivery__ClaimLease: '00:01:00'
       ChatSend__Delivery__UnknownOutcome: 'Resend'
       ChatSend__Delivery__SweepAfter: '00:01:00'
+
+      // CacheOptions (ChatSend:Cache): a revoked key or a disabled session takes effect on every instance within these
+      ChatSend__Cache__ApiKeys: '00:00:30'
+      ChatSend__Cache__Sessions: '00:00:30'
 
       // PacingOptions (ChatSend:Pacing): the window maxPerMinute counts in
       ChatSend__Pacing__Window: '00:01:00'

@@ -2,15 +2,21 @@ using System.Security.Cryptography;
 using Azure.Data.Tables;
 using ChatSend.Sessions;
 using ChatSend.Storage;
+using Microsoft.Extensions.Options;
 
 namespace ChatSend.Auth;
 
-/// <summary>API keys table: partition = key id, the row holds the key's hash and its session scope.</summary>
-public sealed class ApiKeyStore(StorageClients storage, TimeProvider time)
+/// <summary>
+/// API keys table: partition = key id, the row holds the key's hash and its session scope.
+/// Rows read are reused for <see cref="CacheOptions.ApiKeys"/>; the presented key is still hashed and compared with the
+/// stored hash on every request.
+/// </summary>
+public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOptions<CacheOptions> cache) : IDisposable
 {
     private const string RowKey = "key";
     private static readonly byte[] NoKey = new byte[32];
     private readonly TableClient _table = storage.Table(StorageNames.ApiKeysTable);
+    private readonly ReadCache<TableEntity> _rows = new(time, cache.Value.ApiKeys);
 
     /// <summary>Creates a key for the given sessions (or <c>*</c>) and returns it; it is not stored and cannot be shown again.</summary>
     public async Task<string> CreateAsync(string name, IReadOnlyCollection<string> sessions, CancellationToken cancellationToken = default)
@@ -35,6 +41,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time)
         {
             await _table.UpdateEntityAsync(new TableEntity(keyId, RowKey) { ["Revoked"] = true }, Azure.ETag.All,
                 TableUpdateMode.Merge, cancellationToken);
+            _rows.Forget(keyId);
             return true;
         }
         catch (Azure.RequestFailedException ex) when (ex.Status == 404)
@@ -49,12 +56,17 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time)
         if (!ApiKey.TryParse(key, out var keyId))
             return null;
 
-        var response = await _table.GetEntityIfExistsAsync<TableEntity>(keyId, RowKey, cancellationToken: cancellationToken);
-        var entity = response.HasValue ? response.Value : null;
+        var entity = await _rows.GetAsync(keyId, async ct =>
+        {
+            var response = await _table.GetEntityIfExistsAsync<TableEntity>(keyId, RowKey, cancellationToken: ct);
+            return response.HasValue ? response.Value : null;
+        }, cancellationToken);
         var stored = entity?.GetBinary("Hash") ?? NoKey;
         var matches = CryptographicOperations.FixedTimeEquals(stored, ApiKey.Hash(key));
         if (entity is null || !matches || entity.GetBoolean("Revoked") == true)
             return null;
         return ApiKeyScope.Parse(keyId, entity.GetString("Sessions"));
     }
+
+    public void Dispose() => _rows.Dispose();
 }

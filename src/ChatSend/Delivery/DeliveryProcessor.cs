@@ -81,15 +81,18 @@ public sealed partial class DeliveryProcessor(
                 : $"provider {provider.Name} refused the message: {ex.Message}", cancellationToken, claimId: message.ClaimId);
             return;
         }
-        var row = await recorder.RecordSentAsync(message, provider.Name, receipt.ProviderMessageId);
+        var row = await recorder.RecordSentAsync(message, provider, receipt.ProviderMessageId);
         LogSent(message.Id, Recipient.Mask(message.Recipient), provider.Name, row.Status);
     }
 
     private enum Next
     {
-        Done,
+        Finish,
+        WaitForSendAt,
+        WaitForOtherClaim,
         Claim,
         ClaimAfterUnknownOutcome,
+        FailUnknownOutcome,
     }
 
     /// <summary>Takes the message for this attempt, or returns null when there is nothing to send now.</summary>
@@ -98,7 +101,10 @@ public sealed partial class DeliveryProcessor(
         var claimId = Guid.NewGuid().ToString("N");
         for (var attempt = 0; ; attempt++)
         {
-            var message = await messages.FindAsync(job.Id, cancellationToken);
+            // This instance's copy from /send or an earlier attempt saves a read when it is still current (the claim's
+            // ETag proves it); anything but a plain claim is decided on the row as stored.
+            var recent = attempt == 0 ? messages.Recent(job.Id) : null;
+            var message = recent ?? await messages.FindAsync(job.Id, cancellationToken);
             if (message is null)
             {
                 // The send request removed its row after its transaction looked failed: nothing to deliver.
@@ -112,19 +118,13 @@ public sealed partial class DeliveryProcessor(
                 return (message, session!, provider); // our claim landed; only its answer was lost
 
             var now = time.GetUtcNow();
-            var next = await DecideAsync(message, now, cancellationToken);
-            if (next == Next.Done)
-                return null;
-            if (message.Attempts >= options.Value.MaxAttempts)
+            var next = Decide(message, now);
+            var claimable = next is Next.Claim or Next.ClaimAfterUnknownOutcome && message.Attempts < options.Value.MaxAttempts && provider is not null;
+            if (recent is not null && !(claimable && next == Next.Claim))
+                continue;
+            if (!claimable)
             {
-                await recorder.FailAsync(message, $"delivery gave up after {message.Attempts} attempts", cancellationToken);
-                return null;
-            }
-            if (session is null || provider is null)
-            {
-                await recorder.FailAsync(message, session is null ? "the session no longer exists"
-                    : !session.Enabled ? "the session is disabled"
-                    : $"the session's provider '{session.Provider}' is not available", cancellationToken);
+                await StopAsync(message, next, session, now, cancellationToken);
                 return null;
             }
             try
@@ -140,41 +140,49 @@ public sealed partial class DeliveryProcessor(
                 DeliveryMetrics.UnknownOutcomes.Add(1);
                 LogUnknownOutcome(message.Id, message.Attempts - 1, "sending again; the recipient may get it twice (UnknownOutcome=Resend)");
             }
-            return (message, session, provider);
+            return (message, session!, provider!);
         }
     }
 
-    /// <summary>Whether this job may claim the message now; when not, it waits (queued again) or finishes the message.</summary>
-    private async Task<Next> DecideAsync(MessageEntity message, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Whether this job may claim the message now, judged on the row alone.</summary>
+    private Next Decide(MessageEntity message, DateTimeOffset now) =>
+        message.CurrentStatus is not (MessageStatus.Queued or MessageStatus.Scheduled) ? Next.Finish
+        : message.CurrentStatus == MessageStatus.Scheduled && message.SendAt > now ? Next.WaitForSendAt
+        : message.ClaimId is null ? Next.Claim
+        : message.ClaimedUntil > now ? Next.WaitForOtherClaim
+        : options.Value.UnknownOutcome == UnknownOutcomePolicy.Resend ? Next.ClaimAfterUnknownOutcome
+        : Next.FailUnknownOutcome;
+
+    /// <summary>When the message cannot be claimed now: it waits (queued again), or this job finishes or fails it.</summary>
+    private async Task StopAsync(MessageEntity message, Next next, Session? session, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (message.CurrentStatus is not (MessageStatus.Queued or MessageStatus.Scheduled))
+        switch (next)
         {
-            await recorder.FinishAsync(message, cancellationToken);
-            LogSkipped(message.Id, message.Status);
-            return Next.Done;
+            case Next.Finish:
+                await recorder.FinishAsync(message, cancellationToken);
+                LogSkipped(message.Id, message.Status);
+                return;
+            case Next.WaitForSendAt:
+                await RequeueAsync(message.MessageId, message.SendAt!.Value - now);
+                return;
+            case Next.WaitForOtherClaim:
+                LogHeldElsewhere(message.Id, message.ClaimedUntil!.Value);
+                await RequeueAsync(message.MessageId, message.ClaimedUntil.Value - now + TimeSpan.FromSeconds(1));
+                return;
+            case Next.FailUnknownOutcome:
+                if (await recorder.FailAsync(message, "delivery outcome unknown: the attempt stopped during the provider call and was not repeated",
+                        cancellationToken))
+                {
+                    DeliveryMetrics.UnknownOutcomes.Add(1);
+                    LogUnknownOutcome(message.Id, message.Attempts, "failing it (UnknownOutcome=Fail)");
+                }
+                return;
         }
-        if (message.CurrentStatus == MessageStatus.Scheduled && message.SendAt > now)
-        {
-            await RequeueAsync(message.MessageId, message.SendAt.Value - now);
-            return Next.Done;
-        }
-        if (message.ClaimId is null)
-            return Next.Claim;
-        if (message.ClaimedUntil > now)
-        {
-            LogHeldElsewhere(message.Id, message.ClaimedUntil.Value);
-            await RequeueAsync(message.MessageId, message.ClaimedUntil.Value - now + TimeSpan.FromSeconds(1));
-            return Next.Done;
-        }
-        if (options.Value.UnknownOutcome == UnknownOutcomePolicy.Resend)
-            return Next.ClaimAfterUnknownOutcome;
-        if (await recorder.FailAsync(message, "delivery outcome unknown: the attempt stopped during the provider call and was not repeated",
-                cancellationToken))
-        {
-            DeliveryMetrics.UnknownOutcomes.Add(1);
-            LogUnknownOutcome(message.Id, message.Attempts, "failing it (UnknownOutcome=Fail)");
-        }
-        return Next.Done;
+        // Claimable but for the attempts or the session.
+        await recorder.FailAsync(message, message.Attempts >= options.Value.MaxAttempts ? $"delivery gave up after {message.Attempts} attempts"
+            : session is null ? "the session no longer exists"
+            : !session.Enabled ? "the session is disabled"
+            : $"the session's provider '{session.Provider}' is not available", cancellationToken);
     }
 
     // The marker is due when this job would be: if the put fails, the sweeper queues the job instead.

@@ -34,7 +34,7 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     /// was called), the row says when it is expected to go, and its marker is due then should the waiting job be lost.
     /// </summary>
     public Task DeferAsync(MessageEntity claimed, DateTimeOffset expectedAt, CancellationToken cancellationToken) =>
-        messages.UpdateAsync(claimed.MessageId, m =>
+        messages.UpdateAsync(claimed, m =>
         {
             if (m.ClaimId != claimed.ClaimId)
                 return null;
@@ -45,7 +45,7 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
 
     /// <summary>Lets go of the claim after a failed attempt; the next attempt is due after <paramref name="delay"/>.</summary>
     public Task ReleaseAsync(MessageEntity claimed, TimeSpan delay, CancellationToken cancellationToken) =>
-        messages.UpdateAsync(claimed.MessageId, m =>
+        messages.UpdateAsync(claimed, m =>
         {
             if (m.ClaimId != claimed.ClaimId)
                 return null;
@@ -60,7 +60,7 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     public async Task<bool> FailAsync(MessageEntity message, string reason, CancellationToken cancellationToken, string? claimId = null)
     {
         var failed = false;
-        await messages.UpdateAsync(message.MessageId, m =>
+        await messages.UpdateAsync(message, m =>
         {
             var now = time.GetUtcNow();
             if (claimId is not null ? m.ClaimId != claimId : m.ClaimId is not null && m.ClaimedUntil > now)
@@ -89,15 +89,16 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     /// <summary>For a message that moved on without this job (a receipt, a cancel): clears a stale claim and marker.</summary>
     public Task FinishAsync(MessageEntity message, CancellationToken cancellationToken) =>
         message.HasMarker || message.ClaimId is not null
-            ? messages.UpdateAsync(message.MessageId, m => End(m, moved: false), cancellationToken)
+            ? messages.UpdateAsync(message, m => End(m, moved: false), cancellationToken)
             : Task.CompletedTask;
 
     /// <summary>
     /// Records the provider's answer in place, retrying through storage outages for a while rather than re-running
     /// the job (which would call the provider again). A receipt that got there first is kept; only the provider's id
-    /// and the end of the claim are added then. The provider's id is indexed first, so its webhooks find the message.
+    /// and the end of the claim are added then. The provider's id is indexed first, so its webhooks find the message. The
+    /// write starts from the claim's ETag, so it reads the row again only when something changed it meanwhile.
     /// </summary>
-    public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, string provider, string providerMessageId)
+    public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, IChannelProvider provider, string providerMessageId)
     {
         var deadline = time.GetUtcNow() + SentRetryBudget;
         var delay = TimeSpan.FromMilliseconds(200);
@@ -105,8 +106,9 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
         {
             try
             {
-                await index.AddAsync(provider, providerMessageId, claimed.MessageId, CancellationToken.None);
-                var row = await messages.UpdateAsync(claimed.MessageId, m =>
+                if (provider.ReportsByProviderId)
+                    await index.AddAsync(provider.Name, providerMessageId, claimed.MessageId, CancellationToken.None);
+                var row = await messages.UpdateAsync(claimed, m =>
                 {
                     if (m.ClaimId != claimed.ClaimId)
                         return null; // written already by an earlier try whose answer was lost

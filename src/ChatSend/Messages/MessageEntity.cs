@@ -70,6 +70,9 @@ public sealed class MessageEntity : ITableEntity
         set => Type = value.ToWire();
     }
 
+    /// <summary>A copy to change without touching this one (its ETag included).</summary>
+    public MessageEntity Copy() => (MessageEntity)MemberwiseClone();
+
     public IReadOnlyList<StatusChange> GetHistory() =>
         JsonSerializer.Deserialize<List<StatusChange>>(History, JsonOptions) ?? [];
 

@@ -9,10 +9,11 @@ namespace ChatSend.Messages;
 /// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
 /// row's ETag.
 /// </summary>
-public sealed class MessageStore(StorageClients storage)
+public sealed class MessageStore(StorageClients storage) : IDisposable
 {
     private const int MaxConcurrencyRetries = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
+    private readonly RecentRows _recent = new();
 
     /// <summary>
     /// Writes a new message with its marker, or neither. A 409 on a fresh id means an earlier try of this same
@@ -34,11 +35,13 @@ public sealed class MessageStore(StorageClients storage)
         {
             message.ETag = (await _table.GetEntityAsync<MessageEntity>(message.PartitionKey, message.RowKey, cancellationToken: cancellationToken)).Value.ETag;
         }
+        _recent.Remember(message);
     }
 
     /// <summary>Removes a message this request wrote and its marker, whatever changed them since.</summary>
     public async Task RemoveAsync(MessageId id, CancellationToken cancellationToken = default)
     {
+        _recent.Forget(id);
         try
         {
             await _table.SubmitTransactionAsync(
@@ -59,8 +62,21 @@ public sealed class MessageStore(StorageClients storage)
     public async Task<MessageEntity?> FindAsync(MessageId id, CancellationToken cancellationToken = default)
     {
         var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id.Session, id.RowKey, cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
+        if (!response.HasValue)
+        {
+            _recent.Forget(id);
+            return null;
+        }
+        _recent.Remember(response.Value!);
+        return response.Value;
     }
+
+    /// <summary>
+    /// This instance's copy of the row as it last read or wrote it, or null. It may be stale: use it only to start an
+    /// ETag-guarded write (<see cref="UpdateAsync(MessageEntity, Func{MessageEntity, MarkerChange?}, CancellationToken)"/>),
+    /// never to decide that nothing needs writing.
+    /// </summary>
+    public MessageEntity? Recent(MessageId id) => _recent.Find(id);
 
     /// <summary>
     /// Writes <paramref name="message"/> back if it is unchanged since it was read (its ETag), together with the
@@ -85,8 +101,17 @@ public sealed class MessageStore(StorageClients storage)
         var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, message, message.ETag) };
         if (markerAction is not null)
             actions.Add(markerAction);
-        var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
-        message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+        try
+        {
+            var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
+            message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+        }
+        catch
+        {
+            _recent.Forget(id); // changed elsewhere, or the write's outcome is unknown
+            throw;
+        }
+        _recent.Remember(message);
     }
 
     /// <summary>The newest messages of a session first: one partition, read in row-key order, markers left out.</summary>
@@ -158,11 +183,46 @@ public sealed class MessageStore(StorageClients storage)
         await _table.DeleteEntityAsync(id.Session, WorkMarker.Prefix + id.RowKey, ETag.All, cancellationToken);
 
     /// <summary>
+    /// Like <see cref="UpdateAsync(MessageId, Func{MessageEntity, MarkerChange?}, CancellationToken)"/>, starting from
+    /// <paramref name="known"/>, a copy of the row read or written moments ago: its ETag guards the write, so when it is
+    /// still current this costs no read. When the row changed since (412), or the change finds nothing to write on that
+    /// copy (which might be stale), it reads the row and decides again.
+    /// </summary>
+    public async Task<MessageEntity?> UpdateAsync(MessageEntity known, Func<MessageEntity, MarkerChange?> change,
+        CancellationToken cancellationToken = default)
+    {
+        var copy = known.Copy();
+        if (change(copy) is { } marker)
+        {
+            try
+            {
+                await WriteAsync(copy, marker, cancellationToken);
+                return copy;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+            }
+        }
+        return await UpdateFromStorageAsync(known.MessageId, change, cancellationToken);
+    }
+
+    public void Dispose() => _recent.Dispose();
+
+    /// <summary>
     /// Applies <paramref name="change"/> to the current row and writes it back, with the marker change it returns, if
     /// the row did not change meanwhile; on a concurrent write it reads again and retries. <paramref name="change"/>
     /// returns null when it has nothing to write. Returns the row as stored, or null when there is no such message.
+    /// It starts from this instance's recent copy of the row when it has one, which saves the read while no one else
+    /// changed the row.
     /// </summary>
     public async Task<MessageEntity?> UpdateAsync(MessageId id, Func<MessageEntity, MarkerChange?> change, CancellationToken cancellationToken = default)
+    {
+        if (_recent.Find(id) is { } recent)
+            return await UpdateAsync(recent, change, cancellationToken);
+        return await UpdateFromStorageAsync(id, change, cancellationToken);
+    }
+
+    private async Task<MessageEntity?> UpdateFromStorageAsync(MessageId id, Func<MessageEntity, MarkerChange?> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {

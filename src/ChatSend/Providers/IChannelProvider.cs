@@ -12,6 +12,12 @@ public interface IChannelProvider
     /// <summary>What it can send, checked when a message is accepted so a client hears "no" at once, not minutes later.</summary>
     ProviderCapabilities Capabilities { get; }
 
+    /// <summary>
+    /// Whether its status reports name only its own id for a message, so that id is indexed when it answers a send
+    /// (<see cref="ProviderMessageIndex"/>); false for a provider whose reports carry ChatSend's message id.
+    /// </summary>
+    bool ReportsByProviderId => true;
+
     /// <summary>Pacing when the session sets none (<c>maxPerMinute</c>, <c>minRecipientGapSeconds</c>).</summary>
     Delivery.PacingDefaults Pacing => Delivery.PacingDefaults.None;
 

@@ -41,6 +41,8 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
 
     public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
 
+    public bool ReportsByProviderId => false; // its receipts carry the message id
+
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         if (message.Media is { } media)

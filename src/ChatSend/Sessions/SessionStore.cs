@@ -1,19 +1,25 @@
 using System.Text.Json;
 using Azure.Data.Tables;
 using ChatSend.Storage;
+using Microsoft.Extensions.Options;
 
 namespace ChatSend.Sessions;
 
-/// <summary>Sessions table: one partition per session, so each lookup is a point read.</summary>
-public sealed class SessionStore(StorageClients storage)
+/// <summary>
+/// Sessions table: one partition per session, so each lookup is a point read. Sessions read are reused for
+/// <see cref="CacheOptions.Sessions"/>.
+/// </summary>
+public sealed class SessionStore(StorageClients storage, TimeProvider time, IOptions<CacheOptions> cache) : IDisposable
 {
     private const string RowKey = "session";
     private readonly TableClient _table = storage.Table(StorageNames.SessionsTable);
+    private readonly ReadCache<Session> _sessions = new(time, cache.Value.Sessions);
 
-    public async Task<Session?> FindAsync(string id, CancellationToken cancellationToken = default)
+    public Task<Session?> FindAsync(string id, CancellationToken cancellationToken = default) =>
+        SessionId.IsValid(id) ? _sessions.GetAsync(id, ct => ReadAsync(id, ct), cancellationToken) : Task.FromResult<Session?>(null);
+
+    private async Task<Session?> ReadAsync(string id, CancellationToken cancellationToken)
     {
-        if (!SessionId.IsValid(id))
-            return null;
         var response = await _table.GetEntityIfExistsAsync<TableEntity>(id, RowKey, cancellationToken: cancellationToken);
         if (!response.HasValue || response.Value is not { } e)
             return null;
@@ -44,5 +50,8 @@ public sealed class SessionStore(StorageClients storage)
             ["Enabled"] = session.Enabled,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        _sessions.Forget(session.Id);
     }
+
+    public void Dispose() => _sessions.Dispose();
 }

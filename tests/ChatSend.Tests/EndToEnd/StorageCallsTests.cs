@@ -1,0 +1,100 @@
+using System.Net;
+using ChatSend.Messages;
+using ChatSend.Storage;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Tests.EndToEnd;
+
+/// <summary>
+/// What a message costs in storage calls through the running local host, counted in the storage clients' pipeline:
+/// every table, queue and blob request the app makes, on each try. The queue listeners' polls (GET on a queue's
+/// messages) are left out: they take up to 16 messages each and poll empty queues too, so they are not per message.
+/// Both hosts' counts hold on one instance; across instances, a job or receipt handled on another instance than the
+/// row's last write costs one more read.
+/// </summary>
+public sealed class StorageCallsTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private readonly StorageFaults _calls = new();
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
+    {
+        ["ChatSend:Sandbox:DeliveredAfter"] = "00:00:00",
+        ["ChatSend:Sandbox:ReadAfter"] = "00:00:00",
+    }, services => services.AddSingleton(new StoragePipelinePolicy(_calls)));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task SendingATextMessageMakesTwoStorageCallsOnceTheKeyAndSessionAreCached()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        await SendAsync(session.Id, key); // reads the key and the session once
+
+        var calls = await CallsDuringAsync(() => SendAsync(session.Id, key));
+
+        Assert.Equal(["POST $batch", "POST deliveries/messages"], calls.Where(IsSendCall).ToList());
+    }
+
+    [Fact]
+    public async Task AnIdempotencyKeyAddsOneCall()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        await SendAsync(session.Id, key);
+
+        var calls = await CallsDuringAsync(() => SendAsync(session.Id, key, idempotencyKey: Guid.NewGuid().ToString()));
+
+        Assert.True(calls.Count(IsSendCall) == 3, string.Join(Environment.NewLine, calls.Where(IsSendCall)));
+    }
+
+    [Fact]
+    public async Task DeliveringToReadMakesAtMostNineStorageCalls()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        await WaitForAsync(await SendAsync(session.Id, key), MessageStatus.Read); // caches filled, queues warm
+
+        var before = _calls.Calls.Count;
+        var id = await SendAsync(session.Id, key);
+        await WaitForAsync(id, MessageStatus.Read);
+        var calls = _calls.Calls.Skip(before).Where(c => !IsPoll(c)).ToList();
+
+        // The sandbox stands in for the network: its own record of the send is the network's write, not ChatSend's.
+        Assert.Equal(1, calls.RemoveAll(c => c == "POST sandbox"));
+        Assert.True(calls.Count <= 2 + 9, $"{calls.Count - 2} calls after the 2 of /send:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
+    }
+
+    private static bool IsSendCall(string call) => !IsPoll(call);
+
+    private static bool IsPoll(string call) => call.StartsWith("GET ", StringComparison.Ordinal) && call.EndsWith("/messages", StringComparison.Ordinal);
+
+    private async Task<List<string>> CallsDuringAsync(Func<Task> action)
+    {
+        var before = _calls.Calls.Count;
+        await action();
+        return _calls.Calls.Skip(before).ToList();
+    }
+
+    private async Task<string> SendAsync(string session, string key, string? idempotencyKey = null)
+    {
+        using var request = _app.Request(HttpMethod.Post, "/send", key, $$"""{"session":"{{session}}","to":"+12025550123","text":"count me"}""");
+        if (idempotencyKey is not null)
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await _app.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await Json.ReadAsync(response)).Str("id");
+    }
+
+    private async Task WaitForAsync(string id, MessageStatus status)
+    {
+        MessageId.TryParse(id, out var messageId);
+        var table = azurite.Clients.Table(StorageNames.MessagesTable); // not the app's clients: these reads are not counted
+        for (var i = 0; i < 200; i++)
+        {
+            if ((await table.GetEntityIfExistsAsync<MessageEntity>(messageId.Session, messageId.RowKey)).Value?.CurrentStatus == status)
+                return;
+            await Task.Delay(50);
+        }
+        Assert.Fail($"message {id} did not reach {status}");
+    }
+}
