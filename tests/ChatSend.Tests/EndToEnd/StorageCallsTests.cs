@@ -1,5 +1,8 @@
 using System.Net;
+using ChatSend.Auth;
 using ChatSend.Messages;
+using ChatSend.Providers.Waha;
+using ChatSend.Sessions;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +16,7 @@ namespace ChatSend.Tests.EndToEnd;
 /// Both hosts' counts hold on one instance; across instances, a job or receipt handled on another instance than the
 /// row's last write costs one more read.
 /// </summary>
-public sealed class StorageCallsTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha) : IClassFixture<Azurite>, IClassFixture<FakeWaha>, IAsyncLifetime
 {
     private readonly StorageFaults _calls = new();
     private TestApp _app = null!;
@@ -22,6 +25,8 @@ public sealed class StorageCallsTests(Azurite azurite) : IClassFixture<Azurite>,
     {
         ["ChatSend:Sandbox:DeliveredAfter"] = "00:00:00",
         ["ChatSend:Sandbox:ReadAfter"] = "00:00:00",
+        ["ChatSend:Secrets:waha_key"] = FakeWaha.ApiKey,
+        ["ChatSend:Secrets:waha_hmac"] = FakeWaha.HmacKey,
     }, services => services.AddSingleton(new StoragePipelinePolicy(_calls)));
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -64,6 +69,40 @@ public sealed class StorageCallsTests(Azurite azurite) : IClassFixture<Azurite>,
         Assert.True(calls.Count <= 2 + 9, $"{calls.Count - 2} calls after the 2 of /send:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
     }
 
+    [Fact]
+    public async Task DeliveringThroughWahaToReadMakesTenStorageCalls()
+    {
+        var wahaSession = "w" + Guid.NewGuid().ToString("N")[..10];
+        waha.Sessions[wahaSession] = "WORKING";
+        var session = new Session("t" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WahaProvider.ProviderName,
+            new Dictionary<string, string> { ["baseUrl"] = waha.BaseUrl, ["wahaSession"] = wahaSession, ["maxPerMinute"] = "0", ["minRecipientGapSeconds"] = "0" },
+            Enabled: true, SecretNames: new Dictionary<string, string> { ["apiKey"] = "waha_key", ["webhookHmacKey"] = "waha_hmac" });
+        await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
+        var key = await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]);
+        await SendToReadThroughWahaAsync(session, key, wahaSession); // caches filled, queues warm
+
+        var before = _calls.Calls.Count;
+        await SendToReadThroughWahaAsync(session, key, wahaSession);
+        var calls = _calls.Calls.Skip(before).Where(c => !IsPoll(c)).ToList();
+
+        // Beyond the sandbox's 9: WAHA reports by its own id, so the id is indexed once when WAHA answers.
+        Assert.True(calls.Count <= 2 + 10, $"{calls.Count - 2} calls after the 2 of /send:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
+        Assert.Single(calls, c => c.StartsWith("PUT providerids", StringComparison.Ordinal));
+    }
+
+    private async Task SendToReadThroughWahaAsync(Session session, string key, string wahaSession)
+    {
+        var id = await SendAsync(session.Id, key);
+        var providerId = await WaitForAsync(id, MessageStatus.Sent);
+        // WAHA's DEVICE (delivered), then READ, each applied before the next comes, as a phone's acks are seconds apart.
+        foreach (var (ack, status) in new[] { (2, MessageStatus.Delivered), (3, MessageStatus.Read) })
+        {
+            using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, session.Id, wahaSession, providerId!, ack);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            await WaitForAsync(id, status);
+        }
+    }
+
     private static bool IsSendCall(string call) => !IsPoll(call);
 
     private static bool IsPoll(string call) => call.StartsWith("GET ", StringComparison.Ordinal) && call.EndsWith("/messages", StringComparison.Ordinal);
@@ -85,16 +124,18 @@ public sealed class StorageCallsTests(Azurite azurite) : IClassFixture<Azurite>,
         return (await Json.ReadAsync(response)).Str("id");
     }
 
-    private async Task WaitForAsync(string id, MessageStatus status)
+    /// <summary>Waits for the status; returns the provider's id for the message.</summary>
+    private async Task<string?> WaitForAsync(string id, MessageStatus status)
     {
         MessageId.TryParse(id, out var messageId);
         var table = azurite.Clients.Table(StorageNames.MessagesTable); // not the app's clients: these reads are not counted
         for (var i = 0; i < 200; i++)
         {
-            if ((await table.GetEntityIfExistsAsync<MessageEntity>(messageId.Session, messageId.RowKey)).Value?.CurrentStatus == status)
-                return;
+            if ((await table.GetEntityIfExistsAsync<MessageEntity>(messageId.Session, messageId.RowKey)).Value is { } row && row.CurrentStatus == status)
+                return row.ProviderMessageId;
             await Task.Delay(50);
         }
         Assert.Fail($"message {id} did not reach {status}");
+        return null;
     }
 }
