@@ -9,13 +9,20 @@ namespace ChatSend.Host;
 /// </summary>
 public static class LocalHost
 {
+    /// <summary>
+    /// <c>false</c> serves HTTP only, without the queue listeners (<c>--ChatSend:LocalHost:QueueListeners=false</c> or
+    /// <c>ChatSend__LocalHost__QueueListeners=false</c>), so a benchmark can measure <c>POST /send</c> alone.
+    /// </summary>
+    public const string QueueListenersSetting = "ChatSend:LocalHost:QueueListeners";
+
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // appsettings.json sits beside the binary, wherever the host is started from.
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddChatSendLogDefaults();
         builder.Services.AddChatSend(builder.Configuration);
-        builder.Services.AddQueueListeners(builder.Configuration);
+        if (builder.Configuration.GetValue(QueueListenersSetting, defaultValue: true))
+            builder.Services.AddQueueListeners(builder.Configuration);
         builder.Services.AddHostedService<SweeperService>();
         configure?.Invoke(builder);
 
