@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Runs the media staging benchmark against its own Azurite (in memory, ports 20000-20002) and prints a table.
+# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [--quick]; no part named runs all three.
+#   send:  POST /send over HTTP through the local host (queue listeners off, then on) against a floor loop doing only
+#          the table insert and the queue put, at 1, 8, 32 and 64 at once;
+#   drain: 2,000 accepted messages drained to sent by the local host's listeners (provider answering at once, and in
+#          50 ms) against a floor loop, and the storage calls per message all the way to read;
+#   media: 16 MiB files staged from a local URL against a raw blob upload, one and eight at a time.
+# Every run has a process and a fresh in-memory Azurite of its own; product and floor alternate, three times each.
+# Prints markdown tables of medians and one line per target (holds/misses). About 10 minutes; --quick for a smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x node_modules/.bin/azurite ]] || npm ci --no-audit --no-fund --loglevel=error
-node_modules/.bin/azurite --inMemoryPersistence --skipApiVersionCheck --disableTelemetry --silent \
-    --blobPort 20000 --queuePort 20001 --tablePort 20002 > /dev/null 2>&1 &
-azurite=$!
-trap 'kill $azurite 2>/dev/null' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/20002) 2>/dev/null && break; sleep 0.1; done
-key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==" # Azurite's published dev key
-connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:20000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:20001/devstoreaccount1;TableEndpoint=http://127.0.0.1:20002/devstoreaccount1;"
-dotnet run -c Release --project bench/ChatSend.Bench -- "$connection"
+dotnet build bench/ChatSend.Bench -c Release --nologo -v quiet -clp:ErrorsOnly > /dev/null
+echo "ChatSend benchmark at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u '+%Y-%m-%d %H:%M UTC')"
+exec dotnet bench/ChatSend.Bench/bin/Release/net10.0/ChatSend.Bench.dll "$@"

@@ -1,0 +1,103 @@
+using Azure.Data.Tables;
+using ChatSend.Auth;
+using ChatSend.Host;
+using ChatSend.Messages;
+using ChatSend.Providers;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Bench;
+
+/// <summary>The product as the benchmark runs it (the local host, or the library's services for a floor), counted, on one Azurite.</summary>
+internal static class BenchHost
+{
+    private static readonly Recipient To = Recipient.Parse("+12025550123")!;
+
+    public static WebApplication CreateHost(Azurite azurite, StorageCallCounter counter, bool listeners, int providerDelayMs = 0) =>
+        LocalHost.Create(["--urls", "http://127.0.0.1:0", $"--{LocalHost.QueueListenersSetting}={listeners.ToString().ToLowerInvariant()}"],
+            builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(Settings(azurite));
+                builder.Services.AddSingleton(new StoragePipelinePolicy(counter));
+                builder.Services.AddSingleton<IChannelProvider>(new FakeProvider(TimeSpan.FromMilliseconds(providerDelayMs)));
+            });
+
+    /// <summary>The library's services with the same storage clients and pipeline as the host, for the floors.</summary>
+    public static ServiceProvider CreateServices(Azurite azurite, StorageCallCounter counter)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(azurite)).Build();
+        return new ServiceCollection().AddLogging().AddChatSend(configuration)
+            .AddSingleton(new StoragePipelinePolicy(counter))
+            .BuildServiceProvider();
+    }
+
+    /// <summary>Creates storage and a session sending through <paramref name="provider"/>.</summary>
+    public static async Task<Session> CreateSessionAsync(IServiceProvider services, string provider, Dictionary<string, string>? settings = null)
+    {
+        await services.GetRequiredService<StorageClients>().EnsureCreatedAsync();
+        var session = new Session("bench-" + Guid.NewGuid().ToString("N")[..12], "+442079460958", provider, settings ?? [], Enabled: true);
+        await services.GetRequiredService<SessionStore>().UpsertAsync(session);
+        return session;
+    }
+
+    public static Task<string> CreateKeyAsync(IServiceProvider services, Session session) =>
+        services.GetRequiredService<ApiKeyStore>().CreateAsync("bench", [session.Id]);
+
+    /// <summary>The row a text send for <paramref name="session"/> becomes.</summary>
+    public static MessageEntity NewMessage(Session session, int i)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var command = new SendCommand(session.Id, To, MessageType.Text, $"bench message {i:00000}", null, null);
+        return command.ToMessage(MessageId.New(session.Id, now), session, null, now);
+    }
+
+    /// <summary>Accepts <paramref name="count"/> text messages as POST /send does (row and marker, then the job), 16 at a time.</summary>
+    public static async Task AcceptAsync(IServiceProvider services, Session session, int count)
+    {
+        var acceptor = services.GetRequiredService<MessageAcceptor>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            async (i, _) => await acceptor.AcceptAsync(NewMessage(session, i), null));
+    }
+
+    /// <summary>Throws unless every message of <paramref name="session"/> ended <paramref name="status"/>.</summary>
+    public static async Task CheckAllAsync(IServiceProvider services, Session session, int count, MessageStatus status)
+    {
+        var table = services.GetRequiredService<StorageClients>().Table(StorageNames.MessagesTable);
+        var statuses = new Dictionary<string, int>();
+        await foreach (var row in table.QueryAsync<TableEntity>($"PartitionKey eq '{session.Id}' and RowKey lt '{WorkMarker.Prefix}'", select: ["Status"]))
+            statuses[row.GetString("Status")] = statuses.GetValueOrDefault(row.GetString("Status")) + 1;
+        if (statuses.GetValueOrDefault(status.ToWire()) != count)
+            throw new InvalidOperationException($"expected {count} messages {status.ToWire()}, found {string.Join(", ", statuses.Select(s => $"{s.Value} {s.Key}"))}");
+    }
+
+    private static Dictionary<string, string?> Settings(Azurite azurite) => new()
+    {
+        [StorageNames.Connection] = azurite.ConnectionString,
+        ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+        // Nothing is late in a run of seconds: the sweeper still runs, but re-queues nothing the listeners are about to take.
+        ["ChatSend:Delivery:SweepAfter"] = "01:00:00",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:ChatSend"] = "Warning",
+    };
+}
+
+/// <summary>A provider that answers every send after a fixed delay (none, or 50 ms as a remote API on a good day).</summary>
+internal sealed class FakeProvider(TimeSpan delay) : IChannelProvider
+{
+    public const string ProviderName = "bench-fake";
+
+    public string Name => ProviderName;
+
+    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+
+    public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
+    {
+        if (delay > TimeSpan.Zero)
+            await Task.Delay(delay, cancellationToken);
+        return new ProviderReceipt("fake-" + message.Id.Value);
+    }
+}

@@ -1,0 +1,49 @@
+namespace ChatSend.Bench;
+
+/// <summary>
+/// What each part measures and how often: every repetition runs the product and its floor one after the other (the
+/// order turning with each repetition), each on a fresh Azurite, so no side always goes first.
+/// </summary>
+internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurrency, int Sends, int SendWarmup, int Drained, int DrainWarmup,
+    int[] ProviderDelaysMs, int ToRead, int[] MediaConcurrency, int MediaFiles)
+{
+    public static readonly string[] Parts = ["send", "drain", "media"];
+
+    public static BenchPlan Full { get; } = new("full", Repetitions: 3, SendConcurrency: [1, 8, 32, 64], Sends: 800, SendWarmup: 300,
+        Drained: 2000, DrainWarmup: 200, ProviderDelaysMs: [0, 50], ToRead: 500, MediaConcurrency: [1, 8], MediaFiles: 8);
+
+    /// <summary>A smoke test of every part: one repetition of small runs.</summary>
+    public static BenchPlan Quick { get; } = new("quick", Repetitions: 1, SendConcurrency: [8], Sends: 200, SendWarmup: 50,
+        Drained: 200, DrainWarmup: 50, ProviderDelaysMs: [0, 50], ToRead: 100, MediaConcurrency: [1, 8], MediaFiles: 8);
+
+    public IEnumerable<RunSpec> Runs(string part) => part switch
+    {
+        "send" => SendRuns(),
+        "drain" => DrainRuns(),
+        "media" => MediaRuns(),
+        _ => throw new ArgumentException($"no part '{part}'; parts: {string.Join(", ", Parts)}"),
+    };
+
+    private IEnumerable<RunSpec> SendRuns() =>
+        from repetition in Enumerable.Range(0, Repetitions)
+        from concurrency in SendConcurrency
+        from side in Turn([SendRun.Floor, SendRun.ListenersOff, SendRun.ListenersOn], repetition)
+        select new RunSpec("send", side, Sends, SendWarmup, Concurrency: concurrency);
+
+    // Calls to read are counted once, at the end: they do not vary from run to run as times do.
+    private IEnumerable<RunSpec> DrainRuns() =>
+        (from repetition in Enumerable.Range(0, Repetitions)
+         from delay in ProviderDelaysMs
+         from side in Turn([DrainRun.Floor, DrainRun.Product], repetition)
+         select new RunSpec("drain", side, Drained, DrainWarmup, ProviderDelayMs: delay))
+        .Append(new RunSpec("drain", DrainRun.ToRead, ToRead, Warmup: 0));
+
+    private IEnumerable<RunSpec> MediaRuns() =>
+        from repetition in Enumerable.Range(0, Repetitions)
+        from concurrency in MediaConcurrency
+        from side in Turn([MediaRun.Raw, MediaRun.Staged], repetition)
+        select new RunSpec("media", side, MediaFiles, Warmup: concurrency, Concurrency: concurrency);
+
+    private static string[] Turn(string[] sides, int repetition) =>
+        [.. sides.Skip(repetition % sides.Length), .. sides.Take(repetition % sides.Length)];
+}

@@ -1,0 +1,64 @@
+using System.Text;
+
+namespace ChatSend.Bench;
+
+internal static class DrainReport
+{
+    private static readonly (CallKind Kind, string Name)[] Kinds =
+    [
+        (CallKind.TableRead, "table reads"),
+        (CallKind.TableQuery, "table queries"),
+        (CallKind.TableWrite, "table writes"),
+        (CallKind.TableTransaction, "table transactions"),
+        (CallKind.QueuePut, "queue puts"),
+        (CallKind.QueueReceive, "queue receives"),
+        (CallKind.QueueDelete, "queue deletes"),
+        (CallKind.QueueUpdate, "queue updates"),
+    ];
+
+    public static string Write(IReadOnlyList<RunResult> results, BenchPlan plan)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"#### drain: {plan.Drained} accepted messages drained to `sent` by the local host's queue listeners, timed after the first {plan.DrainWarmup}");
+        text.AppendLine();
+        text.Header("provider answers in", "run", "messages/s", "× floor", "drained in s", "storage calls per message", "peak working set MB");
+        foreach (var delay in plan.ProviderDelaysMs)
+        {
+            var floor = Runs(results, DrainRun.Floor, delay);
+            var product = Runs(results, DrainRun.Product, delay);
+            var answers = delay == 0 ? "at once" : $"{delay} ms";
+            text.Row(answers, "floor: receive, read, ETag update, delete", floor.Median(r => r.PerSecond), Report.Ratio(1),
+                floor.Median(r => r.Seconds), floor.Median(Report.WorkCallsPerItem), floor.Median(Report.PeakMB));
+            text.Row(answers, "local host's listeners", product.Median(r => r.PerSecond),
+                Report.Ratio(product.Median(r => r.PerSecond) / floor.Median(r => r.PerSecond)),
+                product.Median(r => r.Seconds), product.Median(Report.WorkCallsPerItem), product.Median(Report.PeakMB));
+        }
+        text.AppendLine();
+        foreach (var delay in plan.ProviderDelaysMs)
+        {
+            var (rate, floorRate) = (Runs(results, DrainRun.Product, delay).Median(r => r.PerSecond), Runs(results, DrainRun.Floor, delay).Median(r => r.PerSecond));
+            text.Target($"drain, provider answering in {delay} ms", rate / floorRate, atLeast: true, 0.9,
+                $"{rate:0}/s = {Report.Ratio(rate / floorRate)} the floor's {floorRate:0}/s", "×");
+        }
+        return ToRead(text, results.SingleOrDefault(r => r.Spec.Side == DrainRun.ToRead)).ToString();
+    }
+
+    private static StringBuilder ToRead(StringBuilder text, RunResult? run)
+    {
+        text.AppendLine();
+        if (run is null)
+            return text.AppendLine("Calls to `read`: not measured (the run failed).");
+        text.AppendLine($"Storage calls per message from the queued job to `read` ({run.Spec.Count} messages through the sandbox, its receipts at once, one run):");
+        text.AppendLine();
+        text.Header([.. Kinds.Select(k => k.Name), "total"]);
+        text.Row([.. Kinds.Select(k => (object)run.CallsPerItem(c => c == k.Kind)), Report.WorkCallsPerItem(run)]);
+        text.AppendLine();
+        text.AppendLine($"Not counted: {run.Calls[nameof(CallKind.QueueEmptyReceive)]} idle polls (empty receives) in {run.Seconds:0.0} s, by the three listeners.");
+        text.AppendLine();
+        var total = Report.WorkCallsPerItem(run);
+        return text.Target("drain to read, storage calls per message", total, atLeast: false, 9, $"{total:0.0#}");
+    }
+
+    private static List<RunResult> Runs(IReadOnlyList<RunResult> results, string side, int delay) =>
+        results.Where(r => r.Spec.Side == side && r.Spec.ProviderDelayMs == delay).ToList();
+}

@@ -1,0 +1,63 @@
+using System.Net;
+using ChatSend.Media;
+using ChatSend.Messages;
+using ChatSend.Send;
+using ChatSend.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChatSend.Bench;
+
+/// <summary>
+/// 16 MiB files staged from a media server on 127.0.0.1 (<see cref="MediaStager.StageAsync"/>, as POST /send does),
+/// against a raw upload of the same bytes with the same blob client.
+/// </summary>
+internal static class MediaRun
+{
+    public const string Raw = "raw";
+    public const string Staged = "staged";
+    public const int FileSize = 16 * 1024 * 1024;
+
+    public static async Task<RunResult> RunAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter)
+    {
+        var file = new byte[FileSize];
+        new Random(42).NextBytes(file);
+        new byte[] { 0xFF, 0xD8, 0xFF, 0xE0 }.CopyTo(file, 0); // a JPEG's first bytes
+        await using var server = await StartMediaServerAsync(file);
+        var url = new Uri(new Uri(server.Urls.First()), "/photo.jpg");
+
+        await using var services = BenchHost.CreateServices(azurite, counter);
+        var storage = services.GetRequiredService<StorageClients>();
+        await storage.EnsureCreatedAsync();
+        var stager = services.GetRequiredService<MediaStager>();
+        var container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
+        var reference = new MediaReference("imageUrl", url, null, null);
+
+        Task StageAsync() => stager.StageAsync(reference, MessageType.Image, MessageId.New("bench", DateTimeOffset.UtcNow), CancellationToken.None);
+        Task UploadAsync() => container.GetBlobClient("raw-" + Guid.NewGuid().ToString("N")).UploadAsync(BinaryData.FromBytes(file));
+        var one = spec.Side == Staged ? StageAsync : (Func<Task>)UploadAsync;
+
+        await Measure.LoadAsync(spec.Warmup, spec.Concurrency, _ => one()); // at the same concurrency, so pools reach their size
+        var result = await Measure.RunAsync(spec, counter, async () =>
+        {
+            await Measure.LoadAsync(spec.Count, spec.Concurrency, _ => one());
+            return null;
+        });
+        await server.StopAsync();
+        return result;
+    }
+
+    private static async Task<WebApplication> StartMediaServerAsync(byte[] file)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var server = builder.Build();
+        server.MapGet("/photo.jpg", () => Results.Bytes(file, "image/jpeg"));
+        await server.StartAsync();
+        return server;
+    }
+}

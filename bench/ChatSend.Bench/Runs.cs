@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ChatSend.Bench;
+
+/// <summary>
+/// One measurement, run in a process of its own on an Azurite of its own. <see cref="Concurrency"/> is requests or
+/// files at once (send, media); <see cref="ProviderDelayMs"/> how long the drain's provider takes to answer.
+/// </summary>
+public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0)
+{
+    [JsonIgnore]
+    public string Config => Part switch
+    {
+        "drain" => $"{ProviderDelayMs} ms",
+        _ => $"{Concurrency}",
+    };
+
+    public override string ToString() => $"{Part} {Side} ({Config}, {Count})";
+}
+
+public sealed record Latency(double P50, double P95, double P99)
+{
+    public static Latency Of(double[] milliseconds)
+    {
+        var sorted = milliseconds.Order().ToArray();
+        double At(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        return new Latency(At(0.50), At(0.95), At(0.99));
+    }
+}
+
+/// <summary>What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory.</summary>
+public sealed record RunResult(RunSpec Spec, double Seconds, Latency? Latency, Dictionary<string, long> Calls, long PeakWorkingSet,
+    long AllocatedBytes)
+{
+    private const string Marker = "RESULT ";
+
+    [JsonIgnore]
+    public double PerSecond => Spec.Count / Seconds;
+
+    public double CallsPerItem(Func<CallKind, bool> which) =>
+        Calls.Where(c => which(Enum.Parse<CallKind>(c.Key))).Sum(c => c.Value) / (double)Spec.Count;
+
+    public string ToLine() => Marker + JsonSerializer.Serialize(this);
+
+    public static RunResult? FromLine(string line) =>
+        line.StartsWith(Marker, StringComparison.Ordinal) ? JsonSerializer.Deserialize<RunResult>(line[Marker.Length..]) : null;
+}
+
+/// <summary>Runs a measured stretch: counts calls and allocations from its start, and the process's peak working set.</summary>
+public static class Measure
+{
+    public static async Task<RunResult> RunAsync(RunSpec spec, StorageCallCounter counter, Func<Task<Latency?>> body)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        counter.Reset();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        var latency = await body();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var calls = counter.Snapshot();
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        using var self = Process.GetCurrentProcess();
+        return new RunResult(spec, seconds, latency, calls, self.PeakWorkingSet64, allocated);
+    }
+
+    /// <summary>Runs <paramref name="operation"/> <paramref name="count"/> times, <paramref name="concurrency"/> at once; each one's milliseconds.</summary>
+    public static async Task<double[]> LoadAsync(int count, int concurrency, Func<int, Task> operation)
+    {
+        var milliseconds = new double[count];
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            for (int i; (i = Interlocked.Increment(ref next)) < count;)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await operation(i);
+                milliseconds[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        })));
+        return milliseconds;
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using ChatSend.Delivery;
+using ChatSend.Queues;
+using ChatSend.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Bench;
+
+/// <summary>
+/// POST /send (text, no Idempotency-Key) through the local host over HTTP, its queue listeners off or on; and its
+/// floor, a loop doing only the table insert and the queue put with the same storage clients and entity.
+/// </summary>
+internal static class SendRun
+{
+    public const string Floor = "floor";
+    public const string ListenersOff = "listeners-off";
+    public const string ListenersOn = "listeners-on";
+
+    public static Task<RunResult> RunAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter) =>
+        spec.Side == Floor ? FloorAsync(spec, azurite, counter) : ProductAsync(spec, azurite, counter);
+
+    private static async Task<RunResult> ProductAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter)
+    {
+        await using var app = BenchHost.CreateHost(azurite, counter, listeners: spec.Side == ListenersOn);
+        var session = await BenchHost.CreateSessionAsync(app.Services, FakeProvider.ProviderName);
+        var key = await BenchHost.CreateKeyAsync(app.Services, session);
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        async Task SendAsync(int i)
+        {
+            var body = $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"bench message {{i:00000}}"}""";
+            using var content = new StringContent(body, Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync("send", content);
+            if (response.StatusCode != HttpStatusCode.Accepted)
+                throw new InvalidOperationException($"POST /send answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        var result = await LoadAsync(spec, counter, SendAsync);
+        await app.StopAsync();
+        return result;
+    }
+
+    private static async Task<RunResult> FloorAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter)
+    {
+        await using var services = BenchHost.CreateServices(azurite, counter);
+        var session = await BenchHost.CreateSessionAsync(services, FakeProvider.ProviderName);
+        var storage = services.GetRequiredService<StorageClients>();
+        var table = storage.Table(StorageNames.MessagesTable);
+        var queue = storage.Queue(StorageNames.DeliveriesQueue);
+
+        async Task InsertAndPutAsync(int i)
+        {
+            var message = BenchHost.NewMessage(session, i);
+            await table.AddEntityAsync(message);
+            await queue.SendMessageAsync(QueueMessages.Serialize(new DeliveryJob(message.MessageId)), null, TimeSpan.FromSeconds(-1));
+        }
+
+        return await LoadAsync(spec, counter, InsertAndPutAsync);
+    }
+
+    private static async Task<RunResult> LoadAsync(RunSpec spec, StorageCallCounter counter, Func<int, Task> operation)
+    {
+        await Measure.LoadAsync(spec.Warmup, spec.Concurrency, operation);
+        return await Measure.RunAsync(spec, counter,
+            async () => Latency.Of(await Measure.LoadAsync(spec.Count, spec.Concurrency, i => operation(spec.Warmup + i))));
+    }
+}
