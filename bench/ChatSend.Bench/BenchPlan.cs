@@ -42,7 +42,7 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
         from repetition in Enumerable.Range(0, Repetitions)
         from concurrency in MediaConcurrency
         from side in Turn([MediaRun.Raw, MediaRun.Staged], repetition)
-        select new RunSpec("media", side, MediaFiles, Warmup: concurrency, Concurrency: concurrency);
+        select new RunSpec("media", side, MediaFiles, Warmup: MediaFiles, Concurrency: concurrency);
 
     private static string[] Turn(string[] sides, int repetition) =>
         [.. sides.Skip(repetition % sides.Length), .. sides.Take(repetition % sides.Length)];

@@ -21,15 +21,15 @@ internal static class DrainReport
         var text = new StringBuilder();
         text.AppendLine($"#### drain: {plan.Drained} accepted messages drained to `sent` by the local host's queue listeners, timed after the first {plan.DrainWarmup}");
         text.AppendLine();
-        text.Header("provider answers in", "run", "messages/s", "× floor", "drained in s", "storage calls per message", "peak working set MB");
+        text.Header("provider answers in", "run", "messages/s (range)", "× floor", "drained in s", "storage calls per message", "peak working set MB");
         foreach (var delay in plan.ProviderDelaysMs)
         {
             var floor = Runs(results, DrainRun.Floor, delay);
             var product = Runs(results, DrainRun.Product, delay);
             var answers = delay == 0 ? "at once" : $"{delay} ms";
-            text.Row(answers, "floor: receive, read, ETag update, delete", floor.Median(r => r.PerSecond), Report.Ratio(1),
+            text.Row(answers, "floor: receive, read, ETag update, delete", floor.WithRange(r => r.PerSecond), Report.Ratio(1),
                 floor.Median(r => r.Seconds), floor.Median(Report.WorkCallsPerItem), floor.Median(Report.PeakMB));
-            text.Row(answers, "local host's listeners", product.Median(r => r.PerSecond),
+            text.Row(answers, "local host's listeners", product.WithRange(r => r.PerSecond),
                 Report.Ratio(product.Median(r => r.PerSecond) / floor.Median(r => r.PerSecond)),
                 product.Median(r => r.Seconds), product.Median(Report.WorkCallsPerItem), product.Median(Report.PeakMB));
         }

@@ -9,14 +9,14 @@ internal static class MediaReport
         var text = new StringBuilder();
         text.AppendLine($"#### media: {plan.MediaFiles} files of 16 MiB per run, staged from a media server on 127.0.0.1 or uploaded raw");
         text.AppendLine();
-        text.Header("at once", "run", "MB/s", "× raw", "MB allocated per file", "peak working set MB", "blob calls per file");
+        text.Header("at once", "run", "MB/s (range)", "× raw", "MB allocated per file", "peak working set MB", "blob calls per file");
         foreach (var concurrency in plan.MediaConcurrency)
         {
             var raw = Runs(results, MediaRun.Raw, concurrency);
             foreach (var (side, name) in new[] { (MediaRun.Raw, "raw blob upload"), (MediaRun.Staged, "MediaStager.StageAsync from URL") })
             {
                 var runs = Runs(results, side, concurrency);
-                text.Row(concurrency, name, runs.Median(MBps), Report.Ratio(runs.Median(MBps) / raw.Median(MBps)),
+                text.Row(concurrency, name, runs.WithRange(MBps), Report.Ratio(runs.Median(MBps) / raw.Median(MBps)),
                     runs.Median(AllocatedMBPerFile), runs.Median(Report.PeakMB), runs.Median(r => r.CallsPerItem(k => k == CallKind.Blob)));
             }
         }

@@ -40,7 +40,7 @@ internal static class MediaRun
         Task UploadAsync() => container.GetBlobClient("raw-" + Guid.NewGuid().ToString("N")).UploadAsync(BinaryData.FromBytes(file));
         var one = spec.Side == Staged ? StageAsync : (Func<Task>)UploadAsync;
 
-        await Measure.LoadAsync(spec.Warmup, spec.Concurrency, _ => one()); // at the same concurrency, so pools reach their size
+        await Measure.LoadAsync(spec.Warmup, spec.Concurrency, _ => one()); // as many as measured, so pools and tiers settle
         var result = await Measure.RunAsync(spec, counter, async () =>
         {
             await Measure.LoadAsync(spec.Count, spec.Concurrency, _ => one());

@@ -16,6 +16,10 @@ internal static class Report
             : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
+    /// <summary>The median and, over more than one run, the range: "351 (310–372)".</summary>
+    public static string WithRange(this IReadOnlyCollection<RunResult> runs, Func<RunResult, double> value) =>
+        runs.Count < 2 ? Cell(runs.Median(value)) : $"{Cell(runs.Median(value))} ({Cell(runs.Min(value))}–{Cell(runs.Max(value))})";
+
     /// <summary>Calls that do work: all but idle polls (empty receives) and setup (creating tables, queues).</summary>
     public static double WorkCallsPerItem(RunResult run) =>
         run.CallsPerItem(k => k is not (CallKind.QueueEmptyReceive or CallKind.Other));

@@ -16,7 +16,7 @@ internal static class SendReport
         var text = new StringBuilder();
         text.AppendLine($"#### send: POST /send (text, no Idempotency-Key) over HTTP, {plan.Sends} per run after {plan.SendWarmup} to warm up");
         text.AppendLine();
-        text.Header("at once", "run", "sends/s", "× floor", "p50 ms", "p95 ms", "p99 ms", "p99 × floor", "storage calls per send",
+        text.Header("at once", "run", "sends/s (range)", "× floor", "p50 ms", "p95 ms", "p99 ms", "p99 × floor", "storage calls per send",
             "KB allocated per send", "peak working set MB");
         foreach (var concurrency in plan.SendConcurrency)
         {
@@ -24,7 +24,7 @@ internal static class SendReport
             foreach (var (side, name) in Sides)
             {
                 var runs = results.Where(r => r.Spec.Concurrency == concurrency && r.Spec.Side == side).ToList();
-                text.Row(concurrency, name, runs.Median(r => r.PerSecond), Report.Ratio(runs.Median(r => r.PerSecond) / floor.Median(r => r.PerSecond)),
+                text.Row(concurrency, name, runs.WithRange(r => r.PerSecond), Report.Ratio(runs.Median(r => r.PerSecond) / floor.Median(r => r.PerSecond)),
                     runs.Median(r => r.Latency!.P50), runs.Median(r => r.Latency!.P95), runs.Median(r => r.Latency!.P99),
                     Report.Ratio(runs.Median(r => r.Latency!.P99) / floor.Median(r => r.Latency!.P99)),
                     runs.Median(Report.WorkCallsPerItem), runs.Median(r => r.AllocatedBytes / 1e3 / r.Spec.Count), runs.Median(Report.PeakMB));
