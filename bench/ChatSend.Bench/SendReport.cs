@@ -20,13 +20,12 @@ internal static class SendReport
             "KB allocated per send", "peak working set MB");
         foreach (var concurrency in plan.SendConcurrency)
         {
-            var floor = results.Where(r => r.Spec.Concurrency == concurrency && r.Spec.Side == SendRun.Floor).ToList();
+            var floor = Runs(results, SendRun.Floor, concurrency);
             foreach (var (side, name) in Sides)
             {
-                var runs = results.Where(r => r.Spec.Concurrency == concurrency && r.Spec.Side == side).ToList();
-                text.Row(concurrency, name, runs.WithRange(r => r.PerSecond), Report.Ratio(runs.Median(r => r.PerSecond) / floor.Median(r => r.PerSecond)),
-                    runs.Median(r => r.Latency!.P50), runs.Median(r => r.Latency!.P95), runs.Median(r => r.Latency!.P99),
-                    Report.Ratio(runs.Median(r => r.Latency!.P99) / floor.Median(r => r.Latency!.P99)),
+                var runs = Runs(results, side, concurrency);
+                text.Row(concurrency, name, runs.WithRange(r => r.PerSecond), Report.Ratio(runs.Median(Rate) / floor.Median(Rate)),
+                    runs.Median(r => r.Latency!.P50), runs.Median(r => r.Latency!.P95), runs.Median(P99), Report.Ratio(runs.Median(P99) / floor.Median(P99)),
                     runs.Median(Report.WorkCallsPerItem), runs.Median(r => r.AllocatedBytes / 1e3 / r.Spec.Count), runs.Median(Report.PeakMB));
             }
         }
@@ -41,10 +40,8 @@ internal static class SendReport
         foreach (var (side, limit) in new[] { (SendRun.ListenersOff, 0.85), (SendRun.ListenersOn, 0.8) })
             foreach (var concurrency in plan.SendConcurrency)
             {
-                var floor = results.Where(r => r.Spec.Concurrency == concurrency && r.Spec.Side == SendRun.Floor).ToList();
-                var runs = results.Where(r => r.Spec.Concurrency == concurrency && r.Spec.Side == side).ToList();
-                var (rate, floorRate) = (runs.Median(r => r.PerSecond), floor.Median(r => r.PerSecond));
-                var (p99, floorP99) = (runs.Median(r => r.Latency!.P99), floor.Median(r => r.Latency!.P99));
+                var (runs, floor) = (Runs(results, side, concurrency), Runs(results, SendRun.Floor, concurrency));
+                var (rate, floorRate, p99, floorP99) = (runs.Median(Rate), floor.Median(Rate), runs.Median(P99), floor.Median(P99));
                 var what = $"send, {concurrency} at once, {side}";
                 text.Target($"{what}, throughput", rate / floorRate, atLeast: true, limit,
                     $"{rate:0}/s = {Report.Ratio(rate / floorRate)} the floor's {floorRate:0}/s", "×");
@@ -54,4 +51,11 @@ internal static class SendReport
         var calls = results.Where(r => r.Spec.Side == SendRun.ListenersOff).Median(Report.WorkCallsPerItem);
         return text.Target("send, storage calls per POST /send (listeners off)", calls, atLeast: false, 2, $"{calls:0.0#}");
     }
+
+    private static double Rate(RunResult run) => run.PerSecond;
+
+    private static double P99(RunResult run) => run.Latency!.P99;
+
+    private static List<RunResult> Runs(IReadOnlyList<RunResult> results, string side, int concurrency) =>
+        results.Where(r => r.Spec.Side == side && r.Spec.Concurrency == concurrency).ToList();
 }
