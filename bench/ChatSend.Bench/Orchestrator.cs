@@ -3,15 +3,21 @@ using System.Text.Json;
 
 namespace ChatSend.Bench;
 
-/// <summary>Runs each measurement of a part in a child process, then prints the part's tables and targets.</summary>
+/// <summary>
+/// Runs each measurement of a part in a child process, then prints the part's tables and targets. Every run's own
+/// result is kept, one JSON line each, in .artifacts/bench/runs.jsonl, to look into a median.
+/// </summary>
 internal sealed class Orchestrator(BenchPlan plan)
 {
     private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(6);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly string _runsFile = Path.Combine(BenchPaths.Root, ".artifacts", "bench", "runs.jsonl");
     private int _failed;
 
     public async Task<int> RunAsync(IEnumerable<string> parts)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(_runsFile)!);
+        File.WriteAllText(_runsFile, "");
         Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {plan.Name} run, " +
                           $"medians of {plan.Repetitions}; each run on a fresh in-memory Azurite on 127.0.0.1");
         foreach (var part in parts)
@@ -70,6 +76,7 @@ internal sealed class Orchestrator(BenchPlan plan)
             return null;
         }
         Console.Error.WriteLine($"[{_clock.Elapsed:m\\:ss}] {spec}: {result.PerSecond:0.0}/s in {result.Seconds:0.00} s");
+        await File.AppendAllTextAsync(_runsFile, JsonSerializer.Serialize(result) + Environment.NewLine);
         return result;
     }
 
