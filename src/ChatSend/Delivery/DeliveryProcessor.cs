@@ -14,7 +14,7 @@ namespace ChatSend.Delivery;
 
 /// <summary>
 /// Handles one job from the deliveries queue. Before it calls the provider it claims the message (an ETag-guarded
-/// write of the attempt, a claim id and a lease, with the work marker's due time moved past the lease), so a second
+/// write of the attempt, a claim id and a lease; the work marker, due within SweepAfter, stays), so a second
 /// job for the message never calls the provider while the claim lives. The provider's answer is recorded in place,
 /// retried until it lands. Transient provider errors release the claim and queue the next attempt after a backoff;
 /// permanent ones end the message <c>failed</c>. Anything unexpected from the provider leaves the claim in place

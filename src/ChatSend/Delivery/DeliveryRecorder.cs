@@ -10,7 +10,7 @@ namespace ChatSend.Delivery;
 
 /// <summary>
 /// Every row change the delivery path makes, each one ETag-guarded and written with its work-marker change in one
-/// transaction: claim (marker due after the lease), release (marker due after the backoff), and the ends of the
+/// transaction: claim (the marker left as it is), release (marker due after the backoff), and the ends of the
 /// work (sent, failed, or already moved on), which remove the marker.
 /// </summary>
 public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMessageIndex index, IOptions<DeliveryOptions> options,
@@ -26,7 +26,11 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
         message.Attempts++;
         message.ClaimId = claimId;
         message.ClaimedUntil = lease;
-        await messages.WriteAsync(message, MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)), cancellationToken);
+        // The marker stays as it is: it falls due within SweepAfter of this claim anyway (accept, release and defer all
+        // set it so), and the job the sweeper then queues waits out the lease before it judges a dead attempt. So the
+        // claim is one entity's write, not a transaction.
+        await messages.WriteAsync(message, message.HasMarker ? MarkerChange.Keep : MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)),
+            cancellationToken);
     }
 
     /// <summary>

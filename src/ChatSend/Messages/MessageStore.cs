@@ -98,13 +98,19 @@ public sealed class MessageStore(StorageClients storage) : IDisposable
             MarkerChange.RemoveMarker => false,
             _ => message.HasMarker,
         };
-        var actions = new List<TableTransactionAction> { new(TableTransactionActionType.UpdateReplace, message, message.ETag) };
-        if (markerAction is not null)
-            actions.Add(markerAction);
         try
         {
-            var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
-            message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+            if (markerAction is null)
+            {
+                var response = await _table.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
+                message.ETag = response.Headers.ETag ?? message.ETag;
+            }
+            else
+            {
+                var responses = await _table.SubmitTransactionAsync(
+                    [new TableTransactionAction(TableTransactionActionType.UpdateReplace, message, message.ETag), markerAction], cancellationToken);
+                message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+            }
         }
         catch
         {
