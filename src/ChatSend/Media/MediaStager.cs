@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -16,17 +15,19 @@ namespace ChatSend.Media;
 /// Fetches a media URL and streams it into the media container: redirects followed by hand (at most three, each
 /// hop through the address guard), the size limit enforced on the declared length and again on the bytes that
 /// arrive, the type checked against the file's first bytes, and the SHA-256 recorded in the blob's metadata.
-/// Memory stays at two 4 MiB blocks per upload, whatever the file size.
+/// Memory stays at <see cref="BlocksInMemory"/> blocks of 4 MiB, shared by every file in flight, whatever their sizes.
 /// </summary>
 public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients storage, IOptions<MediaOptions> options)
 {
     public const int MaxRedirects = 3;
     public const int BlockSize = 4 * 1024 * 1024;
+    public const int BlocksInMemory = 4;
     public const string Sha256Metadata = "sha256";
 
     private static readonly string[] Generic = ["application/octet-stream", "binary/octet-stream", "application/unknown"];
 
     private readonly BlobContainerClient _container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
+    private readonly BlockBuffers _buffers = new(BlockSize, BlocksInMemory);
 
     /// <summary>Media of scheduled messages lives under its own prefix, which the lifecycle rule keeps longer (see infra/).</summary>
     public const string ScheduledPrefix = "scheduled/";
@@ -161,51 +162,34 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
     private static string Accepted(MessageType type) => string.Join(", ", MediaFormats.For(type).Select(f => f.MimeType));
 
     /// <summary>
-    /// Streams blocks of <see cref="BlockSize"/> into the blob, reading the next block while the last one uploads,
-    /// and commits them with the headers and the SHA-256. Never reads more than limit + 1 bytes.
+    /// Streams the body into blocks: each block starts uploading as soon as it is full and is hashed while it uploads, the
+    /// next is read meanwhile, and the blocks are committed with the headers and the SHA-256 once all have landed. Never
+    /// reads more than limit + 1 bytes. On failure it waits for the blocks in flight, so no upload outlives the staging.
     /// </summary>
-    private static async Task<(long Length, string Sha256)> UploadAsync(BlockBlobClient blob, ReadOnlyMemory<byte> head, Stream body,
+    private async Task<(long Length, string Sha256)> UploadAsync(BlockBlobClient blob, ReadOnlyMemory<byte> head, Stream body,
         long limit, Func<Exception> tooLarge, BlobHttpHeaders headers, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffers = new[] { ArrayPool<byte>.Shared.Rent(BlockSize), ArrayPool<byte>.Shared.Rent(BlockSize) };
         var blockIds = new List<string>();
-        Task uploading = Task.CompletedTask;
+        var uploads = new Queue<Task>();
         long total = 0;
         try
         {
-            head.CopyTo(buffers[0]);
-            var filled = head.Length;
-            for (var block = 0; ; block++)
+            for (var full = true; full;)
             {
-                var buffer = buffers[block % 2];
-                if (block > 0)
-                    filled = 0;
-                while (filled < BlockSize)
-                {
-                    var want = (int)Math.Min(BlockSize - filled, limit + 1 - (total + filled));
-                    if (want == 0)
-                        break;
-                    var read = await body.ReadAsync(buffer.AsMemory(filled, want), cancellationToken);
-                    if (read == 0)
-                        break;
-                    filled += read;
-                }
+                while (uploads.TryPeek(out var oldest) && oldest.IsCompleted)
+                    await uploads.Dequeue(); // a failed block stops the staging now, not after the whole body
+                var buffer = await _buffers.RentAsync(cancellationToken);
+                var filled = await FillAsync(buffer, blockIds.Count == 0 ? head : default, body, limit - total, cancellationToken);
                 total += filled;
                 if (total > limit)
                     throw tooLarge();
                 if (filled == 0)
                     break;
-
-                hash.AppendData(buffer, 0, filled);
-                await uploading; // the other buffer is free again
-                var blockId = Convert.ToBase64String(BitConverter.GetBytes(block));
-                blockIds.Add(blockId);
-                uploading = blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, filled, writable: false), cancellationToken: cancellationToken);
-                if (filled < BlockSize)
-                    break;
+                uploads.Enqueue(UploadBlockAsync(blob, blockIds, buffer, filled, hash, cancellationToken));
+                full = filled == BlockSize;
             }
-            await uploading;
+            await Task.WhenAll(uploads);
 
             var sha256 = Convert.ToHexStringLower(hash.GetHashAndReset());
             await blob.CommitBlockListAsync(blockIds, new CommitBlockListOptions
@@ -217,13 +201,52 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         }
         catch
         {
-            await Task.WhenAny(uploading); // let a block in flight finish before its buffer goes back to the pool
+            await Task.WhenAll(uploads).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Fills the buffer, after the head if one is given, reading at most one byte more than <paramref name="room"/>; gives
+    /// the buffer back unless it now holds a block to upload.
+    /// </summary>
+    private async Task<int> FillAsync(byte[] buffer, ReadOnlyMemory<byte> head, Stream body, long room, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        try
+        {
+            head.CopyTo(buffer);
+            var want = (int)Math.Clamp(room + 1 - head.Length, 0, buffer.Length - head.Length);
+            filled = head.Length + await body.ReadAtLeastAsync(buffer.AsMemory(head.Length, want), want, throwOnEndOfStream: false, cancellationToken);
+            return filled;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffers[0]);
-            ArrayPool<byte>.Shared.Return(buffers[1]);
+            if (filled == 0 || filled > room)
+                _buffers.Return(buffer);
+        }
+    }
+
+    /// <summary>Starts the block's upload and hashes the block meanwhile; the buffer goes back once the upload has ended.</summary>
+    private Task UploadBlockAsync(BlockBlobClient blob, List<string> blockIds, byte[] buffer, int length, IncrementalHash hash,
+        CancellationToken cancellationToken)
+    {
+        var blockId = Convert.ToBase64String(BitConverter.GetBytes(blockIds.Count));
+        blockIds.Add(blockId);
+        var staging = blob.StageBlockAsync(blockId, new MemoryStream(buffer, 0, length, writable: false), cancellationToken: cancellationToken);
+        hash.AppendData(buffer, 0, length);
+        return ReturnAfterAsync(staging, buffer);
+    }
+
+    private async Task ReturnAfterAsync(Task staging, byte[] buffer)
+    {
+        try
+        {
+            await staging;
+        }
+        finally
+        {
+            _buffers.Return(buffer);
         }
     }
 

@@ -112,6 +112,64 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
     }
 
     [Fact]
+    public async Task ABodyThatBreaksAfterSeveralBlocksIs422AndLeavesNoBlob()
+    {
+        await using var server = new RawServer(MediaServer.FileBytes("jpeg", 3 * MediaStager.BlockSize + 1000), declaredLength: Limit);
+        var problem = await SendRefusedAsync(422, "imageUrl", server.Url);
+        Assert.Contains("connection broke", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task StorageFailingWhileBlocksAreInFlightIs503AndLeavesNoBlob()
+    {
+        for (var i = 0; i < 20; i++) // every try of every call after the first block, whichever lands first
+            _services.Faults.Next(Fault.Refuse, skip: 1, "PUT media/");
+
+        var (result, _) = await _services.SendRawAsync(_sender.Key, $$"""{"session":"{{_sender.Session.Id}}","to":"+12025550123","imageUrl":"{{media.Url($"/file/jpeg/{Limit}")}}"}""");
+
+        Assert.Equal(503, Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>(result).StatusCode);
+        await AssertNothingKeptAsync();
+    }
+
+    [Fact]
+    public async Task FilesStagedTogetherEachKeepTheirOwnBytes()
+    {
+        // More blocks than there are buffers, so files wait for each other's buffers, which must never mix.
+        var sizes = Enumerable.Range(1, 6).Select(i => 2L * MediaStager.BlockSize + i * 1000).ToList();
+        var sent = await Task.WhenAll(sizes.Select(size => SendAsync("imageUrl", media.Url($"/file/jpeg/{size}?type=image/jpeg"))));
+
+        foreach (var ((status, view, _), size) in sent.Zip(sizes))
+        {
+            Assert.Equal(202, status);
+            var (row, blob) = await StoredAsync(view);
+            Assert.Equal(size, (await blob.GetPropertiesAsync()).Value.ContentLength);
+            Assert.Equal(MediaServer.Sha256(MediaServer.FileBytes("jpeg", size)), row.MediaSha256);
+            Assert.Equal(row.MediaSha256, MediaServer.Sha256((await blob.DownloadContentAsync()).Value.Content.ToArray()));
+        }
+    }
+
+    [Fact]
+    public async Task StagingsThatFailMidwayGiveTheirBuffersBack()
+    {
+        // Were a failure to keep its buffers, the staging after it would wait for one until it timed out.
+        await _services.DisposeAsync();
+        _services = new TestServices(azurite, new Dictionary<string, string?>
+        {
+            ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+            ["ChatSend:Media:Timeout"] = "00:00:20",
+        });
+        await using var broken = new RawServer(MediaServer.FileBytes("jpeg", 2 * MediaStager.BlockSize + 1000), declaredLength: Limit);
+        for (var i = 0; i < MediaStager.BlocksInMemory; i++)
+        {
+            await SendRefusedAsync(413, "imageUrl", media.Url($"/file/jpeg/{Limit + 1}?type=image/jpeg&chunked=true"));
+            await SendRefusedAsync(422, "imageUrl", broken.Url);
+        }
+
+        var (status, _, _) = await SendAsync("imageUrl", media.Url($"/file/jpeg/{Limit}?type=image/jpeg"));
+        Assert.Equal(202, status);
+    }
+
+    [Fact]
     public async Task ASlowServerTripsTheTimeout()
     {
         // The other tests keep the default minute, so a busy machine never turns a size test into a timeout.
