@@ -29,6 +29,8 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
     private readonly BlobContainerClient _container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
     private readonly BlockBuffers _buffers = new(BlockSize, BlocksInMemory);
 
+    internal BlockBuffers Buffers => _buffers;
+
     /// <summary>Media of scheduled messages lives under its own prefix, which the lifecycle rule keeps longer (see infra/).</summary>
     public const string ScheduledPrefix = "scheduled/";
 

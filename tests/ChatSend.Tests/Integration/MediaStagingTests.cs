@@ -151,13 +151,6 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
     [Fact]
     public async Task StagingsThatFailMidwayGiveTheirBuffersBack()
     {
-        // Were a failure to keep its buffers, the staging after it would wait for one until it timed out.
-        await _services.DisposeAsync();
-        _services = new TestServices(azurite, new Dictionary<string, string?>
-        {
-            ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
-            ["ChatSend:Media:Timeout"] = "00:00:20",
-        });
         await using var broken = new RawServer(MediaServer.FileBytes("jpeg", 2 * MediaStager.BlockSize + 1000), declaredLength: Limit);
         for (var i = 0; i < MediaStager.BlocksInMemory; i++)
         {
@@ -165,8 +158,30 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
             await SendRefusedAsync(422, "imageUrl", broken.Url);
         }
 
+        Assert.Equal(MediaStager.BlocksInMemory, _services.Get<MediaStager>().Buffers.Available);
         var (status, _, _) = await SendAsync("imageUrl", media.Url($"/file/jpeg/{Limit}?type=image/jpeg"));
         Assert.Equal(202, status);
+    }
+
+    [Fact]
+    public async Task MediaHostsThatStallDoNotHoldUpOtherSends()
+    {
+        await _services.DisposeAsync();
+        _services = new TestServices(azurite, new Dictionary<string, string?>
+        {
+            ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+            ["ChatSend:Media:Timeout"] = "00:00:08",
+        });
+        // More stalled fetches than shared buffers, each holding the block it fills until it times out.
+        var stalled = Enumerable.Range(0, MediaStager.BlocksInMemory + 1).Select(_ => SendAsync("imageUrl", media.Url("/trickle"))).ToList();
+        await Task.Delay(500);
+
+        var (status, _, _) = await SendAsync("imageUrl", media.Url($"/file/jpeg/{Limit}?type=image/jpeg"));
+
+        Assert.Equal(202, status);
+        Assert.DoesNotContain(stalled, s => s.IsCompleted); // it went ahead while they were still stalled
+        Assert.All(await Task.WhenAll(stalled), s => Assert.Equal(422, s.Status));
+        Assert.Equal(MediaStager.BlocksInMemory, _services.Get<MediaStager>().Buffers.Available);
     }
 
     [Fact]
