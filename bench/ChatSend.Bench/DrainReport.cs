@@ -14,6 +14,7 @@ internal static class DrainReport
         (CallKind.QueueReceive, "queue receives"),
         (CallKind.QueueDelete, "queue deletes"),
         (CallKind.QueueUpdate, "queue updates"),
+        (CallKind.SandboxRecord, "the sandbox's own record"),
     ];
 
     public static string Write(IReadOnlyList<RunResult> results, BenchPlan plan)
@@ -55,8 +56,12 @@ internal static class DrainReport
         text.AppendLine();
         text.AppendLine($"Not counted: {run.Calls[nameof(CallKind.QueueEmptyReceive)]} idle polls (empty receives) in {run.Seconds:0.0} s, by the three listeners.");
         text.AppendLine();
+        // As the issue counted them: ChatSend's own calls for the message, without the batched receives (up to 16 jobs
+        // a call) and without the sandbox's record of the send, which stands in for the network's own bookkeeping.
         var total = Report.WorkCallsPerItem(run);
-        return text.Target("drain to read, storage calls per message", total, atLeast: false, 9, $"{total:0.0#}");
+        var own = total - run.CallsPerItem(k => k is CallKind.QueueReceive or CallKind.SandboxRecord);
+        return text.Target("drain to read, ChatSend's storage calls per message (receives and the sandbox's record aside)", own,
+            atLeast: false, 9, $"{own:0.0#} of {total:0.0#} in all");
     }
 
     private static List<RunResult> Runs(IReadOnlyList<RunResult> results, string side, int delay) =>

@@ -10,6 +10,9 @@ public enum CallKind
     TableQuery,
     TableWrite,
     TableTransaction,
+
+    /// <summary>The sandbox's own record of a send (its table): the simulated network's write, not ChatSend's.</summary>
+    SandboxRecord,
     QueuePut,
     QueueReceive,
     QueueEmptyReceive,
@@ -94,6 +97,8 @@ public sealed class StorageCallCounter(Azurite azurite) : HttpPipelinePolicy
             return CallKind.TableTransaction;
         if (target.StartsWith("Tables", StringComparison.Ordinal))
             return CallKind.Other;
+        if (target.StartsWith(ChatSend.Storage.StorageNames.SandboxTable, StringComparison.Ordinal))
+            return CallKind.SandboxRecord;
         var entity = target.Contains("(PartitionKey=", StringComparison.Ordinal);
         return method switch
         {
