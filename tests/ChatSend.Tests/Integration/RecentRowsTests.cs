@@ -13,48 +13,40 @@ namespace ChatSend.Tests.Integration;
 /// </summary>
 public sealed class RecentRowsTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
 {
-    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
-    private TestServices _here = null!;
-    private TestServices _elsewhere = null!;
+    private readonly TwoInstances _instances = new(azurite);
+    private FakeTimeProvider Clock => _instances.Clock;
+    private TestServices Here => _instances.Here;
+    private TestServices Elsewhere => _instances.Elsewhere;
 
-    public Task InitializeAsync()
-    {
-        _here = new TestServices(azurite.ConnectionString, time: _clock);
-        _elsewhere = new TestServices(azurite.ConnectionString, time: _clock);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        await _here.DisposeAsync();
-        await _elsewhere.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _instances.DisposeAsync();
 
     [Fact]
     public async Task AJobOnTheInstanceThatAcceptedTheMessageHonoursACancelMadeElsewhere()
     {
-        var (session, key) = await _here.NewSessionAsync();
-        var message = await _here.SendTextAsync(key, session.Id);
+        var (session, key) = await Here.NewSessionAsync();
+        var message = await Here.SendTextAsync(key, session.Id);
 
-        await _elsewhere.Get<MessageStore>().UpdateAsync(message.MessageId, m =>
-            m.Advance(MessageStatus.Canceled, _clock.GetUtcNow()) ? MarkerChange.Remove : null);
-        await _here.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
+        await Elsewhere.Get<MessageStore>().UpdateAsync(message.MessageId, m =>
+            m.Advance(MessageStatus.Canceled, Clock.GetUtcNow()) ? MarkerChange.Remove : null);
+        await Here.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
 
-        Assert.Equal(0, _here.Get<ScriptedProvider>().CallsFor(message.Id));
-        Assert.Equal(MessageStatus.Canceled, (await _elsewhere.Get<MessageStore>().FindAsync(message.MessageId))!.CurrentStatus);
+        Assert.Equal(0, Here.Get<ScriptedProvider>().CallsFor(message.Id));
+        Assert.Equal(MessageStatus.Canceled, (await Elsewhere.Get<MessageStore>().FindAsync(message.MessageId))!.CurrentStatus);
     }
 
     [Fact]
     public async Task AReceiptOnTheInstanceThatSentIsNotWrittenOverAFurtherOneMadeElsewhere()
     {
-        var (session, key) = await _here.NewSessionAsync();
-        var message = await _here.SendTextAsync(key, session.Id);
-        await _here.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
+        var (session, key) = await Here.NewSessionAsync();
+        var message = await Here.SendTextAsync(key, session.Id);
+        await Here.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
 
-        await _elsewhere.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Read));
-        await _here.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Delivered));
+        await Elsewhere.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Read));
+        await Here.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Delivered));
 
-        var row = (await _elsewhere.Get<MessageStore>().FindAsync(message.MessageId))!;
+        var row = (await Elsewhere.Get<MessageStore>().FindAsync(message.MessageId))!;
         Assert.Equal(MessageStatus.Read, row.CurrentStatus);
         Assert.Equal([MessageStatus.Queued, MessageStatus.Sent, MessageStatus.Read], row.GetHistory().Select(h => h.Status));
     }
@@ -62,15 +54,15 @@ public sealed class RecentRowsTests(Azurite azurite) : IClassFixture<Azurite>, I
     [Fact]
     public async Task TheInstanceThatSentAppliesItsReceiptsWithoutReadingTheRow()
     {
-        var (session, key) = await _here.NewSessionAsync();
-        var message = await _here.SendTextAsync(key, session.Id);
-        var before = _here.Faults.Calls.Count;
+        var (session, key) = await Here.NewSessionAsync();
+        var message = await Here.SendTextAsync(key, session.Id);
+        var before = Here.Faults.Calls.Count;
 
-        await _here.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
-        await _here.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Delivered));
-        await _here.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Read));
+        await Here.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
+        await Here.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Delivered));
+        await Here.Get<ReceiptHandler>().ApplyAsync(new Receipt(message.MessageId, MessageStatus.Read));
 
-        Assert.DoesNotContain(_here.Faults.Calls.Skip(before), c => c.StartsWith("GET messages(", StringComparison.Ordinal));
-        Assert.Equal(MessageStatus.Read, (await _elsewhere.Get<MessageStore>().FindAsync(message.MessageId))!.CurrentStatus);
+        Assert.DoesNotContain(Here.Faults.Calls.Skip(before), c => c.StartsWith("GET messages(", StringComparison.Ordinal));
+        Assert.Equal(MessageStatus.Read, (await Elsewhere.Get<MessageStore>().FindAsync(message.MessageId))!.CurrentStatus);
     }
 }
