@@ -14,6 +14,14 @@ public static class StorageNames
     public const string ReceiptsQueue = "receipts";
     public const string ReceiptsPoisonQueue = ReceiptsQueue + PoisonSuffix;
 
+    /// <summary>Status changes to hand to the event sinks (a trigger: the outbox rows in the messages table are the record).</summary>
+    public const string EventsQueue = "events";
+    public const string EventsPoisonQueue = EventsQueue + PoisonSuffix;
+
+    /// <summary>One job per customer webhook endpoint and batch of events.</summary>
+    public const string WebhookDeliveriesQueue = "webhook-deliveries";
+    public const string WebhookDeliveriesPoisonQueue = WebhookDeliveriesQueue + PoisonSuffix;
+
     /// <summary>The suffix the Functions host appends to a queue's name for its poison queue.</summary>
     public const string PoisonSuffix = "-poison";
 
@@ -31,12 +39,20 @@ public static class StorageNames
     /// <summary>Each session's recent send times and last send per recipient, for pacing across instances.</summary>
     public const string PacingTable = "pacing";
 
+    /// <summary>Customer webhooks, one partition per session; secrets encrypted.</summary>
+    public const string WebhooksTable = "webhooks";
+
+    /// <summary>Each webhook endpoint's recent delivery attempts.</summary>
+    public const string WebhookLogTable = "webhooklog";
+
     public const string MediaContainer = "media";
 
     public static IReadOnlyList<string> Queues { get; } =
-        [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue];
+        [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue, EventsQueue, EventsPoisonQueue,
+            WebhookDeliveriesQueue, WebhookDeliveriesPoisonQueue];
 
-    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable, PacingTable];
+    public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable, PacingTable,
+        WebhooksTable, WebhookLogTable];
 
     public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
 }

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Azure.Messaging;
+using ChatSend.Messages;
+
+namespace ChatSend.Events;
+
+/// <summary>
+/// The CloudEvents 1.0 ChatSend publishes, one per status a message reaches (<c>../shared/api/events.md</c>): the id is
+/// <c>&lt;message id&gt;:&lt;status&gt;</c>, stable across redeliveries, so receivers dedupe on it.
+/// </summary>
+public static class MessageEvents
+{
+    public const string TypePrefix = "chatsend.message.";
+
+    /// <summary>The media type of one event in structured mode, as webhooks post it.</summary>
+    public const string ContentType = "application/cloudevents+json";
+
+    public static IReadOnlyList<string> AllTypes { get; } = Enum.GetValues<MessageStatus>().Select(TypeOf).ToArray();
+
+    public static string TypeOf(MessageStatus status) => TypePrefix + status.ToWire();
+
+    public static string IdOf(MessageId message, MessageStatus status) => $"{message.Value}:{status.ToWire()}";
+
+    public static string SourceOf(string session) => "/sessions/" + session;
+
+    /// <summary>The event for <paramref name="change"/>; its data is the message as it stands in <paramref name="row"/>.</summary>
+    public static CloudEvent Create(MessageEntity row, StatusChange change) =>
+        new(SourceOf(row.PartitionKey), TypeOf(change.Status),
+            BinaryData.FromObjectAsJson(MessageView.From(row, withHistory: true)), "application/json", CloudEventDataFormat.Json)
+        {
+            Id = IdOf(row.MessageId, change.Status),
+            Subject = row.Id,
+            Time = change.At,
+        };
+
+    /// <summary>One event as structured-mode JSON: the body of a webhook request.</summary>
+    public static string Serialize(CloudEvent cloudEvent) => JsonSerializer.Serialize(cloudEvent);
+}
