@@ -1,5 +1,6 @@
 using ChatSend.Auth;
 using ChatSend.Delivery;
+using ChatSend.Events;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
@@ -106,6 +107,8 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<DeliveryFailedHandler>();
         services.AddSingleton<ReceiptHandler>();
         services.AddSingleton<Sweeper>();
+        services.AddSingleton<EventOutbox>();
+        services.AddSingleton<EventDispatcher>();
         return services;
     }
 }

@@ -70,8 +70,22 @@ public sealed class MessageEntity : ITableEntity
         set => Type = value.ToWire();
     }
 
-    /// <summary>A copy to change without touching this one (its ETag included).</summary>
-    public MessageEntity Copy() => (MessageEntity)MemberwiseClone();
+    /// <summary>The statuses this object reached since it was read or copied: the events its next write records.</summary>
+    [IgnoreDataMember]
+    public IReadOnlyList<StatusChange> Reached => _reached ?? [];
+
+    private List<StatusChange>? _reached;
+
+    /// <summary>A copy to change without touching this one (its ETag included), with nothing <see cref="Reached"/> yet.</summary>
+    public MessageEntity Copy()
+    {
+        var copy = (MessageEntity)MemberwiseClone();
+        copy._reached = null;
+        return copy;
+    }
+
+    /// <summary>After a write: what was reached is recorded.</summary>
+    public void ClearReached() => _reached = null;
 
     public IReadOnlyList<StatusChange> GetHistory() =>
         JsonSerializer.Deserialize<List<StatusChange>>(History, JsonOptions) ?? [];
@@ -87,7 +101,9 @@ public sealed class MessageEntity : ITableEntity
         if (to == MessageStatus.Played && Type.Length > 0 && MessageType != MessageType.Ptt)
             return false;
         Status = to.ToWire();
-        History = JsonSerializer.Serialize(GetHistory().Append(new StatusChange(to, at)), JsonOptions);
+        var change = new StatusChange(to, at);
+        History = JsonSerializer.Serialize(GetHistory().Append(change), JsonOptions);
+        (_reached ??= []).Add(change);
         if (to == MessageStatus.Failed)
             FailureReason = failureReason;
         return true;

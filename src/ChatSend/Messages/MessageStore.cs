@@ -1,5 +1,6 @@
 using Azure;
 using Azure.Data.Tables;
+using ChatSend.Events;
 using ChatSend.Storage;
 
 namespace ChatSend.Messages;
@@ -7,9 +8,9 @@ namespace ChatSend.Messages;
 /// <summary>
 /// Messages table: a session's messages in its partition, each with its <see cref="WorkMarker"/> while it has work
 /// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
-/// row's ETag.
+/// row's ETag. Every status a write records brings its <see cref="EventOutbox"/> entries into the same transaction.
 /// </summary>
-public sealed class MessageStore(StorageClients storage) : IDisposable
+public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : IDisposable
 {
     private const int MaxConcurrencyRetries = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
@@ -22,12 +23,14 @@ public sealed class MessageStore(StorageClients storage) : IDisposable
     public async Task InsertAsync(MessageEntity message, DateTimeOffset due, CancellationToken cancellationToken = default)
     {
         message.HasMarker = true;
+        var events = await outbox.EntriesForAsync(message, cancellationToken);
         try
         {
             var responses = await _table.SubmitTransactionAsync(
             [
                 new TableTransactionAction(TableTransactionActionType.Add, message),
                 new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
+                ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
             ], cancellationToken);
             message.ETag = responses.Value[0].Headers.ETag ?? ETag.All;
         }
@@ -35,7 +38,7 @@ public sealed class MessageStore(StorageClients storage) : IDisposable
         {
             message.ETag = (await _table.GetEntityAsync<MessageEntity>(message.PartitionKey, message.RowKey, cancellationToken: cancellationToken)).Value.ETag;
         }
-        _recent.Remember(message);
+        await RecordedAsync(message, events);
     }
 
     /// <summary>Removes a message this request wrote and its marker, whatever changed them since.</summary>
@@ -100,24 +103,38 @@ public sealed class MessageStore(StorageClients storage) : IDisposable
         };
         try
         {
-            if (markerAction is null)
+            var events = await outbox.EntriesForAsync(message, cancellationToken);
+            if (markerAction is null && events.Count == 0)
             {
                 var response = await _table.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
                 message.ETag = response.Headers.ETag ?? message.ETag;
             }
             else
             {
-                var responses = await _table.SubmitTransactionAsync(
-                    [new TableTransactionAction(TableTransactionActionType.UpdateReplace, message, message.ETag), markerAction], cancellationToken);
+                TableTransactionAction[] actions =
+                [
+                    new(TableTransactionActionType.UpdateReplace, message, message.ETag),
+                    ..(markerAction is null ? [] : new[] { markerAction }),
+                    ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
+                ];
+                var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
                 message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
             }
+            await RecordedAsync(message, events);
         }
         catch
         {
             _recent.Forget(id); // changed elsewhere, or the write's outcome is unknown
             throw;
         }
+    }
+
+    private async Task RecordedAsync(MessageEntity message, IReadOnlyList<OutboxEntry> events)
+    {
+        message.ClearReached();
         _recent.Remember(message);
+        if (events.Count > 0)
+            await outbox.AnnounceAsync(message.MessageId);
     }
 
     /// <summary>The newest messages of a session first: one partition, read in row-key order, markers left out.</summary>
@@ -164,9 +181,10 @@ public sealed class MessageStore(StorageClients storage) : IDisposable
         return rows.Count > query.Limit ? (rows[..query.Limit], rows[query.Limit - 1].RowKey) : (rows, null);
     }
 
-    /// <summary>A session's markers whose time has come.</summary>
+    /// <summary>A session's markers whose time has come (the outbox entries after them are not markers).</summary>
     public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string session, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        _table.QueryAsync<WorkMarker>(m => m.PartitionKey == session && m.RowKey.CompareTo(WorkMarker.Prefix) >= 0 && m.Due <= now,
+        _table.QueryAsync<WorkMarker>(m => m.PartitionKey == session && m.RowKey.CompareTo(WorkMarker.Prefix) >= 0
+                && m.RowKey.CompareTo(OutboxEntry.Prefix) < 0 && m.Due <= now,
             cancellationToken: cancellationToken);
 
     /// <summary>Moves a marker's due time if no one else did since it was read; false when someone did, or it is gone.</summary>

@@ -17,11 +17,13 @@ public static class QueueEndpoints
     public const string Deliver = nameof(Deliver);
     public const string DeliveryFailed = nameof(DeliveryFailed);
     public const string ApplyReceipt = nameof(ApplyReceipt);
+    public const string DispatchEvents = nameof(DispatchEvents);
 
     public static IReadOnlyList<QueueEndpoint> All { get; } =
     [
         new(Deliver, StorageNames.DeliveriesQueue, typeof(DeliveryProcessor)),
         new(DeliveryFailed, StorageNames.DeliveriesPoisonQueue, typeof(DeliveryFailedHandler)),
         new(ApplyReceipt, StorageNames.ReceiptsQueue, typeof(ReceiptHandler)),
+        new(DispatchEvents, StorageNames.EventsQueue, typeof(Events.EventDispatcher)),
     ];
 }

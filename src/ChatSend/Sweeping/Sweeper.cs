@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using ChatSend.Delivery;
+using ChatSend.Events;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Sessions;
@@ -24,12 +25,13 @@ public sealed class SweeperOptions
     public TimeSpan OrphanMediaAge { get; set; } = TimeSpan.FromHours(1);
 }
 
-public sealed record SweepResult(int Requeued, int OrphanBlobsDeleted);
+public sealed record SweepResult(int Requeued, int OrphanBlobsDeleted, int EventsRequeued = 0);
 
 /// <summary>
 /// Gives every message with work ahead a way forward: each work marker whose due time has passed (a job never queued
 /// or lost, a retry whose job was lost, a scheduled message whose time has come, a claim whose worker died) gets a new
-/// job, and staged media that no message row points at after <see cref="SweeperOptions.OrphanMediaAge"/> is removed.
+/// job; every outbox entry whose due time passed (its events job lost, or a sink failing) gets its events job again;
+/// and staged media that no message row points at after <see cref="SweeperOptions.OrphanMediaAge"/> is removed.
 /// Safe on many instances at once: a marker is taken by moving its due time under its ETag, so only one sweeper queues
 /// a job for it, and a job too many is harmless (the delivery claim decides).
 /// </summary>
@@ -37,6 +39,7 @@ public sealed partial class Sweeper(
     SessionStore sessions,
     MessageStore messages,
     DeliveryQueue queue,
+    EventOutbox outbox,
     StorageClients storage,
     IOptions<DeliveryOptions> delivery,
     IOptions<SweeperOptions> options,
@@ -47,9 +50,11 @@ public sealed partial class Sweeper(
 
     public async Task<SweepResult> RunAsync(CancellationToken cancellationToken = default)
     {
-        var requeued = 0;
+        var (requeued, events) = (0, 0);
         var now = time.GetUtcNow();
         await foreach (var session in sessions.ListIdsAsync(cancellationToken))
+        {
+            events += await RequeueEventsAsync(session, now, cancellationToken);
             await foreach (var marker in messages.DueMarkersAsync(session, now, cancellationToken))
             {
                 if (!await messages.PostponeAsync(marker, now + delivery.Value.SweepAfter, cancellationToken))
@@ -64,10 +69,32 @@ public sealed partial class Sweeper(
                     LogQueueFailed(marker.MessageId.Value, StorageFailure.Describe(ex)); // due again after SweepAfter
                 }
             }
+        }
         var deleted = await DeleteOrphanMediaAsync(now, cancellationToken);
-        if (requeued > 0 || deleted > 0)
-            LogSwept(requeued, deleted);
-        return new SweepResult(requeued, deleted);
+        if (requeued > 0 || deleted > 0 || events > 0)
+            LogSwept(requeued, events, deleted);
+        return new SweepResult(requeued, deleted, events);
+    }
+
+    // One job per message however many of its entries are due: the job hands on all of them.
+    private async Task<int> RequeueEventsAsync(string session, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var queued = new HashSet<MessageId>();
+        await foreach (var entry in outbox.DueAsync(session, now, cancellationToken))
+        {
+            if (!await outbox.PostponeAsync(entry, now + delivery.Value.SweepAfter, cancellationToken) || !queued.Add(entry.MessageId))
+                continue;
+            try
+            {
+                await outbox.EnqueueAsync(entry.MessageId, cancellationToken);
+            }
+            catch (Exception ex) when (StorageFailure.IsStorageFailure(ex, cancellationToken))
+            {
+                queued.Remove(entry.MessageId);
+                LogQueueFailed(entry.MessageId.Value, StorageFailure.Describe(ex));
+            }
+        }
+        return queued.Count;
     }
 
     private async Task<int> DeleteOrphanMediaAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -96,6 +123,6 @@ public sealed partial class Sweeper(
     [LoggerMessage(LogLevel.Warning, "Sweeper could not queue a job for message {MessageId} ({Reason}); it is due again later")]
     private partial void LogQueueFailed(string messageId, string reason);
 
-    [LoggerMessage(LogLevel.Information, "Sweeper queued {Requeued} messages again and removed {Deleted} orphan media files")]
-    private partial void LogSwept(int requeued, int deleted);
+    [LoggerMessage(LogLevel.Information, "Sweeper queued {Requeued} messages and the events of {Events} again, and removed {Deleted} orphan media files")]
+    private partial void LogSwept(int requeued, int events, int deleted);
 }

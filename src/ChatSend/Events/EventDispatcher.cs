@@ -1,0 +1,75 @@
+using ChatSend.Messages;
+using ChatSend.Queues;
+using Microsoft.Extensions.Logging;
+
+namespace ChatSend.Events;
+
+/// <summary>
+/// Drains the <c>events</c> queue: hands a message's pending events, oldest first, to every sink that wants its
+/// session's events, then removes their outbox entries. When a sink fails, the entries stay and the sweeper queues the
+/// job again once they fall due (every <c>SweepAfter</c>), for as long as it takes; sinks that already had the events
+/// get them again with the same ids, which receivers dedupe on.
+/// </summary>
+public sealed partial class EventDispatcher(EventOutbox outbox, MessageStore messages, ILogger<EventDispatcher> logger)
+    : QueueHandler<EventJob>(logger)
+{
+    // One dispatch per message at a time on this instance, so two jobs for one message do not interleave its events.
+    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    public override async Task HandleAsync(EventJob job, CancellationToken cancellationToken)
+    {
+        var gate = _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(job.Id.Value) % (uint)_locks.Length)];
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await DispatchAsync(job.Id, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task DispatchAsync(MessageId id, CancellationToken cancellationToken)
+    {
+        var pending = await outbox.PendingAsync(id, cancellationToken);
+        if (pending.Count == 0)
+            return;
+        // The data is the message as it stands now: a receiver reads data.status and statusHistory for where it is.
+        if (await messages.FindAsync(id, cancellationToken) is { } row)
+        {
+            var events = pending.Select(e => MessageEvents.Create(row, e.Change)).ToList();
+            var failed = false;
+            foreach (var sink in outbox.Sinks)
+                failed |= !await TryPublishAsync(sink, id, events, cancellationToken);
+            if (failed)
+                return;
+        }
+        else
+            LogMessageGone(id.Value); // answered 503 and removed, so it never happened
+        await outbox.RemoveAsync(pending, cancellationToken);
+    }
+
+    // A sink that is down does not hold back the others; it gets the events when they fall due again.
+    private async Task<bool> TryPublishAsync(IEventSink sink, MessageId id, IReadOnlyList<Azure.Messaging.CloudEvent> events,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await sink.WantsAsync(id.Session, cancellationToken))
+                await sink.PublishAsync(id.Session, events, cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogSinkFailed(id.Value, sink.GetType().Name, ex);
+            return false;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Events of message {MessageId} could not be handed to {Sink}; they are tried again when due")]
+    private partial void LogSinkFailed(string messageId, string sink, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "Events of message {MessageId} dropped: the message no longer exists")]
+    private partial void LogMessageGone(string messageId);
+}
