@@ -123,7 +123,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 }
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
-// classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions); change them here to tune a deployment.
+// classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions, WebhookOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 module appSettings 'app-settings.bicep' = {
@@ -187,6 +187,17 @@ module appSettings 'app-settings.bicep' = {
 
       // WhatsAppCloudOptions (ChatSend:WhatsAppCloud): one Cloud API call, below the delivery claim lease
       ChatSend__WhatsAppCloud__Timeout: '00:00:30'
+
+      // WebhookOptions (ChatSend:Webhooks). The key that encrypts webhook secrets is the Key Vault reference
+      // ChatSend__Secrets__<SecretKeyName>: list webhook_secrets_key in providerSecretNames (CHATSEND_PROVIDER_SECRETS).
+      // AllowHttp stays false in Azure: webhooks are https only.
+      ChatSend__Webhooks__SecretKeyName: 'webhook_secrets_key'
+      ChatSend__Webhooks__LogSize: '20'
+      ChatSend__Webhooks__RotationGrace: '1.00:00:00'
+      ChatSend__Webhooks__AllowHttp: 'false'
+      ChatSend__Webhooks__MaxPerSession: '10'
+      ChatSend__Webhooks__Timeout: '00:00:10'
+      ChatSend__Webhooks__RetryFor: '1.00:00:00'
     }
   }
 }

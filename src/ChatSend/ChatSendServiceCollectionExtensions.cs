@@ -14,6 +14,7 @@ using ChatSend.Sessions;
 using ChatSend.Storage;
 using ChatSend.Sweeping;
 using ChatSend.Http;
+using ChatSend.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
@@ -109,6 +110,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<Sweeper>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<EventDispatcher>();
+        services.AddWebhookRegistry(configuration);
         return services;
     }
 }

@@ -45,6 +45,7 @@ public sealed class TestApp : IAsyncDisposable
                 ["ChatSend:Sandbox:ReadAfter"] = "00:00:02",
                 ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
                 ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
+                [TestKeys.WebhookSecretsKeySetting] = TestKeys.WebhookSecretsKey,
             });
             if (settings is not null)
                 builder.Configuration.AddInMemoryCollection(settings);

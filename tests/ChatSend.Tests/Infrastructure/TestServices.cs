@@ -31,6 +31,7 @@ public sealed class TestServices : IAsyncDisposable
             {
                 ["ChatSendStorage"] = storageConnection,
                 ["ChatSend:Delivery:RetryBaseDelay"] = "00:00:01",
+                [TestKeys.WebhookSecretsKeySetting] = TestKeys.WebhookSecretsKey,
             })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();

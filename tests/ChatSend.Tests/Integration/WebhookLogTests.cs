@@ -1,0 +1,66 @@
+using ChatSend.Tests.Infrastructure;
+using ChatSend.Webhooks;
+
+namespace ChatSend.Tests.Integration;
+
+/// <summary>The webhooklog table on Azurite: newest first, bounded, one endpoint's log apart from another's.</summary>
+public sealed class WebhookLogTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private TestServices _services = null!;
+
+    public Task InitializeAsync()
+    {
+        _services = new TestServices(azurite.ConnectionString, new Dictionary<string, string?> { ["ChatSend:Webhooks:LogSize"] = "5" });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    private static string NewSession() => "t" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task RecentAttemptsComeNewestFirstAndTheLogKeepsOnlyTheConfiguredNumber()
+    {
+        var log = _services.Get<WebhookLog>();
+        var (session, id) = (NewSession(), WebhookEntity.NewId());
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 8; i++)
+            await log.AddAsync(session, id, new WebhookAttempt(start.AddSeconds(i), $"e{i}", 200 + i, i, null), CancellationToken.None);
+
+        var recent = await log.RecentAsync(session, id, 100, CancellationToken.None);
+
+        Assert.Equal(["e7", "e6", "e5", "e4", "e3"], recent.Select(a => a.EventId));
+        Assert.Equal((start.AddSeconds(7), 207, 7L), (recent[0].At, recent[0].Status, recent[0].LatencyMs));
+        Assert.Equal(["e7", "e6"], (await log.RecentAsync(session, id, 2, CancellationToken.None)).Select(a => a.EventId));
+    }
+
+    [Fact]
+    public async Task AttemptsAtTheSameInstantAreAllKeptAndAnAnswerlessOneHasNoStatus()
+    {
+        var log = _services.Get<WebhookLog>();
+        var (session, id) = (NewSession(), WebhookEntity.NewId());
+        var at = DateTimeOffset.UtcNow;
+
+        await log.AddAsync(session, id, new WebhookAttempt(at, "a", null, 10000, "timed out"), CancellationToken.None);
+        await log.AddAsync(session, id, new WebhookAttempt(at, "b", null, 1, "refused"), CancellationToken.None);
+
+        var recent = await log.RecentAsync(session, id, 5, CancellationToken.None);
+        Assert.Equal(2, recent.Count);
+        Assert.All(recent, a => Assert.Null(a.Status));
+    }
+
+    [Fact]
+    public async Task ClearingOneEndpointsLogLeavesTheOthers()
+    {
+        var log = _services.Get<WebhookLog>();
+        var session = NewSession();
+        var (kept, cleared) = (WebhookEntity.NewId(), WebhookEntity.NewId());
+        await log.AddAsync(session, kept, new WebhookAttempt(DateTimeOffset.UtcNow, "k", 200, 1, null), CancellationToken.None);
+        await log.AddAsync(session, cleared, new WebhookAttempt(DateTimeOffset.UtcNow, "c", 200, 1, null), CancellationToken.None);
+
+        await log.ClearAsync(session, cleared, CancellationToken.None);
+
+        Assert.Single(await log.RecentAsync(session, kept, 5, CancellationToken.None));
+        Assert.Empty(await log.RecentAsync(session, cleared, 5, CancellationToken.None));
+    }
+}
