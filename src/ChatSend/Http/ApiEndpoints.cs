@@ -3,6 +3,7 @@ using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
 using ChatSend.Send;
 using ChatSend.Sessions;
+using ChatSend.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -33,6 +34,11 @@ public static class ApiEndpoints
     public const string WhatsAppCloudWebhook = nameof(WhatsAppCloudWebhook);
     public const string WahaWebhook = nameof(WahaWebhook);
     public const string EvolutionWebhook = nameof(EvolutionWebhook);
+    public const string CreateWebhook = nameof(CreateWebhook);
+    public const string ListWebhooks = nameof(ListWebhooks);
+    public const string RotateWebhook = nameof(RotateWebhook);
+    public const string UpdateWebhook = nameof(UpdateWebhook);
+    public const string DeleteWebhook = nameof(DeleteWebhook);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
@@ -41,6 +47,9 @@ public static class ApiEndpoints
     public const string WhatsAppCloudWebhookRoute = "webhooks/whatsapp-cloud";
     public const string WahaWebhookRoute = "webhooks/waha/{session}";
     public const string EvolutionWebhookRoute = "webhooks/evolution/{session}";
+    public const string SessionWebhooksRoute = "sessions/{session}/webhooks";
+    public const string SessionWebhookRoute = "sessions/{session}/webhooks/{id}";
+    public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -54,6 +63,17 @@ public static class ApiEndpoints
             (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
         new(GetSession, HttpMethods.Get, SessionRoute, Authenticated: true,
             (HttpRequest request, string id, GetSessionHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+        // Customer webhooks (events.md), key-scoped like the session itself.
+        new(CreateWebhook, HttpMethods.Post, SessionWebhooksRoute, Authenticated: true,
+            (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, session, ct)),
+        new(ListWebhooks, HttpMethods.Get, SessionWebhooksRoute, Authenticated: true,
+            (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.ListAsync(request, session, ct)),
+        new(RotateWebhook, HttpMethods.Post, RotateWebhookRoute, Authenticated: true,
+            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.RotateAsync(request, session, id, ct)),
+        new(UpdateWebhook, HttpMethods.Patch, SessionWebhookRoute, Authenticated: true,
+            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.UpdateAsync(request, session, id, ct)),
+        new(DeleteWebhook, HttpMethods.Delete, SessionWebhookRoute, Authenticated: true,
+            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.DeleteAsync(request, session, id, ct)),
         // Provider webhooks: trusted by the provider's own signature or token, not by an API key.
         new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudWebhookRoute, Authenticated: false,
             (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.VerifyAsync(request, ct)),

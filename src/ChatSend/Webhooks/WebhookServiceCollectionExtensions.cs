@@ -5,7 +5,7 @@ namespace ChatSend.Webhooks;
 
 public static class WebhookServiceCollectionExtensions
 {
-    /// <summary>The customer webhook registry: its options, table, log and secret encryption.</summary>
+    /// <summary>The customer webhook registry: its options, table, log, secret encryption and routes' handler.</summary>
     public static IServiceCollection AddWebhookRegistry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -14,6 +14,9 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton<IWebhookEndpoints>(sp => sp.GetRequiredService<WebhookStore>());
         services.AddSingleton<WebhookLog>();
         services.AddSingleton<IWebhookLog>(sp => sp.GetRequiredService<WebhookLog>());
+        services.AddSingleton<WebhookUrlCheck>();
+        services.AddSingleton<WebhookRequestReader>();
+        services.AddSingleton<WebhooksApi>();
         return services;
     }
 }
