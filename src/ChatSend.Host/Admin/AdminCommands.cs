@@ -17,15 +17,17 @@ namespace ChatSend.Host.Admin;
 /// key create --sessions &lt;id,id|*&gt; [--name text]    prints the new key once
 /// key revoke &lt;key id&gt;
 /// seed-dev                              init + session 'dev' (sandbox) + a key for it
+/// webhook add|list|rotate|update|enable|disable|delete …   a session's customer webhooks (<see cref="WebhookCommands"/>)
 /// </code>
-/// Output goes to standard output, for people and scripts; the new key is printed only by <c>key create</c> and <c>seed-dev</c>.
+/// Output goes to standard output, for people and scripts; the new key is printed only by <c>key create</c> and <c>seed-dev</c>,
+/// a webhook secret only by <c>webhook add</c> and <c>webhook rotate</c>.
 /// </summary>
 public static partial class AdminCommands
 {
     public const string DevSession = "dev";
     public const string DevSender = "+15550100001";
 
-    private static readonly string[] Commands = ["init", "session", "key", "seed-dev"];
+    private static readonly string[] Commands = ["init", "session", "key", "seed-dev", "webhook"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -120,12 +122,15 @@ public static partial class AdminCommands
                 await output.WriteLineAsync(await keys.CreateAsync("local development", [DevSession]));
                 return 0;
 
+            case ["webhook", .. var rest]:
+                return await WebhookCommands.RunAsync(rest, services, output);
+
             default:
-                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] [--secret k=<secret name>] | session show <id> | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev");
+                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] [--secret k=<secret name>] | session show <id> | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev | " + WebhookCommands.Usage);
         }
     }
 
-    private static string? Option(string[] args, string name) => Options(args, name).LastOrDefault();
+    internal static string? Option(string[] args, string name) => Options(args, name).LastOrDefault();
 
     // --secret accessToken=meta-token: the session keeps the name; the value is configuration's (Key Vault in Azure).
     private static (string Key, string Name) SecretName(string option) =>
