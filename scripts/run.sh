@@ -31,6 +31,10 @@ else
     port_open 10002 || { echo "Azurite did not start; see .artifacts/azurite.log" >&2; exit 1; }
 fi
 
+# The key that encrypts webhook secrets (ChatSend:Secrets:webhook_secrets_key): a new random one per run unless you
+# set your own, which you need when the emulator keeps its data between runs. Never written to disk.
+export ChatSend__Secrets__webhook_secrets_key=${ChatSend__Secrets__webhook_secrets_key:-$(head -c 32 /dev/urandom | base64)}
+
 dotnet build src/ChatSend.Host -c Release --nologo -v quiet -clp:ErrorsOnly
 host_dll=src/ChatSend.Host/bin/Release/net10.0/ChatSend.Host.dll
 key=$(dotnet "$host_dll" seed-dev)
