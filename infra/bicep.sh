@@ -3,7 +3,8 @@
 #
 #   bicep build        infra/main.bicep      -> .artifacts/infra/main.json (read by tests/ChatSend.Tests/Infra)
 #   bicep build-params infra/main.bicepparam -> .artifacts/infra/main.parameters.json, and once more with
-#                      CHATSEND_PROVIDER_SECRETS set -> .artifacts/infra/main.parameters.secrets.json
+#                      CHATSEND_PROVIDER_SECRETS set -> .artifacts/infra/main.parameters.secrets.json, and with
+#                      CHATSEND_EVENT_GRID=true -> .artifacts/infra/main.parameters.eventgrid.json
 #   bicep lint         infra/main.bicep and infra/main.bicepparam
 #
 # infra/bicepconfig.json raises every linter rule to error; on top of that any diagnostic at all (a compiler
@@ -57,6 +58,7 @@ run build infra/main.bicep --outfile "$out/main.json"
 run build-params infra/main.bicepparam --outfile "$out/main.parameters.json"
 # The same parameters as azd would build them with a list of provider secret names set (the tests read both).
 CHATSEND_PROVIDER_SECRETS=' meta_token, meta_app_secret,,' run build-params infra/main.bicepparam --outfile "$out/main.parameters.secrets.json"
+CHATSEND_EVENT_GRID=True run build-params infra/main.bicepparam --outfile "$out/main.parameters.eventgrid.json"
 run lint infra/main.bicep
 run lint infra/main.bicepparam
 

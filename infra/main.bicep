@@ -1,6 +1,7 @@
 // ChatSend in a fresh subscription: one resource group with the storage account (tables, queues, media and
 // deployment containers, media lifecycle rule), a Flex Consumption function app running as a user-assigned
-// managed identity, Application Insights on Log Analytics, and a Key Vault for provider secrets. No keys or
+// managed identity, Application Insights on Log Analytics, a Key Vault for provider secrets and, when
+// eventGridTopic is on, an Event Grid topic for message events. No keys or
 // connection secrets reach app settings: every service is reached with the identity and Entra ID roles.
 //
 //   azd up                                      (azd reads main.bicepparam)
@@ -76,6 +77,9 @@ param keyVaultPurgeProtection bool = false
 @description('Names of the provider secrets sessions use (admin CLI --secret key=<name>; letters, digits and _). Each becomes the app setting ChatSend__Secrets__<name>, a Key Vault reference to the vault secret <name> with _ written as -. Upload the values to the vault; main.bicepparam reads the list from CHATSEND_PROVIDER_SECRETS (comma-separated).')
 param providerSecretNames string[] = []
 
+@description('Publish message events to an Event Grid custom topic (CloudEvents 1.0, identity-only auth; the app gets EventGrid Data Sender on it). main.bicepparam reads it from CHATSEND_EVENT_GRID (true/false). Off: no topic, and the app publishes none.')
+param eventGridTopic bool = false
+
 @description('Extra tags for every resource (azd-env-name and azd-service-name are added).')
 param tags resourceTags = {}
 
@@ -146,6 +150,17 @@ module keyVault 'app/key-vault.bicep' = {
   }
 }
 
+module eventGrid 'app/event-grid.bicep' = if (eventGridTopic) {
+  name: 'eventGrid'
+  scope: rg
+  params: {
+    name: 'evgt-${resourceToken}'
+    location: location
+    tags: allTags
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
@@ -175,6 +190,7 @@ module functionApp 'app/function-app.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     keyVaultName: keyVault.outputs.name
     providerSecretNames: providerSecretNames
+    eventGridTopicEndpoint: eventGridTopic ? eventGrid!.outputs.endpoint : ''
   }
   // The identity's data roles exist before the host first reaches storage.
   dependsOn: [
@@ -220,6 +236,12 @@ output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.uri
 
 @description('Client id of the app\'s user-assigned managed identity.')
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+
+@description('Endpoint of the Event Grid topic the app publishes message events to; empty when eventGridTopic is off.')
+output AZURE_EVENT_GRID_TOPIC_ENDPOINT string = eventGridTopic ? eventGrid!.outputs.endpoint : ''
+
+@description('Name of the Event Grid topic (az eventgrid event-subscription create --source-resource-id); empty when eventGridTopic is off.')
+output AZURE_EVENT_GRID_TOPIC_NAME string = eventGridTopic ? eventGrid!.outputs.name : ''
 
 @description('Name of the Application Insights resource.')
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName

@@ -11,6 +11,9 @@ param principalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
 // vault through a Key Vault reference. Empty entries (an unset variable, a trailing comma) are left out.
 param providerSecretNames = filter(map(split(readEnvironmentVariable('CHATSEND_PROVIDER_SECRETS', ''), ','), name => trim(name)), name => !empty(name))
 
+// Message events to an Event Grid custom topic (azd env set CHATSEND_EVENT_GRID true); off unless set to true.
+param eventGridTopic = toLower(readEnvironmentVariable('CHATSEND_EVENT_GRID', 'false')) == 'true'
+
 // Examples of the tunables; every one has a default in main.bicep.
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 100

@@ -45,6 +45,9 @@ param keyVaultName string
 @description('Names of the provider secrets sessions use; each becomes a Key Vault reference in ChatSend__Secrets__<name>.')
 param providerSecretNames string[]
 
+@description('Endpoint of the Event Grid topic message events are published to; empty: none are published.')
+param eventGridTopicEndpoint string
+
 @description('Service name azd deploys to this app (azure.yaml services).')
 param serviceName string = 'api'
 
@@ -123,7 +126,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 }
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
-// classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions, WebhookOptions); change them here to tune a deployment.
+// classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions,
+// WebhookOptions, EventsOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 module appSettings 'app-settings.bicep' = {
@@ -198,6 +202,13 @@ module appSettings 'app-settings.bicep' = {
       ChatSend__Webhooks__MaxPerSession: '10'
       ChatSend__Webhooks__Timeout: '00:00:10'
       ChatSend__Webhooks__RetryFor: '1.00:00:00'
+
+      // EventsOptions (ChatSend:Events): the topic from event-grid.bicep, published to with the identity (EventGrid
+      // Data Sender); empty when main.bicep's eventGridTopic is off. Events handed over within the window go out
+      // as one request.
+      ChatSend__Events__EventGridTopicEndpoint: eventGridTopicEndpoint
+      ChatSend__Events__BatchWindow: '00:00:00.0100000'
+      ChatSend__Events__MaxBatchEvents: '100'
     }
   }
 }

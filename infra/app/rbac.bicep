@@ -11,6 +11,8 @@
 //                     Storage Table Data Contributor  sessions, API keys, messages
 //   Application Insights  Monitoring Metrics Publisher  telemetry with Entra ID auth (local auth is off)
 //   Key Vault         Key Vault Secrets User         read provider secrets
+//   Event Grid topic  EventGrid Data Sender          publish message events; assigned in event-grid.bicep, which
+//                                                   exists only when main.bicep's eventGridTopic is on
 // The operator (optional, the deploying user): blob, queue and table data contributor for the operator
 // commands, and Key Vault Secrets Officer to put provider secrets in the vault.
 

@@ -13,10 +13,12 @@ public partial class RoleAssignmentTemplateTests
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string KeyVaultSecretsOfficer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7";
+    private const string EventGridDataSender = "d5a91429-5739-47e2-a06b-3470a27159e7";
 
     private const string StorageScope = "Microsoft.Storage/storageAccounts";
     private const string InsightsScope = "Microsoft.Insights/components";
     private const string VaultScope = "Microsoft.KeyVault/vaults";
+    private const string TopicScope = "Microsoft.EventGrid/topics";
 
     [Theory]
     [InlineData(StorageBlobDataOwner, StorageScope)]        // host storage, deployment package, media, user delegation key
@@ -24,6 +26,7 @@ public partial class RoleAssignmentTemplateTests
     [InlineData(StorageTableDataContributor, StorageScope)]
     [InlineData(MonitoringMetricsPublisher, InsightsScope)]  // telemetry with Entra ID auth
     [InlineData(KeyVaultSecretsUser, VaultScope)]
+    [InlineData(EventGridDataSender, TopicScope)]           // publish message events (only with eventGridTopic on)
     public void AppIdentityHasTheRoleItNeeds(string role, string scope)
     {
         var assignment = Assert.Single(Assignments(), a => a.Role == role && a.PrincipalType == "ServicePrincipal");
