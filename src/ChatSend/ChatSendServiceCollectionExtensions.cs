@@ -111,6 +111,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<EventDispatcher>();
         services.AddWebhookRegistry(configuration);
+        services.AddEventGrid(configuration);
         return services;
     }
 }
