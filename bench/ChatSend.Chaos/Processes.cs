@@ -10,6 +10,7 @@ public sealed class Processes(string root, string work)
     // Azurite's published development account key (the same for every Azurite install); not a secret.
     private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly (int Blob, int Queue, int Table) _ports = (FreePort(), FreePort(), FreePort());
+    private readonly string _webhookKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
     private Process? _azurite;
     private Process? _host;
     private int _hostStarts;
@@ -94,7 +95,9 @@ public sealed class Processes(string root, string work)
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment["ChatSendStorage"] = Connection;
-        start.Environment["ChatSend__Media__AllowedPrivateNetworks"] = "127.0.0.1/32";
+        start.Environment["ChatSend__Media__AllowedPrivateNetworks"] = "127.0.0.1/32"; // the media server and the webhook receiver
+        start.Environment["ChatSend__Webhooks__AllowHttp"] = "true";
+        start.Environment["ChatSend__Secrets__webhook_secrets_key"] = _webhookKey;
         start.Environment["ChatSend__Delivery__SweepAfter"] = "00:00:10";
         start.Environment["ChatSend__Delivery__ClaimLease"] = "00:00:15";
         start.Environment["ChatSend__Sweeper__Interval"] = "00:00:02";

@@ -1,6 +1,7 @@
 // Chaos run: N sends at concurrency 16 (10 % with media) against the local host on Azurite (on disk); Azurite is
 // stopped for ~7 s mid-run and started again on the same data; the host is killed -9 mid-drain and started again.
-// Then it waits for the drain and the sweeper and checks every message against what its client was told.
+// Then it waits for the drain and the sweeper and checks every message against what its client was told, and that a
+// webhook receiver (verifying every signature, answering 500 to 3 % of requests) got each final status's event.
 // Run it with bench/chaos.sh [sends].
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -27,6 +28,7 @@ if (Directory.Exists(work))
 Directory.CreateDirectory(work);
 
 var media = await StartMediaServerAsync();
+await using var receiver = await WebhookReceiver.StartAsync();
 var processes = new Processes(root, work);
 try
 {
@@ -34,6 +36,8 @@ try
     await processes.AdminAsync("init");
     await processes.AdminAsync("session", Session, "--sender", "+442079460958", "--provider", "sandbox");
     var key = (await processes.AdminAsync("key", "create", "--sessions", Session)).Split('\n')[^1].Trim();
+    var webhook = await processes.AdminAsync("webhook", "add", Session, "--url", receiver.Url);
+    receiver.Secret = System.Text.Json.JsonDocument.Parse(webhook).RootElement.GetProperty("secret").GetString()!;
     await processes.StartHostAsync();
 
     using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.HttpPort}/"), Timeout = TimeSpan.FromSeconds(20) };
@@ -75,7 +79,8 @@ try
 
     var storage = new StorageClients(Options.Create(new StorageOptions { ConnectionString = processes.Connection }));
     var rows = await DrainAsync(storage, sends, clock);
-    var exitCode = await ReportAsync(storage, processes, answers, rows, sends, clock.Elapsed);
+    await EventsSettleAsync(storage, receiver, clock);
+    var exitCode = await ReportAsync(storage, processes, answers, rows, receiver, sends, clock.Elapsed);
     return exitCode;
 }
 finally
@@ -142,10 +147,28 @@ static async Task<Dictionary<string, MessageEntity>> DrainAsync(StorageClients s
     }
 }
 
+// Until no outbox entry is left and the webhook queue is empty (retries after a 500 wait seconds), or 3 minutes.
+static async Task EventsSettleAsync(StorageClients storage, WebhookReceiver receiver, Stopwatch clock)
+{
+    var table = storage.Table(StorageNames.MessagesTable);
+    var queue = storage.Queue(StorageNames.WebhookDeliveriesQueue);
+    var deadline = clock.Elapsed + TimeSpan.FromMinutes(3);
+    while (clock.Elapsed < deadline)
+    {
+        var outbox = await table.QueryAsync<TableEntity>(e => e.PartitionKey == Session && e.RowKey.CompareTo(ChatSend.Events.OutboxEntry.Prefix) >= 0,
+            select: ["RowKey"]).CountAsync();
+        var queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        if (outbox == 0 && queued == 0)
+            break;
+        await Task.Delay(2000);
+    }
+    Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] events settled: {receiver.Accepted.Count} event ids at the receiver");
+}
+
 static bool IsFinal(MessageEntity m) => m.CurrentStatus is MessageStatus.Read or MessageStatus.Failed or MessageStatus.Canceled;
 
 static async Task<int> ReportAsync(StorageClients storage, Processes processes, IReadOnlyDictionary<int, string> answers,
-    Dictionary<string, MessageEntity> rows, int sends, TimeSpan elapsed)
+    Dictionary<string, MessageEntity> rows, WebhookReceiver receiver, int sends, TimeSpan elapsed)
 {
     var calls = new Dictionary<string, int>();
     await foreach (var call in storage.Table(StorageNames.SandboxTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
@@ -164,6 +187,11 @@ static async Task<int> ReportAsync(StorageClients storage, Processes processes, 
     var duplicates = calls.Where(c => c.Value > 1).Select(c => c.Key).ToList();
     var duplicatesLogged = duplicates.Count(id => warnings.Any(l => l.Contains(id)));
     var orphans = blobs.Count(b => !MediaStager.TryParseBlobName(b, out var id) || !rows.Values.Any(m => m.Id == id.Value));
+    // Events: every accepted message's final status arrived (as its one stable id); repeats are redeliveries of that id.
+    var finalEvents = accepted.Select(RowOf).OfType<MessageEntity>().Select(m => $"{m.Id}:{m.Status}").ToList();
+    var eventsMissing = finalEvents.Count(id => !receiver.Accepted.ContainsKey(id));
+    var redelivered = receiver.Accepted.Count(e => e.Value > 1);
+    var strangers = receiver.Accepted.Keys.Count(id => !rows.ContainsKey(id) && !rows.Values.Any(m => id.StartsWith(m.Id + ":", StringComparison.Ordinal)));
 
     Console.WriteLine();
     Console.WriteLine($"| {sends} sends, concurrency {Concurrency}, 10 % media; Azurite down ~7 s mid-run; host killed -9 mid-drain | |");
@@ -182,9 +210,13 @@ static async Task<int> ReportAsync(StorageClients storage, Processes processes, 
     Console.WriteLine($"| rows without a way forward | {noWayForward} |");
     Console.WriteLine($"| duplicates (provider got it twice), of which logged | {duplicates.Count}, {duplicatesLogged} |");
     Console.WriteLine($"| orphan media blobs | {orphans} |");
+    Console.WriteLine($"| webhook: event ids received, of which redelivered (same id again) | {receiver.Accepted.Count}, {redelivered} |");
+    Console.WriteLine($"| webhook: accepted messages whose final status's event is missing | {eventsMissing} |");
+    Console.WriteLine($"| webhook: events for no message, bad signatures, answered 500 on purpose | {strangers}, {receiver.BadSignatures}, {receiver.Refused} |");
     Console.WriteLine($"| run time | {elapsed:mm\\:ss} |");
 
-    var ok = lost == 0 && refusedThenSent == 0 && stuck == 0 && noWayForward == 0 && orphans == 0 && duplicatesLogged == duplicates.Count;
+    var ok = lost == 0 && refusedThenSent == 0 && stuck == 0 && noWayForward == 0 && orphans == 0 && duplicatesLogged == duplicates.Count
+        && eventsMissing == 0 && strangers == 0 && receiver.BadSignatures == 0;
     Console.WriteLine(ok ? "chaos: all requirements held" : "chaos: REQUIREMENTS FAILED");
     return ok ? 0 : 1;
 }

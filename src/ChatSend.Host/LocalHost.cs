@@ -21,10 +21,10 @@ public static class LocalHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddChatSendLogDefaults();
         builder.Services.AddChatSend(builder.Configuration);
+        configure?.Invoke(builder); // before the settings below are read, so a caller's configuration counts
         if (builder.Configuration.GetValue(QueueListenersSetting, defaultValue: true))
             builder.Services.AddQueueListeners(builder.Configuration);
         builder.Services.AddHostedService<SweeperService>();
-        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
