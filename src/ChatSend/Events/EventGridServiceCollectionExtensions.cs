@@ -1,5 +1,4 @@
 using Azure.Core;
-using Azure.Identity;
 using Azure.Messaging.EventGrid;
 using ChatSend.Storage;
 using Microsoft.Extensions.Configuration;
@@ -27,7 +26,7 @@ public static class EventGridServiceCollectionExtensions
         if (string.IsNullOrWhiteSpace(section[nameof(EventsOptions.EventGridTopicEndpoint)]))
             return services;
 
-        services.AddSingleton(sp => new EventGridCredential(AppIdentity(sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
+        services.AddSingleton(sp => new EventGridCredential(StorageClients.CreateCredential(sp.GetRequiredService<IOptions<StorageOptions>>().Value)));
         services.AddSingleton(sp => CreateClient(
             sp.GetRequiredService<IOptions<EventsOptions>>().Value,
             sp.GetRequiredService<EventGridCredential>().Credential,
@@ -35,15 +34,6 @@ public static class EventGridServiceCollectionExtensions
         services.AddSingleton<IEventSink, EventGridSink>();
         return services;
     }
-
-    // The identity the storage clients use, from the same settings (ChatSendStorage__credential, __clientId): the
-    // app's user-assigned managed identity in Azure, the developer's Azure sign-in elsewhere.
-    private static TokenCredential AppIdentity(StorageOptions storage) =>
-        string.Equals(storage.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
-            ? new ManagedIdentityCredential(string.IsNullOrEmpty(storage.ClientId)
-                ? ManagedIdentityId.SystemAssigned
-                : ManagedIdentityId.FromUserAssignedClientId(storage.ClientId))
-            : new DefaultAzureCredential();
 
     private static EventGridPublisherClient CreateClient(EventsOptions events, TokenCredential credential, IEnumerable<EventGridClientSetup> setups)
     {

@@ -74,7 +74,11 @@ public sealed class StorageClients
         return options;
     }
 
-    private static TokenCredential CreateCredential(StorageOptions o) =>
+    /// <summary>
+    /// The app's identity, from the storage connection's settings (<c>ChatSendStorage__credential</c>, <c>__clientId</c>):
+    /// the user-assigned managed identity in Azure, the developer's Azure sign-in elsewhere. Every Azure client uses it.
+    /// </summary>
+    public static TokenCredential CreateCredential(StorageOptions o) =>
         string.Equals(o.Credential, "managedidentity", StringComparison.OrdinalIgnoreCase)
             ? new ManagedIdentityCredential(string.IsNullOrEmpty(o.ClientId)
                 ? ManagedIdentityId.SystemAssigned
