@@ -98,7 +98,9 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     httpsOnly: true
     // Key Vault references in app settings (@Microsoft.KeyVault(SecretUri=...)) resolve with this identity.
     keyVaultReferenceIdentity: identity.id
-    // Flex Consumption takes runtime and scale from functionAppConfig and has no FTP; only TLS is set here.
+    // Flex Consumption takes runtime and scale from functionAppConfig and has no FTP; only TLS is set here. No
+    // healthCheckPath: App Service health check is not a Flex Consumption feature (README, Health); /health/ready is
+    // for probes from outside.
     siteConfig: {
       minTlsVersion: '1.2'
     }
@@ -127,7 +129,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
 // classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions,
-// WebhookOptions, EventsOptions); change them here to tune a deployment.
+// WebhookOptions, EventsOptions, HealthOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 module appSettings 'app-settings.bicep' = {
@@ -209,6 +211,10 @@ module appSettings 'app-settings.bicep' = {
       ChatSend__Events__EventGridTopicEndpoint: eventGridTopicEndpoint
       ChatSend__Events__BatchWindow: '00:00:00.0100000'
       ChatSend__Events__MaxBatchEvents: '100'
+
+      // HealthOptions (ChatSend:Health): how long GET /health/ready reuses its answer, and each check's time limit
+      ChatSend__Health__CacheFor: '00:00:05'
+      ChatSend__Health__Timeout: '00:00:03'
     }
   }
 }

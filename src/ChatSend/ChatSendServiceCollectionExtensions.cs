@@ -1,6 +1,7 @@
 using ChatSend.Auth;
 using ChatSend.Delivery;
 using ChatSend.Events;
+using ChatSend.Health;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
@@ -112,6 +113,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<EventDispatcher>();
         services.AddWebhookRegistry(configuration);
         services.AddEventGrid(configuration);
+        services.AddChatSendHealth(configuration);
         return services;
     }
 }

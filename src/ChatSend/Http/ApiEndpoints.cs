@@ -1,3 +1,4 @@
+using ChatSend.Health;
 using ChatSend.Messages;
 using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
@@ -39,6 +40,8 @@ public static class ApiEndpoints
     public const string RotateWebhook = nameof(RotateWebhook);
     public const string UpdateWebhook = nameof(UpdateWebhook);
     public const string DeleteWebhook = nameof(DeleteWebhook);
+    public const string HealthLive = nameof(HealthLive);
+    public const string HealthReady = nameof(HealthReady);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
@@ -50,6 +53,8 @@ public static class ApiEndpoints
     public const string SessionWebhooksRoute = "sessions/{session}/webhooks";
     public const string SessionWebhookRoute = "sessions/{session}/webhooks/{id}";
     public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
+    public const string HealthLiveRoute = "health/live";
+    public const string HealthReadyRoute = "health/ready";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
@@ -84,6 +89,11 @@ public static class ApiEndpoints
         new(EvolutionWebhook, HttpMethods.Post, EvolutionWebhookRoute, Authenticated: false, // trusted by the session's webhookToken
             (HttpRequest request, string session, Providers.Evolution.EvolutionWebhookHandler handler, CancellationToken ct) =>
                 handler.HandleAsync(request, session, ct)),
+        // For load balancers and the platform: no key, and answers that name what failed without revealing anything.
+        new(HealthLive, HttpMethods.Get, HealthLiveRoute, Authenticated: false,
+            (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.LiveAsync(request, ct)),
+        new(HealthReady, HttpMethods.Get, HealthReadyRoute, Authenticated: false,
+            (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.ReadyAsync(request, ct)),
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);
