@@ -108,6 +108,20 @@ public sealed class FunctionsPipelineTests(Azurite azurite) : IClassFixture<Azur
     }
 
     [Fact]
+    public async Task HealthReadyNeedsNoKeyAndAnswersTheSameJsonInTheFunctionsApp()
+    {
+        var http = new DefaultHttpContext { RequestServices = _services.Provider };
+        http.Request.Method = HttpMethods.Get;
+        var (response, body, invoked) = await InvokeAsync(ApiEndpoints.HealthReady, http,
+            async () => await new HealthReady(_services.Get<ChatSend.Health.HealthHandler>()).RunAsync(http.Request, CancellationToken.None));
+
+        Assert.True(invoked);
+        Assert.Equal((200, "application/json; charset=utf-8", "no-store"), (response.StatusCode, response.ContentType, response.Headers.CacheControl.ToString()));
+        Assert.Equal("Healthy", body.Str("status"));
+        Assert.Equal(["secrets", "storage"], body.GetProperty("checks").EnumerateObject().Select(c => c.Name).Order());
+    }
+
+    [Fact]
     public async Task QueueFunctionsPassThroughUntouched()
     {
         var ran = false;

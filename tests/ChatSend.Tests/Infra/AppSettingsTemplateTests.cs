@@ -138,7 +138,7 @@ public partial class AppSettingsTemplateTests
     }
 
     /// <summary>The app settings of the function app, from a sites/config 'appsettings' resource or siteConfig.appSettings.</summary>
-    private static JsonObject AppSettings() => AppSettingsParts().Settings;
+    internal static JsonObject AppSettings() => AppSettingsParts().Settings;
 
     /// <summary>
     /// The plain settings (from literal objects, followed through module parameters and <c>union(…)</c>) and the
