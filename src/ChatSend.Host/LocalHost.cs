@@ -1,5 +1,7 @@
 using ChatSend.Host.Queues;
 using ChatSend.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace ChatSend.Host;
 
@@ -21,6 +23,7 @@ public static class LocalHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddChatSendLogDefaults();
         builder.Services.AddChatSend(builder.Configuration);
+        builder.Services.AddChatSendOpenApi();
         configure?.Invoke(builder); // before the settings below are read, so a caller's configuration counts
         if (builder.Configuration.GetValue(QueueListenersSetting, defaultValue: true))
             builder.Services.AddQueueListeners(builder.Configuration);
@@ -30,6 +33,40 @@ public static class LocalHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapChatSendApi();
+        app.MapChatSendDocs();
         return app;
+    }
+
+    /// <summary>
+    /// Writes <see cref="OpenApiJsonAsync"/> to <paramref name="path"/>, by default the checked-in <c>openapi/v1.json</c> of the
+    /// repository around the current directory (<c>dotnet run</c> starts the host in its project folder).
+    /// </summary>
+    public static async Task<int> WriteOpenApiAsync(string? path)
+    {
+        path ??= Path.Combine(RepositoryRoot(Environment.CurrentDirectory), "openapi", "v1.json");
+        await File.WriteAllTextAsync(path, await OpenApiJsonAsync() + "\n");
+        Console.Out.WriteLine($"wrote {path}");
+        return 0;
+    }
+
+    private static string RepositoryRoot(string from) =>
+        File.Exists(Path.Combine(from, "ChatSend.sln")) ? from
+        : Path.GetDirectoryName(from) is { } parent ? RepositoryRoot(parent)
+        : throw new InvalidOperationException("Run this inside the repository (no ChatSend.sln above the current directory), or pass a path.");
+
+    /// <summary>
+    /// The OpenAPI document as <c>/openapi/v1.json</c> serves it, generated without starting the host: what
+    /// <c>dotnet run --project src/ChatSend.Host -- openapi</c> writes to the checked-in copy.
+    /// </summary>
+    public static async Task<string> OpenApiJsonAsync()
+    {
+        // Started on a free port and asked over HTTP, so the text is exactly what MapOpenApi serves; no queue or sweep work.
+        await using var app = Create(["--urls", "http://127.0.0.1:0", $"--{QueueListenersSetting}=false"], builder =>
+            builder.Services.Remove(builder.Services.Single(d => d.ImplementationType == typeof(SweeperService))));
+        await app.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+        var json = await http.GetStringAsync(ApiDocs.DocumentPattern.Replace("{documentName}", ApiDocs.DocumentName));
+        await app.StopAsync();
+        return json;
     }
 }

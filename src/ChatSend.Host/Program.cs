@@ -4,5 +4,8 @@ using ChatSend.Host.Admin;
 if (AdminCommands.IsCommand(args))
     return await AdminCommands.RunAsync(args);
 
+if (args is ["openapi", .. var rest])
+    return await LocalHost.WriteOpenApiAsync(rest.FirstOrDefault());
+
 await LocalHost.Create(args).RunAsync();
 return 0;

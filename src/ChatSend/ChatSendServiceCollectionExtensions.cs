@@ -93,6 +93,7 @@ public static class ChatSendServiceCollectionExtensions
 
         services.AddProblemDetails();
         services.AddSingleton<ApiGate>();
+        services.AddSingleton<ApiReferenceFiles>();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddSingleton<SessionAccess>();
         services.AddSingleton<MessageAcceptor>();

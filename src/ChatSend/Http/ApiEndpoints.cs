@@ -3,26 +3,23 @@ using ChatSend.Messages;
 using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
 using ChatSend.Send;
+using ChatSend.Send.Idempotency;
 using ChatSend.Sessions;
 using ChatSend.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using static Microsoft.AspNetCore.Http.StatusCodes;
 
 namespace ChatSend.Http;
-
-/// <summary>
-/// One HTTP route: its name (the Functions class is named the same), method, route template (no leading slash, as
-/// the Functions host takes it), whether it needs an API key, and the handler for hosts with ASP.NET Core routing.
-/// </summary>
-public sealed record ApiEndpoint(string Name, string Method, string Route, bool Authenticated, Delegate Handler);
 
 /// <summary>
 /// Every HTTP route ChatSend serves, declared once. The local host maps each entry; the Functions app has one thin
 /// class per entry (the worker SDK reads its routes from attributes, which use the constants below), and a test
 /// checks the published function metadata against this list. Authentication and error answers are not here:
-/// <see cref="ApiGate"/> puts them in front of every entry in both hosts.
+/// <see cref="ApiGate"/> puts them in front of every entry in both hosts. The OpenAPI document is generated from this
+/// list (<see cref="ApiDocs"/>): the handlers' typed results, and each entry's summary, body, parameters and errors.
 /// </summary>
 public static class ApiEndpoints
 {
@@ -42,6 +39,8 @@ public static class ApiEndpoints
     public const string DeleteWebhook = nameof(DeleteWebhook);
     public const string HealthLive = nameof(HealthLive);
     public const string HealthReady = nameof(HealthReady);
+    public const string ApiDocument = nameof(ApiDocument);
+    public const string ApiReference = nameof(ApiReference);
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
@@ -55,56 +54,138 @@ public static class ApiEndpoints
     public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
     public const string HealthLiveRoute = "health/live";
     public const string HealthReadyRoute = "health/ready";
+    public const string ApiDocumentRoute = "openapi/v1.json";
+    public const string ApiReferenceRoute = "docs/{asset?}";
 
     public static IReadOnlyList<ApiEndpoint> All { get; } =
     [
         new(Send, HttpMethods.Post, SendRoute, Authenticated: true,
-            (HttpRequest request, SendHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
+            (HttpRequest request, SendHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))
+        {
+            Summary = "Send a message",
+            Description = "Accepts a text or media message for delivery and answers at once with the message, status queued " +
+                "(or scheduled with sendAt), and its Location. Media is fetched and checked before the answer.",
+            Body = typeof(SendRequest),
+            Parameters = [new(ApiParameterIn.Header, IdempotentSend.Header, typeof(string),
+                "1–255 printable ASCII characters: a repeat with the same key and body gets the original answer, remembered 24 hours.")],
+            Errors = [Status403Forbidden, Status404NotFound, Status409Conflict, Status413PayloadTooLarge, Status415UnsupportedMediaType,
+                Status422UnprocessableEntity],
+        },
         new(GetMessage, HttpMethods.Get, MessageRoute, Authenticated: true,
-            (HttpRequest request, string id, GetMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+            (HttpRequest request, string id, GetMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
+        {
+            Summary = "Get a message",
+            Description = "The message with its current status and status history; 404 also for a message outside the key's sessions.",
+            Errors = [Status404NotFound],
+        },
         new(CancelMessage, HttpMethods.Delete, MessageRoute, Authenticated: true,
-            (HttpRequest request, string id, CancelMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+            (HttpRequest request, string id, CancelMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
+        {
+            Summary = "Cancel a message",
+            Description = "Cancels a scheduled or queued message no delivery attempt has started; 409 once one has.",
+            Errors = [Status404NotFound, Status409Conflict],
+        },
         new(ListMessages, HttpMethods.Get, MessagesRoute, Authenticated: true,
-            (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct)),
+            (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))
+        {
+            Summary = "List a session's messages",
+            Description = "Newest first, a page at a time; pass next as cursor for the following page.",
+            Parameters = ListMessagesHandler.Parameters,
+            Errors = [Status403Forbidden],
+        },
         new(GetSession, HttpMethods.Get, SessionRoute, Authenticated: true,
-            (HttpRequest request, string id, GetSessionHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct)),
+            (HttpRequest request, string id, GetSessionHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
+        {
+            Summary = "Get a session",
+            Description = "Provider, sender, settings, secret names (never values) and the provider's live state.",
+            Errors = [Status404NotFound],
+        },
         // Customer webhooks (events.md), key-scoped like the session itself.
         new(CreateWebhook, HttpMethods.Post, SessionWebhooksRoute, Authenticated: true,
-            (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, session, ct)),
+            (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, session, ct))
+        {
+            Summary = "Register a webhook",
+            Description = "Events of the session's messages (all types, or those in events) are posted to url, signed per Standard " +
+                "Webhooks. The answer holds the secret; it is shown only here and on rotation.",
+            Body = typeof(WebhookRequest),
+            Errors = [Status404NotFound, Status409Conflict],
+        },
         new(ListWebhooks, HttpMethods.Get, SessionWebhooksRoute, Authenticated: true,
-            (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.ListAsync(request, session, ct)),
+            (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.ListAsync(request, session, ct))
+        {
+            Summary = "List a session's webhooks",
+            Description = "Each webhook with its last delivery attempts (time, status, latency, error), and why it was disabled; no secrets.",
+            Errors = [Status404NotFound],
+        },
         new(RotateWebhook, HttpMethods.Post, RotateWebhookRoute, Authenticated: true,
-            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.RotateAsync(request, session, id, ct)),
+            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.RotateAsync(request, session, id, ct))
+        {
+            Summary = "Rotate a webhook's secret",
+            Description = "A new secret, shown once; the previous one stays valid for 24 h and both signatures are sent meanwhile.",
+            Errors = [Status404NotFound],
+        },
         new(UpdateWebhook, HttpMethods.Patch, SessionWebhookRoute, Authenticated: true,
-            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.UpdateAsync(request, session, id, ct)),
+            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.UpdateAsync(request, session, id, ct))
+        {
+            Summary = "Change a webhook",
+            Description = "Its url, events or enabled; enabling a disabled webhook clears why it was disabled.",
+            Body = typeof(WebhookRequest),
+            Errors = [Status404NotFound],
+        },
         new(DeleteWebhook, HttpMethods.Delete, SessionWebhookRoute, Authenticated: true,
-            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.DeleteAsync(request, session, id, ct)),
+            (HttpRequest request, string session, string id, WebhooksApi api, CancellationToken ct) => api.DeleteAsync(request, session, id, ct))
+        {
+            Summary = "Delete a webhook",
+            Errors = [Status404NotFound],
+        },
         // Provider webhooks: trusted by the provider's own signature or token, not by an API key.
         new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudWebhookRoute, Authenticated: false,
-            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.VerifyAsync(request, ct)),
+            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.VerifyAsync(request, ct))
+            { Audience = ApiAudience.Provider },
         new(WhatsAppCloudWebhook, HttpMethods.Post, WhatsAppCloudWebhookRoute, Authenticated: false,
-            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.ReceiveAsync(request, ct)),
+            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.ReceiveAsync(request, ct))
+            { Audience = ApiAudience.Provider },
         new(WahaWebhook, HttpMethods.Post, WahaWebhookRoute, Authenticated: false,
-            (HttpRequest request, string session, WahaWebhookHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct)),
+            (HttpRequest request, string session, WahaWebhookHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct))
+            { Audience = ApiAudience.Provider },
         new(EvolutionWebhook, HttpMethods.Post, EvolutionWebhookRoute, Authenticated: false, // trusted by the session's webhookToken
             (HttpRequest request, string session, Providers.Evolution.EvolutionWebhookHandler handler, CancellationToken ct) =>
-                handler.HandleAsync(request, session, ct)),
+                handler.HandleAsync(request, session, ct))
+            { Audience = ApiAudience.Provider },
+        // The document and the page: the local host serves them with MapOpenApi and Scalar instead (ApiDocs.MapChatSendDocs).
+        new(ApiDocument, HttpMethods.Get, ApiDocumentRoute, Authenticated: false,
+            (ApiReferenceFiles files) => files.Document()) { Audience = ApiAudience.Reference },
+        new(ApiReference, HttpMethods.Get, ApiReferenceRoute, Authenticated: false,
+            (string? asset, ApiReferenceFiles files) => files.Page(asset)) { Audience = ApiAudience.Reference },
         // For load balancers and the platform: no key, and answers that name what failed without revealing anything.
         new(HealthLive, HttpMethods.Get, HealthLiveRoute, Authenticated: false,
-            (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.LiveAsync(request, ct)),
+            (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.LiveAsync(request, ct))
+        {
+            Summary = "Liveness",
+            Description = "200 while the process answers; checks nothing else.",
+        },
         new(HealthReady, HttpMethods.Get, HealthReadyRoute, Authenticated: false,
-            (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.ReadyAsync(request, ct)),
+            (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.ReadyAsync(request, ct))
+        {
+            Summary = "Readiness",
+            Description = "200 when storage answers, its queues and tables exist and every secret an enabled session names is set; " +
+                "503 with the failing checks otherwise. Reused for ChatSend:Health:CacheFor.",
+        },
     ];
 
     public static ApiEndpoint? Find(string name) => All.FirstOrDefault(e => e.Name == name);
 
-    /// <summary>Maps every route behind <see cref="ApiGate"/>, for hosts that serve them with ASP.NET Core routing.</summary>
+    /// <summary>
+    /// Maps every route behind <see cref="ApiGate"/>, for hosts that serve them with ASP.NET Core routing, with what the
+    /// OpenAPI document says of each. The document and the page are left to <see cref="ApiDocs.MapChatSendDocs"/>.
+    /// </summary>
     public static IEndpointRouteBuilder MapChatSendApi(this IEndpointRouteBuilder endpoints)
     {
-        foreach (var endpoint in All)
+        foreach (var endpoint in All.Where(e => e.Audience != ApiAudience.Reference))
         {
             endpoints.MapMethods("/" + endpoint.Route, [endpoint.Method], endpoint.Handler)
                 .WithName(endpoint.Name)
+                .WithApiDescription(endpoint)
                 .AddEndpointFilter(async (context, next) => await context.HttpContext.RequestServices.GetRequiredService<ApiGate>()
                     .InvokeAsync(context.HttpContext, endpoint, () => next(context).AsTask()));
         }

@@ -27,6 +27,18 @@ public sealed class ListMessagesHandler(MessageStore messages)
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
 
+    /// <summary>What <see cref="Read"/> reads, for the OpenAPI document.</summary>
+    public static IReadOnlyList<ApiParameter> Parameters { get; } =
+    [
+        new(ApiParameterIn.Query, "session", typeof(string), "the session whose messages to list; the key must cover it", Required: true),
+        new(ApiParameterIn.Query, "limit", typeof(int), $"messages per page, 1 to {MaxLimit} (default {DefaultLimit})"),
+        new(ApiParameterIn.Query, "cursor", typeof(string), "the next value of the previous page"),
+        new(ApiParameterIn.Query, "status", typeof(MessageStatus), "only messages in this status"),
+        new(ApiParameterIn.Query, "to", typeof(string), "only messages to this recipient (normalised as in POST /send)"),
+        new(ApiParameterIn.Query, "since", typeof(DateTimeOffset), "only messages accepted at or after this ISO 8601 time"),
+        new(ApiParameterIn.Query, "until", typeof(DateTimeOffset), "only messages accepted at or before this ISO 8601 time"),
+    ];
+
     public async Task<Results<Ok<MessagePage>, ProblemHttpResult>> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();

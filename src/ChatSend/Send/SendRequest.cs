@@ -1,19 +1,23 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
 namespace ChatSend.Send;
 
 /// <summary>
-/// The body of <c>POST /send</c> as clients send it (<c>../shared/api/send.md</c>). Every field is optional on the
-/// wire so that <see cref="SendRequestValidator"/> can name each one that is missing or wrong; JSON <c>null</c>
-/// counts as absent and unknown fields are ignored.
+/// The body of <c>POST /send</c> (<c>../shared/api/send.md</c>): a text message, or a media message with one media URL and
+/// an optional caption. JSON <c>null</c> counts as absent and unknown fields are ignored.
 /// </summary>
+/// <remarks>
+/// Every field is optional on the wire so that <see cref="SendRequestValidator"/> can name each one that is missing or
+/// wrong; <see cref="RequiredAttribute"/> marks what the contract requires for the OpenAPI document only.
+/// </remarks>
 public sealed record SendRequest
 {
     /// <summary>Id of the sending session.</summary>
-    [JsonPropertyName("session")] public string? Session { get; init; }
+    [Required, JsonPropertyName("session")] public string? Session { get; init; }
 
     /// <summary>A phone number in international form (<c>+</c> optional) or a group JID (<c>…@g.us</c>).</summary>
-    [JsonPropertyName("to")] public string? To { get; init; }
+    [Required, JsonPropertyName("to")] public string? To { get; init; }
 
     /// <summary>The text, or the caption of a media message; at most 4096 characters.</summary>
     [JsonPropertyName("text")] public string? Text { get; init; }
