@@ -70,8 +70,6 @@ public static class ApiDocs
             builder.WithSummary(summary);
         if (endpoint.Description is { } description)
             builder.WithDescription(description);
-        if (endpoint.Body is { } body)
-            builder.Accepts(body, "application/json");
         foreach (var status in endpoint.AllErrors())
             builder.Produces(status, NamesFields(status) ? typeof(HttpValidationProblemDetails) : typeof(ProblemDetails), ProblemJson);
         return builder;
@@ -116,6 +114,19 @@ public static class ApiDocs
                 Description = parameter.Description,
                 Schema = await context.GetOrCreateSchemaAsync(parameter.Type, null, ct),
             });
+        }
+        // Not .Accepts(): that would also make routing answer a non-JSON body 415 before the handler names the header.
+        if (endpoint.Body is { } body)
+        {
+            context.Document!.AddComponent<IOpenApiSchema>(body.Name, await context.GetOrCreateSchemaAsync(body, null, ct));
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(body.Name, context.Document) },
+                },
+            };
         }
         if (endpoint.Authenticated)
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
