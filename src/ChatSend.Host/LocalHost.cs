@@ -24,10 +24,10 @@ public static class LocalHost
         builder.Configuration.AddChatSendLogDefaults();
         builder.Services.AddChatSend(builder.Configuration);
         builder.Services.AddChatSendOpenApi();
-        configure?.Invoke(builder); // before the settings below are read, so a caller's configuration counts
+        builder.Services.AddHostedService<SweeperService>();
+        configure?.Invoke(builder); // before the switch below is read, so a caller's configuration counts
         if (builder.Configuration.GetValue(QueueListenersSetting, defaultValue: true))
             builder.Services.AddQueueListeners(builder.Configuration);
-        builder.Services.AddHostedService<SweeperService>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
