@@ -5,8 +5,11 @@ namespace ChatSend.Http;
 /// <summary>Who an HTTP route is for, which decides whether the public OpenAPI document describes it.</summary>
 public enum ApiAudience
 {
-    /// <summary>Clients with an API key (or anyone, for a health probe): described in the document.</summary>
+    /// <summary>Clients with an API key: described in the document.</summary>
     Client,
+
+    /// <summary>Load balancers and the platform (health probes): not in the client document; README "Health" describes them.</summary>
+    Operations,
 
     /// <summary>A provider calling back with its own payload and trust (signature, token): not in the public document.</summary>
     Provider,

@@ -161,15 +161,12 @@ public static class ApiEndpoints
         new(HealthLive, HttpMethods.Get, HealthLiveRoute, Authenticated: false,
             (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.LiveAsync(request, ct))
         {
-            Summary = "Liveness",
-            Description = "200 while the process answers; checks nothing else.",
+            Audience = ApiAudience.Operations,
         },
         new(HealthReady, HttpMethods.Get, HealthReadyRoute, Authenticated: false,
             (HttpRequest request, HealthHandler handler, CancellationToken ct) => handler.ReadyAsync(request, ct))
         {
-            Summary = "Readiness",
-            Description = "200 when storage answers, its queues and tables exist and every secret an enabled session names is set; " +
-                "503 with the failing checks otherwise. Reused for ChatSend:Health:CacheFor.",
+            Audience = ApiAudience.Operations,
         },
     ];
 
