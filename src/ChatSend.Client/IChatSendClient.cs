@@ -1,0 +1,28 @@
+namespace ChatSend.Client;
+
+/// <summary>ChatSend's message API: send, read, list and cancel. <see cref="ChatSendClient"/> implements it.</summary>
+public interface IChatSendClient
+{
+    /// <summary>Sends a message (<c>POST /send</c>) under an <c>Idempotency-Key</c>, retrying safely when no answer comes.</summary>
+    /// <param name="request">The message.</param>
+    /// <param name="idempotencyKey">Your own key (1–255 printable ASCII characters) to make the send repeatable beyond
+    /// this call; a new one per call when null.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ChatSendProblemException">ChatSend refused the message.</exception>
+    /// <exception cref="ChatSendException">No answer came after every retry.</exception>
+    Task<AcceptedMessage> SendAsync(SendMessageRequest request, string? idempotencyKey = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a message with its status history (<c>GET /messages/{id}</c>).</summary>
+    Task<ChatSendMessage> GetAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one page of a session's messages, newest first (<c>GET /messages?session=…</c>).</summary>
+    Task<MessagePage> ListAsync(string session, MessageFilter? filter = null, PageRequest? page = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads every message of a session that <paramref name="filter"/> lets through, newest first, page after page.</summary>
+    IAsyncEnumerable<ChatSendMessage> ListAllAsync(string session, MessageFilter? filter = null, int? pageSize = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a scheduled or queued message that no delivery attempt has started (<c>DELETE /messages/{id}</c>).</summary>
+    /// <exception cref="ChatSendProblemException">409 when an attempt has started; 404 for an unknown id.</exception>
+    Task<ChatSendMessage> CancelAsync(string id, CancellationToken cancellationToken = default);
+}

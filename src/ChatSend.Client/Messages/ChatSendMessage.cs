@@ -1,0 +1,64 @@
+using System.Text.Json.Serialization;
+
+namespace ChatSend.Client;
+
+/// <summary>A message as ChatSend answers it: from <c>POST /send</c>, <c>GET</c>, <c>DELETE</c>, the list, and in webhook events.</summary>
+public sealed record ChatSendMessage
+{
+    /// <summary>The unique message id.</summary>
+    [JsonPropertyName("id")] public string Id { get; init; } = "";
+
+    /// <summary>The recipient phone number (E.164) or group JID.</summary>
+    [JsonPropertyName("to")] public string To { get; init; } = "";
+
+    /// <summary>The text, the media reference, or the caption.</summary>
+    [JsonPropertyName("content")] public string Content { get; init; } = "";
+
+    /// <summary>The message type.</summary>
+    [JsonPropertyName("type")] public MessageType Type { get; init; }
+
+    /// <summary>When the message was accepted (UTC).</summary>
+    [JsonPropertyName("timestamp")] public DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>The delivery status; on <c>POST /send</c>'s answer, the status it was accepted with.</summary>
+    [JsonPropertyName("status")] public MessageStatus Status { get; init; }
+
+    /// <summary>True when sent by the current session.</summary>
+    [JsonPropertyName("fromMe")] public bool FromMe { get; init; }
+
+    /// <summary>The session's phone number.</summary>
+    [JsonPropertyName("sender")] public string Sender { get; init; } = "";
+
+    /// <summary>The recipient identifier.</summary>
+    [JsonPropertyName("recipient")] public string Recipient { get; init; } = "";
+
+    /// <summary>Every status reached, oldest first (on <c>GET</c>, the list and events).</summary>
+    [JsonPropertyName("statusHistory")] public IReadOnlyList<StatusChange>? StatusHistory { get; init; }
+
+    /// <summary>When a scheduled message is (or was) to be sent.</summary>
+    [JsonPropertyName("sendAt")] public DateTimeOffset? SendAt { get; init; }
+
+    /// <summary>Why a <c>failed</c> message failed.</summary>
+    [JsonPropertyName("failureReason")] public string? FailureReason { get; init; }
+}
+
+/// <summary>One step of a message's <see cref="ChatSendMessage.StatusHistory"/>.</summary>
+/// <param name="Status">The status reached.</param>
+/// <param name="At">When it was reached.</param>
+public sealed record StatusChange(
+    [property: JsonPropertyName("status")] MessageStatus Status,
+    [property: JsonPropertyName("at")] DateTimeOffset At);
+
+/// <summary>What <see cref="IChatSendClient.SendAsync"/> answers: the accepted message and how to find it again.</summary>
+/// <param name="Message">The message as it was accepted (<c>queued</c>, or <c>scheduled</c> with <c>sendAt</c>).</param>
+/// <param name="Location">The message's URL (<c>/messages/{id}</c>), absolute.</param>
+/// <param name="IdempotencyKey">The <c>Idempotency-Key</c> the send went with: repeat it to repeat this send safely.</param>
+/// <param name="Replayed">True when ChatSend answered from an earlier request with the same key (<c>Idempotent-Replayed</c>).</param>
+public sealed record AcceptedMessage(ChatSendMessage Message, Uri? Location, string IdempotencyKey, bool Replayed)
+{
+    /// <summary>The message id.</summary>
+    public string Id => Message.Id;
+
+    /// <summary>The status the message was accepted with.</summary>
+    public MessageStatus Status => Message.Status;
+}
