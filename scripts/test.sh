@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check on a fresh machine: the Bicep build and lint of infra/, the Functions app published as for a
-# deployment, the benchmarks built (not run), the whole test suite in a shuffled order (each test class starts its own
-# Azurite on free ports; the Functions tests read the published app, the infra tests the compiled ARM JSON), then the
-# end-to-end tests again against a local host running as its own process. Ends with one line: "N passed, N failed".
+# deployment, the benchmarks built (not run), the client library packed, the whole test suite in a shuffled order (each
+# test class starts its own Azurite on free ports; the Functions tests read the published app, the infra tests the
+# compiled ARM JSON), then the end-to-end tests again against a local host running as its own process. Ends with one
+# line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,11 @@ bench_rc=0
 for project in bench/*/*.csproj; do
     out=$(dotnet build "$project" -c Release --nologo -v quiet -clp:ErrorsOnly 2>&1) || { echo "$out"; echo "$project does not build" >&2; bench_rc=1; }
 done
+
+# The client library as customers install it, in .artifacts/packages; a pack failure fails the run.
+pack_rc=0
+out=$(dotnet pack src/ChatSend.Client -c Release -o .artifacts/packages --nologo -v quiet -clp:ErrorsOnly 2>&1) \
+    || { echo "$out"; echo "src/ChatSend.Client does not pack" >&2; pack_rc=1; }
 
 results=.artifacts/test-results
 rm -rf "$results"
@@ -43,4 +49,4 @@ for trx in "$results"/*.trx; do
 done
 echo "$passed passed, $failed failed"
 
-((infra_rc == 0 && functions_rc == 0 && bench_rc == 0 && tests_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))
+((infra_rc == 0 && functions_rc == 0 && bench_rc == 0 && pack_rc == 0 && tests_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))
