@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Azure;
 using ChatSend.Media;
@@ -7,6 +8,7 @@ using ChatSend.Queues;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using ChatSend.Storage;
+using ChatSend.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,9 +37,20 @@ public sealed partial class DeliveryProcessor(
 {
     public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
+        ChatSendTelemetry.RecordQueueAge(StorageNames.DeliveriesQueue, job.VisibleAt, time.GetUtcNow());
+        using var activity = ChatSendTelemetry.StartMessageHop(ChatSendTelemetry.Spans.Deliver, job.Id,
+            job.Trace ?? await TraceOfAsync(job.Id, cancellationToken));
+        var outcome = await DeliverAsync(job, activity, cancellationToken);
+        activity?.SetTag(ChatSendTelemetry.Tags.Outcome, outcome);
+    }
+
+    /// <summary>Delivers the message if it is due; returns what happened, for the span.</summary>
+    private async Task<string> DeliverAsync(DeliveryJob job, Activity? activity, CancellationToken cancellationToken)
+    {
         var claimed = await ClaimAsync(job, cancellationToken);
         if (claimed is not var (message, session, provider))
-            return;
+            return "skipped";
+        activity?.SetTag(ChatSendTelemetry.Tags.Attempt, message.Attempts).SetTag(ChatSendTelemetry.Tags.Provider, provider.Name);
         OutboundMessage outbound;
         DateTimeOffset? freeAt;
         try
@@ -55,35 +68,50 @@ public sealed partial class DeliveryProcessor(
         {
             // Not an attempt: the message waits its turn, and its row says when that is.
             await recorder.DeferAsync(message, at, cancellationToken);
-            await RequeueAsync(message.MessageId, at - time.GetUtcNow());
+            await RequeueAsync(message, at - time.GetUtcNow());
             LogPaced(message.Id, at);
-            return;
+            return "paced";
         }
+        return await SendAsync(message, session, provider, outbound, cancellationToken);
+    }
+
+    private async Task<string> SendAsync(MessageEntity message, Session session, IChannelProvider provider, OutboundMessage outbound,
+        CancellationToken cancellationToken)
+    {
         var o = options.Value;
         ProviderReceipt receipt;
         try
         {
-            // Not the host's stopping token: a send under way finishes rather than becoming an unknown outcome.
-            receipt = await provider.SendAsync(outbound, session, CancellationToken.None);
+            receipt = await ProviderCall.SendAsync(provider, outbound, session, message.Attempts);
         }
         catch (ProviderException ex) when (ex.IsTransient && message.Attempts < o.MaxAttempts)
         {
             var delay = o.BackoffFor(message.Attempts, ex.RetryAfter);
             LogRetrying(provider.Name, message.Id, message.Attempts, ex.Message, delay);
             await recorder.ReleaseAsync(message, delay, cancellationToken);
-            await RequeueAsync(message.MessageId, delay);
-            return;
+            await RequeueAsync(message, delay);
+            return "retrying";
         }
         catch (ProviderException ex)
         {
             await recorder.FailAsync(message, ex.IsTransient
                 ? $"provider {provider.Name} still failing after {message.Attempts} attempts: {ex.Message}"
-                : $"provider {provider.Name} refused the message: {ex.Message}", cancellationToken, claimId: message.ClaimId);
-            return;
+                : $"provider {provider.Name} refused the message: {ex.Message}",
+                ex.IsTransient ? FailureCategory.ProviderUnavailable : FailureCategory.ProviderRefused, cancellationToken, claimId: message.ClaimId);
+            return "failed";
         }
         var row = await recorder.RecordSentAsync(message, provider, receipt.ProviderMessageId);
+        ProviderCall.RecordSent(provider.Name, message, time.GetUtcNow());
         LogSent(message.Id, Recipient.Mask(message.Recipient), provider.Name, row.Status);
+        return "sent";
     }
+
+    // A job without the trace (the sweeper's, or one queued before jobs carried it) takes it from the row. The read
+    // is the one the claim would make: it leaves the row as this instance's recent copy, which the claim starts from.
+    private async Task<TraceContext?> TraceOfAsync(MessageId id, CancellationToken cancellationToken) =>
+        !ChatSendTelemetry.Source.HasListeners() ? null
+        : messages.Recent(id) is { } recent ? recent.Trace
+        : (await messages.FindAsync(id, cancellationToken))?.Trace;
 
     private enum Next
     {
@@ -137,7 +165,7 @@ public sealed partial class DeliveryProcessor(
             }
             if (next == Next.ClaimAfterUnknownOutcome)
             {
-                DeliveryMetrics.UnknownOutcomes.Add(1);
+                ChatSendTelemetry.UnknownOutcomes.Add(1);
                 LogUnknownOutcome(message.Id, message.Attempts - 1, "sending again; the recipient may get it twice (UnknownOutcome=Resend)");
             }
             return (message, session!, provider!);
@@ -163,17 +191,17 @@ public sealed partial class DeliveryProcessor(
                 LogSkipped(message.Id, message.Status);
                 return;
             case Next.WaitForSendAt:
-                await RequeueAsync(message.MessageId, message.SendAt!.Value - now);
+                await RequeueAsync(message, message.SendAt!.Value - now);
                 return;
             case Next.WaitForOtherClaim:
                 LogHeldElsewhere(message.Id, message.ClaimedUntil!.Value);
-                await RequeueAsync(message.MessageId, message.ClaimedUntil.Value - now + TimeSpan.FromSeconds(1));
+                await RequeueAsync(message, message.ClaimedUntil.Value - now + TimeSpan.FromSeconds(1));
                 return;
             case Next.FailUnknownOutcome:
                 if (await recorder.FailAsync(message, "delivery outcome unknown: the attempt stopped during the provider call and was not repeated",
-                        cancellationToken))
+                        FailureCategory.UnknownOutcome, cancellationToken))
                 {
-                    DeliveryMetrics.UnknownOutcomes.Add(1);
+                    ChatSendTelemetry.UnknownOutcomes.Add(1);
                     LogUnknownOutcome(message.Id, message.Attempts, "failing it (UnknownOutcome=Fail)");
                 }
                 return;
@@ -182,19 +210,21 @@ public sealed partial class DeliveryProcessor(
         await recorder.FailAsync(message, message.Attempts >= options.Value.MaxAttempts ? $"delivery gave up after {message.Attempts} attempts"
             : session is null ? "the session no longer exists"
             : !session.Enabled ? "the session is disabled"
-            : $"the session's provider '{session.Provider}' is not available", cancellationToken);
+            : $"the session's provider '{session.Provider}' is not available",
+            message.Attempts >= options.Value.MaxAttempts ? FailureCategory.AttemptsExhausted : FailureCategory.SessionUnusable, cancellationToken);
     }
 
-    // The marker is due when this job would be: if the put fails, the sweeper queues the job instead.
-    private async Task RequeueAsync(MessageId id, TimeSpan delay)
+    // The marker is due when this job would be: if the put fails, the sweeper queues the job instead. The job keeps
+    // the message's trace, so every attempt hangs off the send.
+    private async Task RequeueAsync(MessageEntity message, TimeSpan delay)
     {
         try
         {
-            await queue.EnqueueAsync(new DeliveryJob(id), delay, CancellationToken.None);
+            await queue.EnqueueAsync(DeliveryJob.For(message), delay, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            LogRequeueFailed(id.Value, ex);
+            LogRequeueFailed(message.Id, ex);
         }
     }
 

@@ -1,8 +1,8 @@
-using System.Diagnostics.Metrics;
 using Azure;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Storage;
+using ChatSend.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -61,7 +61,8 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     /// Ends the message <c>failed</c>: for the attempt holding <paramref name="claimId"/>, only while it still does; for
     /// anyone else, only while no attempt holds a live claim (that attempt's answer decides). False when it did not.
     /// </summary>
-    public async Task<bool> FailAsync(MessageEntity message, string reason, CancellationToken cancellationToken, string? claimId = null)
+    public async Task<bool> FailAsync(MessageEntity message, string reason, FailureCategory category, CancellationToken cancellationToken,
+        string? claimId = null)
     {
         var failed = false;
         await messages.UpdateAsync(message, m =>
@@ -73,7 +74,10 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
             return End(m, failed);
         }, cancellationToken);
         if (failed)
+        {
+            ChatSendTelemetry.RecordFailed(category);
             LogFailed(message.Id, reason);
+        }
         return failed;
     }
 
@@ -148,15 +152,6 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     private partial void LogSentRetry(string messageId, string reason);
 }
 
-/// <summary>Counters an operator watches for the delivery path.</summary>
-public static class DeliveryMetrics
-{
-    public static readonly Meter Meter = new("ChatSend.Delivery");
-
-    /// <summary>Attempts that stopped between the provider call and recording its answer (a possible duplicate under Resend).</summary>
-    public static readonly Counter<long> UnknownOutcomes = Meter.CreateCounter<long>("chatsend.delivery.unknown_outcomes");
-}
-
 /// <summary>Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>.</summary>
 public sealed class DeliveryFailedHandler(DeliveryRecorder recorder, MessageStore messages, ILogger<DeliveryFailedHandler> logger)
     : Queues.QueueHandler<DeliveryJob>(logger)
@@ -166,6 +161,6 @@ public sealed class DeliveryFailedHandler(DeliveryRecorder recorder, MessageStor
     public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         if (await messages.FindAsync(job.Id, cancellationToken) is { } message)
-            await recorder.FailAsync(message, Reason, cancellationToken);
+            await recorder.FailAsync(message, Reason, FailureCategory.Poisoned, cancellationToken);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using ChatSend.Send;
+using ChatSend.Telemetry;
 
 namespace ChatSend.Messages;
 
@@ -54,11 +55,22 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>When pacing lets a waiting message go (the session's rate or the gap to its recipient).</summary>
     public DateTimeOffset? ExpectedAt { get; set; }
 
+    /// <summary>
+    /// The W3C context of the send that accepted the message (<c>traceparent</c>, and <c>tracestate</c> when there is
+    /// one): later hops (delivery attempts, receipts, which come from webhooks without one) join its trace. Null for
+    /// messages accepted while no one traced.
+    /// </summary>
+    public string? TraceParent { get; set; }
+    public string? TraceState { get; set; }
+
     /// <summary>True while the message's <see cref="WorkMarker"/> exists; written in the same transaction as the marker.</summary>
     public bool HasMarker { get; set; }
 
     [IgnoreDataMember]
     public MessageId MessageId => new(PartitionKey, RowKey);
+
+    [IgnoreDataMember]
+    public TraceContext? Trace => TraceContext.From(TraceParent, TraceState);
 
     [IgnoreDataMember]
     public MessageStatus CurrentStatus => MessageStatuses.Parse(Status);

@@ -3,6 +3,7 @@ using Azure.Storage.Queues;
 using ChatSend.Messages;
 using ChatSend.Queues;
 using ChatSend.Storage;
+using ChatSend.Telemetry;
 
 namespace ChatSend.Receipts;
 
@@ -12,20 +13,25 @@ namespace ChatSend.Receipts;
 /// <see cref="Next"/> is a report that follows this one after <see cref="NextAfter"/> (the sandbox's read after
 /// delivered): it is queued once this one is applied, so a failure between the two cannot lose the second.
 /// A provider's webhook knows only its own id: then <see cref="Id"/> is null and <see cref="Provider"/> with
-/// <see cref="ProviderMessageId"/> find the message.
+/// <see cref="ProviderMessageId"/> find the message. <see cref="VisibleAt"/> is when it could first be taken off the
+/// queue (for the queue age); receipts carry no trace: the message's row has it.
 /// </summary>
 public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
-    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null)
+    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null, DateTimeOffset? VisibleAt = null)
     : IQueueMessage
 {
     [JsonIgnore]
     public bool IsValid => (Id is not null || (Provider is not null && ProviderMessageId is not null)) && Status.IsReceipt();
 }
 
-public sealed class ReceiptQueue(StorageClients storage)
+public sealed class ReceiptQueue(StorageClients storage, TimeProvider time)
 {
     private readonly QueueClient _queue = storage.Queue(StorageNames.ReceiptsQueue);
 
-    public Task EnqueueAsync(Receipt receipt, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
-        _queue.SendMessageAsync(QueueMessages.Serialize(receipt), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+    public async Task EnqueueAsync(Receipt receipt, TimeSpan? delay = null, CancellationToken cancellationToken = default)
+    {
+        using var activity = ChatSendTelemetry.StartQueuePut(StorageNames.ReceiptsQueue, receipt.Id);
+        receipt = receipt with { VisibleAt = time.GetUtcNow() + (delay ?? TimeSpan.Zero) };
+        await _queue.SendMessageAsync(QueueMessages.Serialize(receipt), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+    }
 }

@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Queues;
 using ChatSend.Send;
+using ChatSend.Storage;
+using ChatSend.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Receipts;
@@ -11,34 +14,43 @@ public sealed class ReceiptHandler(MessageStore messages, ReceiptQueue receipts,
     ILogger<ReceiptHandler> logger)
     : QueueHandler<Receipt>(logger)
 {
-    /// <summary>Receipts for provider ids no message has (another system's messages, or ones long gone): acknowledged, counted.</summary>
-    public static readonly System.Diagnostics.Metrics.Counter<long> UnknownProviderIds =
-        Delivery.DeliveryMetrics.Meter.CreateCounter<long>("chatsend.receipts.unknown_provider_ids");
-
     public override async Task HandleAsync(Receipt receipt, CancellationToken cancellationToken)
     {
+        ChatSendTelemetry.RecordQueueAge(StorageNames.ReceiptsQueue, receipt.VisibleAt, time.GetUtcNow());
+        using var span = new ReceiptSpan(receipt);
         // Applying is idempotent, so when queueing the next report fails and this one is retried, nothing doubles.
-        if (await ApplyAsync(receipt, cancellationToken) is not null && receipt.Next is { } next)
-            await receipts.EnqueueAsync(receipt with { Status = next, At = null, Next = null, NextAfter = null },
+        if (await ApplyAsync(receipt, span, cancellationToken) is not null && receipt.Next is { } next)
+        {
+            span.MakeCurrent(); // the next report's put belongs to this message's trace too
+            await receipts.EnqueueAsync(receipt with { Status = next, At = null, Next = null, NextAfter = null, VisibleAt = null },
                 receipt.NextAfter, cancellationToken);
+        }
     }
 
     public async Task<MessageEntity?> ApplyAsync(Receipt receipt, CancellationToken cancellationToken = default)
     {
+        using var span = new ReceiptSpan(receipt);
+        return await ApplyAsync(receipt, span, cancellationToken);
+    }
+
+    private async Task<MessageEntity?> ApplyAsync(Receipt receipt, ReceiptSpan span, CancellationToken cancellationToken)
+    {
         if ((receipt.Id ?? await index.FindAsync(receipt.Provider!, receipt.ProviderMessageId!, cancellationToken)) is not { } id)
         {
-            UnknownProviderIds.Add(1);
+            ChatSendTelemetry.UnknownProviderIds.Add(1);
             logger.LogInformation("Receipt {Status} from {Provider} for a provider id no message has; acknowledged", receipt.Status.ToWire(), receipt.Provider);
             return null;
         }
         var moved = false;
         var row = await messages.UpdateAsync(id, m =>
         {
+            span.Start(m); // a receipt comes without a trace: it joins the one its message was sent in
             moved = m.Advance(receipt.Status, receipt.At ?? time.GetUtcNow(), receipt.Reason);
             if (moved && m.ProviderMessageId is null && receipt.ProviderMessageId is not null)
                 m.ProviderMessageId = receipt.ProviderMessageId;
             return moved ? MarkerChange.Keep : null;
         }, cancellationToken);
+        span.Applied(moved);
 
         if (row is null)
             logger.LogWarning("Receipt {Status} for unknown message {MessageId} dropped", receipt.Status.ToWire(), id.Value);
@@ -47,5 +59,51 @@ public sealed class ReceiptHandler(MessageStore messages, ReceiptQueue receipts,
         else
             logger.LogDebug("Receipt {Status} for message {MessageId} ignored: it is already {Current}", receipt.Status.ToWire(), row.Id, row.Status);
         return row;
+    }
+
+    /// <summary>
+    /// The receipt's span, started once the message row is read (the receipt itself has no trace) as a child of the
+    /// send, and the counters of the statuses it moves a message to.
+    /// </summary>
+    private sealed class ReceiptSpan(Receipt receipt) : IDisposable
+    {
+        private Activity? _activity;
+        private bool _started;
+
+        public void Start(MessageEntity row)
+        {
+            if (_started)
+                return;
+            _started = true;
+            _activity = ChatSendTelemetry.StartMessageHop(ChatSendTelemetry.Spans.Receipt, row.MessageId, row.Trace);
+            _activity?.SetTag(ChatSendTelemetry.Tags.Status, receipt.Status.ToWire()).SetTag(ChatSendTelemetry.Tags.Provider, receipt.Provider);
+        }
+
+        public void Applied(bool moved)
+        {
+            _activity?.SetTag(ChatSendTelemetry.Tags.Outcome, moved ? "applied" : "ignored");
+            if (!moved)
+                return;
+            switch (receipt.Status)
+            {
+                case MessageStatus.Delivered:
+                    ChatSendTelemetry.Delivered.Add(1);
+                    break;
+                case MessageStatus.Read:
+                    ChatSendTelemetry.Read.Add(1);
+                    break;
+                case MessageStatus.Failed:
+                    ChatSendTelemetry.RecordFailed(FailureCategory.ProviderReported);
+                    break;
+            }
+        }
+
+        public void MakeCurrent()
+        {
+            if (_activity is not null)
+                Activity.Current = _activity;
+        }
+
+        public void Dispose() => _activity?.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using ChatSend.Delivery;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Storage;
+using ChatSend.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,8 @@ public sealed partial class MessageAcceptor(
     public async Task<MessageEntity> AcceptAsync(MessageEntity message, StagedMedia? staged, TimeSpan? delay = null)
     {
         var id = message.MessageId;
+        // On the row in the same write, so delivery attempts, receipts and the sweeper's jobs find the send's trace.
+        (message.TraceParent, message.TraceState) = ChatSendTelemetry.CurrentContext() is { } trace ? (trace.TraceParent, trace.TraceState) : (null, null);
         try
         {
             await messages.InsertAsync(message, time.GetUtcNow() + (delay ?? TimeSpan.Zero) + options.Value.SweepAfter, CancellationToken.None);
@@ -36,9 +39,10 @@ public sealed partial class MessageAcceptor(
             await UndoAsync(id, staged);
             throw;
         }
+        ChatSendTelemetry.Accepted.Add(1, new KeyValuePair<string, object?>(ChatSendTelemetry.Tags.MessageType, message.Type));
         try
         {
-            await deliveries.EnqueueAsync(new DeliveryJob(id), delay, CancellationToken.None);
+            await deliveries.EnqueueAsync(DeliveryJob.For(message), delay, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {

@@ -5,6 +5,7 @@ using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Sessions;
+using ChatSend.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class SendHandler(
 {
     public async Task<Results<Accepted<MessageView>, ProblemHttpResult>> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        using var activity = ChatSendTelemetry.StartSend();
         var caller = request.HttpContext.GetApiKeyScope();
         var body = await SendRequestReader.ReadBodyAsync(request, cancellationToken);
         if (body.Failed(out var unreadable))
@@ -63,6 +65,7 @@ public sealed partial class SendHandler(
             return unusable;
 
         var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now), staged.Value, command.SendAt - now);
+        ChatSendTelemetry.TagSend(message);
         LogAccepted(message.Type, message.Id, session.Id, Recipient.Mask(message.Recipient));
         return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));
     }
