@@ -1,7 +1,12 @@
 using ChatSend.Host.Queues;
 using ChatSend.Http;
-using Microsoft.AspNetCore.OpenApi;
-using Microsoft.OpenApi;
+        builder.Services.AddChatSendOpenApi();
+        builder.Services.AddHostedService<SweeperService>();
+        configure?.Invoke(builder);
+        // After configure, so settings it adds (tests, benchmarks, tools) decide these too.
+        builder.Services.AddChatSendTelemetry(builder.Configuration)
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
 
 namespace ChatSend.Host;
 
@@ -25,7 +30,11 @@ public static class LocalHost
         builder.Services.AddChatSend(builder.Configuration);
         builder.Services.AddChatSendOpenApi();
         builder.Services.AddHostedService<SweeperService>();
-        configure?.Invoke(builder); // before the switch below is read, so a caller's configuration counts
+        configure?.Invoke(builder);
+        // After configure, so settings it adds (tests, benchmarks, tools) decide these too.
+        builder.Services.AddChatSendTelemetry(builder.Configuration)
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
         if (builder.Configuration.GetValue(QueueListenersSetting, defaultValue: true))
             builder.Services.AddQueueListeners(builder.Configuration);
 

@@ -1,8 +1,11 @@
+using System.Diagnostics;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using ChatSend.Queues;
 using ChatSend.Storage;
+using ChatSend.Telemetry;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 
 namespace ChatSend.Host.Queues;
 
@@ -44,6 +47,8 @@ public sealed partial class QueueListener(
             QueueMessage[] batch;
             try
             {
+                // Polls are not per message and mostly empty: left out of traces, as the Functions host's are.
+                using var untraced = SuppressInstrumentationScope.Begin();
                 batch = (await _queue.ReceiveMessagesAsync(o.BatchSize, o.ProcessingLease, stoppingToken)).Value;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -72,6 +77,11 @@ public sealed partial class QueueListener(
 
     private async Task HandleAsync(QueueMessage message, QueueListenerOptions o, CancellationToken stoppingToken)
     {
+        // The local counterpart of the Functions invocation span: the handler's own spans join their message's trace
+        // and link back to this one.
+        using var activity = ChatSendTelemetry.Source.StartActivity(ChatSendTelemetry.Spans.QueueProcess, ActivityKind.Consumer, parentContext: default);
+        activity?.SetTag(ChatSendTelemetry.Tags.Destination, binding.Queue).SetTag(ChatSendTelemetry.Tags.Operation, "process")
+            .SetTag("messaging.message.id", message.MessageId).SetTag("messaging.azure.queue.dequeue_count", message.DequeueCount);
         // Handed out more often than allowed without a recorded failure (a worker died mid-message): poison it unrun.
         if (message.DequeueCount > o.MaxDequeueCount)
         {
@@ -103,7 +113,10 @@ public sealed partial class QueueListener(
         if (failure is null)
             await CompleteAsync(message, lease);
         else
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, failure.GetType().Name);
             await FailAsync(message, lease, o, failure);
+        }
     }
 
     private sealed class Lease(string popReceipt)

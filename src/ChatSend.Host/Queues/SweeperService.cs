@@ -1,5 +1,6 @@
 using ChatSend.Storage;
 using ChatSend.Sweeping;
+using ChatSend.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ChatSend.Host.Queues;
@@ -15,6 +16,7 @@ public sealed partial class SweeperService(Sweeper sweeper, IOptions<SweeperOpti
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
+                using var activity = ChatSendTelemetry.Source.StartActivity(ChatSendTelemetry.Spans.Sweep);
                 try
                 {
                     await sweeper.RunAsync(stoppingToken);
