@@ -98,4 +98,11 @@ public sealed class PublishedAppTests(PublishedApp app) : IClassFixture<Publishe
                 levels.GetProperty("Azure.Core").GetString(), levels.GetProperty("Microsoft.AspNetCore").GetString()));
         Assert.True(logging.GetProperty("applicationInsights").GetProperty("samplingSettings").GetProperty("isEnabled").GetBoolean());
     }
+
+    [Fact]
+    public void HostJsonSendsTheHostsTelemetryThroughOpenTelemetry()
+    {
+        // Not also the classic Application Insights pipeline: the worker exports its own spans (AddChatSendTelemetry).
+        Assert.Equal("OpenTelemetry", app.HostJson.GetProperty("telemetryMode").GetString());
+    }
 }

@@ -86,6 +86,19 @@ public partial class AppSettingsTemplateTests
     }
 
     [Fact]
+    public void TheWorkersExporterAuthenticatesAsTheIdentityTheHostsTelemetryNames()
+    {
+        var settings = AppSettings();
+
+        // The worker's Azure Monitor exporter takes its credential from the storage connection's settings
+        // (AddChatSendTelemetry), the Functions host from APPLICATIONINSIGHTS_AUTHENTICATION_STRING: one identity.
+        Assert.Equal("managedidentity", (string?)settings[$"{StorageNames.Connection}__credential"]);
+        var clientId = ((string?)settings[$"{StorageNames.Connection}__clientId"])!.Trim('[', ']');
+        Assert.Contains(clientId, (string?)settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]);
+        Assert.Equal(ChatSend.Telemetry.TelemetryServiceCollectionExtensions.AzureMonitorSetting, "APPLICATIONINSIGHTS_CONNECTION_STRING");
+    }
+
+    [Fact]
     public void NoSettingOrTemplateValueCarriesAKey()
     {
         foreach (var (name, value) in AppSettings())
