@@ -1,12 +1,10 @@
 using ChatSend.Host.Queues;
 using ChatSend.Http;
-        builder.Services.AddChatSendOpenApi();
-        builder.Services.AddHostedService<SweeperService>();
-        configure?.Invoke(builder);
-        // After configure, so settings it adds (tests, benchmarks, tools) decide these too.
-        builder.Services.AddChatSendTelemetry(builder.Configuration)
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
+using ChatSend.Telemetry;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ChatSend.Host;
 
