@@ -21,9 +21,12 @@ public sealed class LocalHostPipelineTests(Azurite azurite) : IClassFixture<Azur
     [Fact]
     public void TheHostServesExactlyTheDeclaredRoutes()
     {
+        // The document and the page are served here by MapOpenApi and Scalar (their own routes), in the Functions app
+        // by the Reference entries; everything else is exactly the declaration.
         var routes = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Select(e => (e.RoutePattern.RawText!.TrimStart('/'), e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single()));
-        Assert.Equal(ApiEndpoints.All.Select(e => (e.Route, e.Method)).Order(), routes.Order());
+            .Select(e => (Route: e.RoutePattern.RawText!.TrimStart('/'), Method: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Single()))
+            .Where(r => !r.Route.StartsWith("docs", StringComparison.Ordinal) && !r.Route.StartsWith("openapi/", StringComparison.Ordinal));
+        Assert.Equal(ApiEndpoints.All.Where(e => e.Audience != ApiAudience.Reference).Select(e => (e.Route, e.Method)).Order(), routes.Order());
     }
 
     [Fact]
