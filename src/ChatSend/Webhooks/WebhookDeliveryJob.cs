@@ -1,0 +1,67 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Azure.Storage.Queues;
+using ChatSend.Queues;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+
+namespace ChatSend.Webhooks;
+
+/// <summary>
+/// Events of one message still to be posted to one endpoint, oldest first, each the structured CloudEvent JSON that is
+/// signed and sent as it is. <see cref="FirstAttemptAt"/> starts the retry window; <see cref="Attempts"/> counts the
+/// failed attempts behind it, for the backoff.
+/// </summary>
+public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnlyList<JsonElement> Events, DateTimeOffset FirstAttemptAt,
+    int Attempts = 0) : IQueueMessage
+{
+    /// <summary>A queue message may be 64 KiB as Base64, so 48 KiB of JSON; a little is kept back.</summary>
+    public const int MaxBytes = 47 * 1024;
+
+    [JsonIgnore]
+    public bool IsValid =>
+        SessionId.IsValid(Session) && !string.IsNullOrEmpty(Webhook) && Events is { Count: > 0 } && Events.All(e => IdOf(e) is not null);
+
+    /// <summary>The CloudEvent id, sent as <c>webhook-id</c>.</summary>
+    public static string? IdOf(JsonElement cloudEvent) =>
+        cloudEvent.ValueKind == JsonValueKind.Object && cloudEvent.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
+            ? id.GetString()
+            : null;
+
+    /// <summary>
+    /// The jobs that carry <paramref name="events"/> in order, as few as fit a queue message each. An event too large
+    /// for a message on its own still gets its own job, which the queue then refuses.
+    /// </summary>
+    public static IReadOnlyList<WebhookDeliveryJob> Split(string session, string webhook, IReadOnlyList<JsonElement> events, DateTimeOffset at)
+    {
+        var jobs = new List<WebhookDeliveryJob>();
+        var batch = new List<JsonElement>();
+        foreach (var cloudEvent in events)
+        {
+            if (batch.Count > 0 && SizeOf(new(session, webhook, [.. batch, cloudEvent], at)) > MaxBytes)
+            {
+                jobs.Add(new(session, webhook, batch.ToArray(), at));
+                batch.Clear();
+            }
+            batch.Add(cloudEvent);
+        }
+        if (batch.Count > 0)
+            jobs.Add(new(session, webhook, batch.ToArray(), at));
+        return jobs;
+    }
+
+    public static int SizeOf(WebhookDeliveryJob job) => Encoding.UTF8.GetByteCount(QueueMessages.Serialize(job));
+}
+
+/// <summary>Puts webhook delivery jobs on their queue, now or after a delay.</summary>
+public sealed class WebhookDeliveryQueue(StorageClients storage)
+{
+    private readonly QueueClient _queue = storage.Queue(StorageNames.WebhookDeliveriesQueue);
+
+    public async Task EnqueueAsync(WebhookDeliveryJob job, TimeSpan? delay = null, CancellationToken cancellationToken = default)
+    {
+        delay = delay > Delivery.DeliveryQueue.MaxDelay ? Delivery.DeliveryQueue.MaxDelay : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+        await _queue.SendMessageAsync(QueueMessages.Serialize(job), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+    }
+}

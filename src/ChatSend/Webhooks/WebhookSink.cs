@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Azure.Messaging;
+using ChatSend.Events;
+
+namespace ChatSend.Webhooks;
+
+/// <summary>
+/// The session's webhooks as an event sink: each enabled endpoint that wants at least one of a message's events gets
+/// its own job(s) on the webhook deliveries queue, so a slow or failing endpoint never holds up another.
+/// </summary>
+public sealed class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueue queue, TimeProvider time) : IEventSink
+{
+    public async ValueTask<bool> WantsAsync(string session, CancellationToken cancellationToken) =>
+        (await endpoints.ListEnabledAsync(session, cancellationToken)).Count > 0;
+
+    public async Task PublishAsync(string session, IReadOnlyList<CloudEvent> events, CancellationToken cancellationToken)
+    {
+        var enabled = await endpoints.ListEnabledAsync(session, cancellationToken);
+        if (enabled.Count == 0)
+            return;
+        var serialized = events.Select(e => (e.Type, Json: JsonDocument.Parse(MessageEvents.Serialize(e)).RootElement)).ToArray();
+        var now = time.GetUtcNow();
+        var jobs = enabled
+            .Select(endpoint => (endpoint, wanted: serialized.Where(e => endpoint.Wants(e.Type)).Select(e => e.Json).ToArray()))
+            .Where(x => x.wanted.Length > 0)
+            .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, x.wanted, now));
+        await Task.WhenAll(jobs.Select(job => queue.EnqueueAsync(job, cancellationToken: cancellationToken)));
+    }
+}
