@@ -113,6 +113,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<EventDispatcher>();
         services.AddWebhookRegistry(configuration);
+        services.AddWebhookDelivery(configuration);
         services.AddEventGrid(configuration);
         services.AddChatSendHealth(configuration);
         return services;

@@ -1,6 +1,7 @@
 using ChatSend.Delivery;
 using ChatSend.Receipts;
 using ChatSend.Storage;
+using ChatSend.Webhooks;
 
 namespace ChatSend.Queues;
 
@@ -18,6 +19,8 @@ public static class QueueEndpoints
     public const string DeliveryFailed = nameof(DeliveryFailed);
     public const string ApplyReceipt = nameof(ApplyReceipt);
     public const string DispatchEvents = nameof(DispatchEvents);
+    public const string DeliverWebhook = nameof(DeliverWebhook);
+    public const string WebhookDeliveryFailed = nameof(WebhookDeliveryFailed);
 
     public static IReadOnlyList<QueueEndpoint> All { get; } =
     [
@@ -25,5 +28,7 @@ public static class QueueEndpoints
         new(DeliveryFailed, StorageNames.DeliveriesPoisonQueue, typeof(DeliveryFailedHandler)),
         new(ApplyReceipt, StorageNames.ReceiptsQueue, typeof(ReceiptHandler)),
         new(DispatchEvents, StorageNames.EventsQueue, typeof(Events.EventDispatcher)),
+        new(DeliverWebhook, StorageNames.WebhookDeliveriesQueue, typeof(WebhookDeliveryHandler)),
+        new(WebhookDeliveryFailed, StorageNames.WebhookDeliveriesPoisonQueue, typeof(WebhookDeliveryFailedHandler)),
     ];
 }

@@ -1,0 +1,137 @@
+using ChatSend.Queues;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ChatSend.Webhooks;
+
+/// <summary>
+/// Posts a job's events to its endpoint in order, each signed, and records every attempt in the endpoint's log and
+/// health. The first event that fails with something worth retrying (timeout, no connection, refused address, 408,
+/// 409, 429, 5xx) goes back on the queue with the events after it, after <see cref="WebhookDeliveryPolicy.DelayFor"/>,
+/// until <see cref="WebhookOptions.RetryFor"/> after the first attempt; other answers are not retried. An endpoint
+/// failing for RetryFor, or answering 410 Gone, is disabled. A deleted or disabled endpoint's jobs are dropped.
+/// Storage errors are thrown: the queue retries the job (events already delivered may come again, with the same
+/// <c>webhook-id</c>), and after five dequeues it goes to the poison queue (<see cref="WebhookDeliveryFailedHandler"/>).
+/// </summary>
+public sealed partial class WebhookDeliveryHandler(
+    IWebhookEndpoints endpoints,
+    IWebhookLog log,
+    WebhookDeliveryClient client,
+    WebhookDeliveryQueue queue,
+    WebhookDeliveryGate gate,
+    WebhookDeliveryPolicy policy,
+    IOptions<WebhookOptions> options,
+    TimeProvider time,
+    ILogger<WebhookDeliveryHandler> logger) : QueueHandler<WebhookDeliveryJob>(logger)
+{
+    public override async Task HandleAsync(WebhookDeliveryJob job, CancellationToken cancellationToken)
+    {
+        var endpoint = await endpoints.FindAsync(job.Session, job.Webhook, cancellationToken);
+        if (endpoint is not { Enabled: true })
+        {
+            LogDropped(job.Session, job.Webhook, job.Events.Count, endpoint is null ? "deleted" : "disabled");
+            return;
+        }
+        var key = WebhookDeliveryGate.KeyOf(job.Session, job.Webhook);
+        if (gate.TryEnter(key) is { } wait)
+        {
+            await queue.EnqueueAsync(job, wait, cancellationToken);
+            LogDeferred(job.Session, job.Webhook, wait);
+            return;
+        }
+        try
+        {
+            await DeliverAsync(endpoint, job, key, cancellationToken);
+        }
+        finally
+        {
+            gate.Exit(key);
+        }
+    }
+
+    private async Task DeliverAsync(WebhookEndpoint endpoint, WebhookDeliveryJob job, string key, CancellationToken cancellationToken)
+    {
+        var secrets = await endpoints.SigningSecretsAsync(endpoint.Session, endpoint.Id, cancellationToken);
+        for (var i = 0; i < job.Events.Count; i++)
+        {
+            var eventId = WebhookDeliveryJob.IdOf(job.Events[i])!;
+            var response = await client.PostAsync(endpoint.Url, eventId, job.Events[i].GetRawText(), secrets, cancellationToken);
+            await RecordAsync(endpoint, eventId, response, cancellationToken);
+            if (response.Outcome == WebhookOutcome.Delivered)
+                continue;
+            if (await DisableIfFailingTooLongAsync(endpoint, response, cancellationToken))
+                return;
+            if (response.Outcome == WebhookOutcome.Retry)
+            {
+                await RetryAsync(job with { Events = job.Events.Skip(i).ToArray(), Attempts = job.Attempts + 1 }, eventId, key, response, cancellationToken);
+                return;
+            }
+            LogRefused(endpoint.Session, endpoint.Id, eventId, response.Describe());
+            if (response.Status == 410)
+            {
+                await DisableAsync(endpoint, "the endpoint answered 410 Gone", cancellationToken);
+                return;
+            }
+        }
+    }
+
+    private async Task RecordAsync(WebhookEndpoint endpoint, string eventId, WebhookResponse response, CancellationToken cancellationToken)
+    {
+        var delivered = response.Outcome == WebhookOutcome.Delivered;
+        await log.AddAsync(endpoint.Session, endpoint.Id,
+            new WebhookAttempt(response.At, eventId, response.Status, response.LatencyMs, delivered ? null : response.Describe()), cancellationToken);
+        await endpoints.RecordOutcomeAsync(endpoint.Session, endpoint.Id, delivered, response.At, cancellationToken);
+        if (delivered)
+            LogDelivered(endpoint.Session, endpoint.Id, eventId, response.Status, response.LatencyMs);
+    }
+
+    private async Task RetryAsync(WebhookDeliveryJob next, string eventId, string key, WebhookResponse response, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var delay = policy.DelayFor(next.Attempts, response.RetryAfter);
+        if (now + delay > next.FirstAttemptAt + options.Value.RetryFor)
+        {
+            LogGaveUp(next.Session, next.Webhook, eventId, next.Events.Count, next.Attempts, response.Describe());
+            return;
+        }
+        await queue.EnqueueAsync(next, delay, cancellationToken);
+        if (response.TimedOut)
+            gate.CoolDown(key, now + delay);
+        LogRetrying(next.Session, next.Webhook, eventId, next.Attempts, response.Describe(), delay);
+    }
+
+    private async Task<bool> DisableIfFailingTooLongAsync(WebhookEndpoint endpoint, WebhookResponse response, CancellationToken cancellationToken)
+    {
+        if (endpoint.FailingSince is not { } since || response.At - since < options.Value.RetryFor)
+            return false;
+        await DisableAsync(endpoint, $"failing since {since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {response.Describe()}", cancellationToken);
+        return true;
+    }
+
+    private async Task DisableAsync(WebhookEndpoint endpoint, string reason, CancellationToken cancellationToken)
+    {
+        await endpoints.DisableAsync(endpoint.Session, endpoint.Id, reason, cancellationToken);
+        LogDisabled(endpoint.Session, endpoint.Id, reason);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: event {EventId} delivered ({Status}, {LatencyMs} ms)")]
+    private partial void LogDelivered(string session, string webhook, string eventId, int? status, long latencyMs);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook {Session}/{Webhook}: event {EventId} failed on attempt {Attempt} ({Error}); retrying in {Delay}")]
+    private partial void LogRetrying(string session, string webhook, string eventId, int attempt, string error, TimeSpan delay);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook {Session}/{Webhook}: event {EventId} refused ({Error}); not retried")]
+    private partial void LogRefused(string session, string webhook, string eventId, string error);
+
+    [LoggerMessage(LogLevel.Error, "Webhook {Session}/{Webhook}: gave up on event {EventId} and {Count} event(s) from it after {Attempts} failed attempts ({Error}): its retry window has passed")]
+    private partial void LogGaveUp(string session, string webhook, string eventId, int count, int attempts, string error);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook {Session}/{Webhook} disabled: {Reason}")]
+    private partial void LogDisabled(string session, string webhook, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: dropped {Count} event(s), the endpoint was {State}")]
+    private partial void LogDropped(string session, string webhook, int count, string state);
+
+    [LoggerMessage(LogLevel.Debug, "Webhook {Session}/{Webhook}: busy or cooling down; job back on the queue for {Wait}")]
+    private partial void LogDeferred(string session, string webhook, TimeSpan wait);
+}

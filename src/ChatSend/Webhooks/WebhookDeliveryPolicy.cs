@@ -1,0 +1,56 @@
+using System.Net.Http.Headers;
+
+namespace ChatSend.Webhooks;
+
+/// <summary>What an attempt's answer means for the event.</summary>
+public enum WebhookOutcome
+{
+    /// <summary>2xx.</summary>
+    Delivered,
+
+    /// <summary>Timeout, no connection, a refused address, 408, 409, 429 or 5xx: tried again after a backoff.</summary>
+    Retry,
+
+    /// <summary>Any other answer (a 3xx, another 4xx), or a URL that may not be called: not tried again.</summary>
+    Refused,
+}
+
+/// <summary>
+/// How far apart a failing event is retried: exponential from <see cref="BaseDelay"/>, doubling, capped at
+/// <see cref="MaxDelay"/>, ±20 % jitter so the retries of a burst spread out, and never sooner than the receiver's
+/// <c>Retry-After</c>. Not an options class: the numbers are part of the contract the README states; tests shorten them.
+/// </summary>
+public sealed class WebhookDeliveryPolicy
+{
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Deliveries to one endpoint under way at once on one instance; a job beyond it waits on the queue.</summary>
+    public int ConcurrencyPerEndpoint { get; init; } = 2;
+
+    /// <summary>How long a job that found its endpoint busy waits on the queue before it looks again.</summary>
+    public TimeSpan BusyDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    public static WebhookOutcome Classify(int status) => status switch
+    {
+        >= 200 and < 300 => WebhookOutcome.Delivered,
+        408 or 409 or 429 or >= 500 => WebhookOutcome.Retry,
+        _ => WebhookOutcome.Refused,
+    };
+
+    /// <summary>The wait before retry number <paramref name="retry"/> (1 for the first), in whole seconds as the queue keeps them.</summary>
+    public TimeSpan DelayFor(int retry, TimeSpan? retryAfter = null)
+    {
+        var exponential = BaseDelay.TotalSeconds * Math.Pow(2, Math.Clamp(retry - 1, 0, 30));
+        var seconds = Math.Min(MaxDelay.TotalSeconds, exponential) * (0.8 + Random.Shared.NextDouble() * 0.4);
+        seconds = Math.Max(seconds, retryAfter?.TotalSeconds ?? 0);
+        return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(seconds)));
+    }
+
+    /// <summary><c>Retry-After</c> as seconds or an HTTP date, as a wait from <paramref name="now"/>; null when absent or past.</summary>
+    public static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? header, DateTimeOffset now) =>
+        header?.Delta is { } delta ? delta
+        : header?.Date is { } date && date > now ? date - now
+        : null;
+}
