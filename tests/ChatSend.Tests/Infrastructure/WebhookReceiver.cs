@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Net;
+using ChatSend.Webhooks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using StandardWebhooks;
+using StandardWebhooks.Diagnostics;
+
+namespace ChatSend.Tests.Infrastructure;
+
+/// <summary>
+/// Customers' webhook receivers on 127.0.0.1, one per path <c>/hooks/{name}</c>. A hook with secrets verifies every
+/// request with the StandardWebhooks package, as a customer would, and answers 401 when no signature matches; each
+/// hook answers 200 unless told otherwise (a status, a <c>Retry-After</c>, a redirect, or hanging until the caller gives up).
+/// </summary>
+public sealed class WebhookReceiver : IAsyncLifetime
+{
+    private WebApplication _app = null!;
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Answer>> _scripted = new();
+    private readonly ConcurrentDictionary<string, bool> _hanging = new();
+
+    public sealed record Answer(int Status, string? RetryAfter = null, string? Location = null);
+
+    /// <summary>One request as it arrived; <see cref="Verified"/> lists the secrets (by index) whose signature matched.</summary>
+    public sealed record Request(string Hook, string Id, string Timestamp, string Signature, string ContentType, string Body,
+        IReadOnlyList<int> Verified, DateTimeOffset At);
+
+    public int Port { get; private set; }
+    public ConcurrentQueue<Request> Requests { get; } = new();
+    public ConcurrentDictionary<string, string[]> Secrets { get; } = new();
+
+    public string Url(string hook) => $"http://127.0.0.1:{Port}/hooks/{hook}";
+    public string LocalhostUrl(string hook) => $"http://localhost:{Port}/hooks/{hook}";
+    public IReadOnlyList<Request> For(string hook) => Requests.Where(r => r.Hook == hook).ToList();
+    public void AnswerNext(string hook, Answer answer) => _scripted.GetOrAdd(hook, _ => new()).Enqueue(answer);
+    public void Hang(string hook) => _hanging[hook] = true;
+
+    public async Task InitializeAsync()
+    {
+        Port = Azurite.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
+        _app = builder.Build();
+        _app.MapPost("/hooks/{hook}", HandleAsync);
+        await _app.StartAsync();
+    }
+
+    private async Task<IResult> HandleAsync(HttpContext context, string hook)
+    {
+        var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        var headers = context.Request.Headers;
+        var verified = Secrets.TryGetValue(hook, out var secrets) ? Verify(body, headers, secrets) : [];
+        Requests.Enqueue(new Request(hook, headers[WebhookSigner.IdHeader].ToString(), headers[WebhookSigner.TimestampHeader].ToString(),
+            headers[WebhookSigner.SignatureHeader].ToString(), context.Request.ContentType ?? "", body, verified, DateTimeOffset.UtcNow));
+        if (_hanging.ContainsKey(hook))
+        {
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            return Results.StatusCode(200);
+        }
+        if (secrets is not null && verified.Count == 0)
+            return Results.StatusCode(401);
+        if (!_scripted.TryGetValue(hook, out var queue) || !queue.TryDequeue(out var answer))
+            return Results.Ok();
+        if (answer.RetryAfter is not null)
+            context.Response.Headers.RetryAfter = answer.RetryAfter;
+        if (answer.Location is not null)
+            context.Response.Headers.Location = answer.Location;
+        return Results.StatusCode(answer.Status);
+    }
+
+    // Each signature of the list on its own: StandardWebhooks 1.1.2's Verify never checks the last one of several.
+    private static List<int> Verify(string body, IHeaderDictionary headers, string[] secrets)
+    {
+        var verified = new List<int>();
+        for (var i = 0; i < secrets.Length; i++)
+        {
+            foreach (var signature in headers[WebhookSigner.SignatureHeader].ToString().Split(' '))
+            {
+                var single = new HeaderDictionary(headers.ToDictionary(h => h.Key, h => h.Value)) { [WebhookSigner.SignatureHeader] = signature };
+                try
+                {
+                    new StandardWebhook(secrets[i]).Verify(body, single);
+                    verified.Add(i);
+                    break;
+                }
+                catch (WebhookVerificationException)
+                {
+                }
+            }
+        }
+        return verified;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
