@@ -20,6 +20,7 @@ public sealed class WebhookReceiver : IAsyncLifetime
     private WebApplication _app = null!;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Answer>> _scripted = new();
     private readonly ConcurrentDictionary<string, bool> _hanging = new();
+    private readonly ConcurrentDictionary<string, int[]> _open = new(); // per hook: requests open now, most open at once
 
     public sealed record Answer(int Status, string? RetryAfter = null, string? Location = null);
 
@@ -36,6 +37,9 @@ public sealed class WebhookReceiver : IAsyncLifetime
     public IReadOnlyList<Request> For(string hook) => Requests.Where(r => r.Hook == hook).ToList();
     public void AnswerNext(string hook, Answer answer) => _scripted.GetOrAdd(hook, _ => new()).Enqueue(answer);
     public void Hang(string hook) => _hanging[hook] = true;
+
+    /// <summary>The most requests a hanging hook held open at the same time.</summary>
+    public int MostOpenAtOnce(string hook) => _open.TryGetValue(hook, out var open) ? Volatile.Read(ref open[1]) : 0;
 
     public async Task InitializeAsync()
     {
@@ -57,7 +61,12 @@ public sealed class WebhookReceiver : IAsyncLifetime
             headers[WebhookSigner.SignatureHeader].ToString(), context.Request.ContentType ?? "", body, verified, DateTimeOffset.UtcNow));
         if (_hanging.ContainsKey(hook))
         {
+            var open = _open.GetOrAdd(hook, _ => new int[2]);
+            var now = Interlocked.Increment(ref open[0]);
+            for (var most = Volatile.Read(ref open[1]); now > most; most = Volatile.Read(ref open[1]))
+                Interlocked.CompareExchange(ref open[1], now, most);
             await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            Interlocked.Decrement(ref open[0]);
             return Results.StatusCode(200);
         }
         if (secrets is not null && verified.Count == 0)
