@@ -34,7 +34,7 @@ public sealed class WebhookDeliveryClient(IHttpClientFactory http, IOptions<Webh
 
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
         {
-            Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(MessageEvents.ContentType)),
+            Content = new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(MessageEvents.ContentType, "utf-8")),
         };
         var timestamp = at.ToUnixTimeSeconds();
         request.Headers.Add(WebhookSigner.IdHeader, eventId);

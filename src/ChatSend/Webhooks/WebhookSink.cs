@@ -18,12 +18,19 @@ public sealed class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueu
         var enabled = await endpoints.ListEnabledAsync(session, cancellationToken);
         if (enabled.Count == 0)
             return;
-        var serialized = events.Select(e => (e.Type, Json: JsonDocument.Parse(MessageEvents.Serialize(e)).RootElement)).ToArray();
+        var serialized = events.Select(e => (e.Type, Json: ToJson(e))).ToArray();
         var now = time.GetUtcNow();
         var jobs = enabled
             .Select(endpoint => (endpoint, wanted: serialized.Where(e => endpoint.Wants(e.Type)).Select(e => e.Json).ToArray()))
             .Where(x => x.wanted.Length > 0)
             .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, x.wanted, now));
         await Task.WhenAll(jobs.Select(job => queue.EnqueueAsync(job, cancellationToken: cancellationToken)));
+    }
+
+    // The job carries the event as this JSON, and the handler posts and signs exactly its text.
+    private static JsonElement ToJson(CloudEvent cloudEvent)
+    {
+        using var document = JsonDocument.Parse(MessageEvents.Serialize(cloudEvent));
+        return document.RootElement.Clone();
     }
 }

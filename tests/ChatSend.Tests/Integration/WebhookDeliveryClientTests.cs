@@ -45,7 +45,7 @@ public sealed class WebhookDeliveryClientTests(WebhookReceiver receiver) : IClas
         var request = Assert.Single(receiver.For(hook));
         Assert.Equal(("msg_s_1:sent", Body), (request.Id, request.Body));
         Assert.Equal([0], request.Verified);
-        Assert.StartsWith(MessageEvents.ContentType, request.ContentType);
+        Assert.Equal(MessageEvents.ContentType + "; charset=utf-8", request.ContentType);
         Assert.InRange(long.Parse(request.Timestamp), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
 
