@@ -127,7 +127,7 @@ public sealed class EventGridSinkTests : IAsyncLifetime
     {
         using var services = Build(new() { ["ChatSend:Events:EventGridTopicEndpoint"] = "" });
 
-        Assert.Empty(services.GetServices<IEventSink>());
+        Assert.Empty(services.GetServices<IEventSink>().OfType<EventGridSink>());
     }
 
     [Theory]
@@ -154,13 +154,13 @@ public sealed class EventGridSinkTests : IAsyncLifetime
         }, testIdentity: false);
 
         Assert.IsType(expected, services.GetRequiredService<EventGridCredential>().Credential);
-        Assert.IsType<EventGridSink>(Assert.Single(services.GetServices<IEventSink>()));
+        Assert.Single(services.GetServices<IEventSink>().OfType<EventGridSink>());
     }
 
     private EventGridSink Sink(Dictionary<string, string?>? settings = null)
     {
         _services = Build(new(settings ?? []) { ["ChatSend:Events:EventGridTopicEndpoint"] = _grid.Endpoint.ToString() });
-        return Assert.IsType<EventGridSink>(Assert.Single(_services.GetServices<IEventSink>()));
+        return Assert.Single(_services.GetServices<IEventSink>().OfType<EventGridSink>());
     }
 
     private ServiceProvider Build(Dictionary<string, string?> settings, bool testIdentity = true)
