@@ -30,11 +30,10 @@ public sealed class TestApp : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
     public ScriptedProvider Scripted => Services.GetRequiredService<ScriptedProvider>();
 
-    /// <param name="queueListeners">False serves HTTP only, so a test can hand queue messages to handlers itself.</param>
     public static async Task<TestApp> StartAsync(Azurite azurite, IDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null, bool queueListeners = true)
+        Action<IServiceCollection>? services = null)
     {
-        var app = LocalHost.Create(["--urls", "http://127.0.0.1:0", $"--{LocalHost.QueueListenersSetting}={queueListeners}"], builder =>
+        var app = LocalHost.Create(["--urls", "http://127.0.0.1:0"], builder =>
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {

@@ -26,9 +26,10 @@ public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver
     {
         _registry = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
         {
+            [ChatSend.Host.LocalHost.QueueListenersSetting] = "false",
             ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.0/8",
             ["ChatSend:Webhooks:AllowHttp"] = "true",
-        }, queueListeners: false);
+        });
         await Jobs.ClearMessagesAsync();
     }
 
