@@ -27,6 +27,8 @@ if [[ -z ${CHATSEND_E2E_BASE_URL:-} ]]; then
     account_key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
     export ChatSendStorage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$account_key;BlobEndpoint=http://127.0.0.1:$blob/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table/devstoreaccount1;"
     export ChatSend__Media__AllowedPrivateNetworks=127.0.0.1/32
+    # Webhooks: a key for their secrets (new each run) and http receivers on 127.0.0.1, for tests that register them.
+    export ChatSend__Secrets__webhook_secrets_key=$(head -c 32 /dev/urandom | base64) ChatSend__Webhooks__AllowHttp=true
     host_dll=src/ChatSend.Host/bin/Release/net10.0/ChatSend.Host.dll
     dotnet "$host_dll" init > /dev/null || exit 1
     dotnet "$host_dll" --urls "http://127.0.0.1:$http" > .artifacts/e2e/host.log 2>&1 &

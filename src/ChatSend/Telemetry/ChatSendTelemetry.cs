@@ -44,7 +44,7 @@ public static class ChatSendTelemetry
     public static readonly Counter<long> UnknownProviderIds = Meter.CreateCounter<long>("chatsend.receipts.unknown_provider_ids", "{receipt}");
 
     /// <summary>
-    /// Webhook deliveries to customer endpoints, for the webhook sender to add to: tags <c>endpoint</c> (the
+    /// Webhook delivery attempts to customer endpoints, one per event posted (WebhookDeliveryHandler): tags <c>endpoint</c> (the
     /// registered endpoint's id, never its URL) and <c>outcome</c> (<c>delivered</c>, <c>retrying</c>, <c>failed</c>).
     /// </summary>
     public static readonly Counter<long> WebhookDeliveries = Meter.CreateCounter<long>("chatsend.webhooks.deliveries", "{delivery}",

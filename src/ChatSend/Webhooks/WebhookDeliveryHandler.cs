@@ -1,3 +1,4 @@
+using ChatSend.Telemetry;
 using ChatSend.Queues;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -81,6 +82,13 @@ public sealed partial class WebhookDeliveryHandler(
         await log.AddAsync(endpoint.Session, endpoint.Id,
             new WebhookAttempt(response.At, eventId, response.Status, response.LatencyMs, delivered ? null : response.Describe()), cancellationToken);
         await endpoints.RecordOutcomeAsync(endpoint.Session, endpoint.Id, delivered, response.At, cancellationToken);
+        ChatSendTelemetry.WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("endpoint", endpoint.Id),
+            new KeyValuePair<string, object?>("outcome", response.Outcome switch
+            {
+                WebhookOutcome.Delivered => "delivered",
+                WebhookOutcome.Retry => "retrying",
+                _ => "failed",
+            }));
         if (delivered)
             LogDelivered(endpoint.Session, endpoint.Id, eventId, response.Status, response.LatencyMs);
     }

@@ -86,6 +86,37 @@ public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver
     }
 
     [Fact]
+    public async Task EveryAttemptIsCountedForTheOperatorByEndpointAndOutcome()
+    {
+        await using var services = Delivery();
+        var (api, _, message) = await SessionWithMessageAsync(services);
+        var hook = NewHook();
+        var webhook = await api.RegisterAsync(receiver.Url(hook));
+        receiver.AnswerNext(hook, new WebhookReceiver.Answer(503));
+        var outcomes = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "chatsend.webhooks.deliveries")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var all = tags.ToArray().ToDictionary(t => t.Key, t => t.Value?.ToString());
+            if (all.GetValueOrDefault("endpoint") == webhook.Id) // other tests' endpoints count too
+                outcomes.Enqueue(all["outcome"]!);
+        });
+        listener.Start();
+
+        await PublishQueuedAsync(services, message);
+        await HandleNextAsync(services);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await HandleNextAsync(services);
+
+        Assert.Equal(["retrying", "delivered"], outcomes);
+    }
+
+    [Fact]
     public async Task AnEndpointFailingForRetryForIsDisabledWithTheReason()
     {
         await using var services = Delivery();
