@@ -17,20 +17,43 @@ public sealed class WebhookDeliveryGate(WebhookDeliveryPolicy policy, TimeProvid
     }
 
     /// <summary>Null when the delivery may go ahead (then <see cref="Exit"/> it); otherwise how long the job should wait.</summary>
-    public TimeSpan? TryEnter(string endpoint)
+    public TimeSpan? TryEnter(string endpoint) => TryEnter(endpoint, out _);
+
+    private TimeSpan? TryEnter(string endpoint, out bool busy)
     {
         lock (_endpoints)
         {
             var state = _endpoints.TryGetValue(endpoint, out var found) ? found : _endpoints[endpoint] = new State();
             var now = time.GetUtcNow();
+            busy = false;
             if (state.CoolUntil > now)
                 return state.CoolUntil - now;
-            if (state.InFlight >= policy.ConcurrencyPerEndpoint)
+            busy = state.InFlight >= policy.ConcurrencyPerEndpoint;
+            if (busy)
                 return policy.BusyDelay;
             state.InFlight++;
             return null;
         }
     }
+
+    /// <summary>
+    /// Like <see cref="TryEnter(string)"/>, but while the endpoint is only busy (not cooling down) it waits up to
+    /// <see cref="WebhookDeliveryPolicy.BusyWait"/> of real time for a place, so a fast endpoint's jobs go one after another
+    /// here instead of each going back on the queue for <see cref="WebhookDeliveryPolicy.BusyDelay"/>.
+    /// </summary>
+    public async Task<TimeSpan?> EnterAsync(string endpoint, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var wait = TryEnter(endpoint, out var busy);
+            if (!busy || waited.Elapsed >= policy.BusyWait)
+                return wait;
+            await Task.Delay(PollEvery, cancellationToken);
+        }
+    }
+
+    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(10);
 
     public void Exit(string endpoint)
     {

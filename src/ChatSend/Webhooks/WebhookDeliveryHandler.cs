@@ -20,6 +20,7 @@ public sealed partial class WebhookDeliveryHandler(
     WebhookDeliveryClient client,
     WebhookDeliveryQueue queue,
     WebhookDeliveryGate gate,
+    WebhookOrder order,
     WebhookDeliveryPolicy policy,
     IOptions<WebhookOptions> options,
     TimeProvider time,
@@ -34,7 +35,8 @@ public sealed partial class WebhookDeliveryHandler(
             return;
         }
         var key = WebhookDeliveryGate.KeyOf(job.Session, job.Webhook);
-        if (gate.TryEnter(key) is { } wait)
+        await order.WaitForAsync(key, job.After, cancellationToken); // before taking a place, which the earlier job may need
+        if (await gate.EnterAsync(key, cancellationToken) is { } wait)
         {
             await queue.EnqueueAsync(job, wait, cancellationToken);
             LogDeferred(job.Session, job.Webhook, wait);
@@ -59,7 +61,10 @@ public sealed partial class WebhookDeliveryHandler(
             var response = await client.PostAsync(endpoint.Url, eventId, job.Events[i].GetRawText(), secrets, cancellationToken);
             await RecordAsync(endpoint, eventId, response, cancellationToken);
             if (response.Outcome == WebhookOutcome.Delivered)
+            {
+                order.Delivered(key, eventId);
                 continue;
+            }
             if (await DisableIfFailingTooLongAsync(endpoint, response, cancellationToken))
                 return;
             if (response.Outcome == WebhookOutcome.Retry)

@@ -16,6 +16,9 @@ namespace ChatSend.Webhooks;
 public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnlyList<JsonElement> Events, DateTimeOffset FirstAttemptAt,
     int Attempts = 0) : IQueueMessage
 {
+    /// <summary>The event of the same message the endpoint gets just before this job's first one, if any (<see cref="WebhookOrder"/>).</summary>
+    public string? After { get; init; }
+
     /// <summary>A queue message may be 64 KiB as Base64, so 48 KiB of JSON; a little is kept back.</summary>
     public const int MaxBytes = 47 * 1024;
 

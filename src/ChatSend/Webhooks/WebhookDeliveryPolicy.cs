@@ -29,6 +29,15 @@ public sealed class WebhookDeliveryPolicy
     /// <summary>Deliveries to one endpoint under way at once on one instance; a job beyond it waits on the queue.</summary>
     public int ConcurrencyPerEndpoint { get; init; } = 2;
 
+    /// <summary>
+    /// How long a job that finds its endpoint busy waits here for a place before it goes back on the queue: long enough
+    /// that a fast endpoint's jobs follow each other at once, short enough that a slow one's hold no worker for long.
+    /// </summary>
+    public TimeSpan BusyWait { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long a job waits, on this instance, for the message's previous event to the same endpoint (<see cref="WebhookOrder"/>).</summary>
+    public TimeSpan OrderWait { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a job that found its endpoint busy waits on the queue before it looks again.</summary>
     public TimeSpan BusyDelay { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -17,6 +17,7 @@ public static class WebhookDeliveryServiceCollectionExtensions
     {
         services.TryAddSingleton(new WebhookDeliveryPolicy());
         services.AddSingleton<WebhookDeliveryGate>();
+        services.AddSingleton<WebhookOrder>();
         services.AddSingleton<WebhookDeliveryQueue>();
         services.AddSingleton<WebhookDeliveryClient>();
         services.AddSingleton<WebhookDeliveryHandler>();

@@ -21,9 +21,10 @@ public sealed class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueu
         var serialized = events.Select(e => (e.Type, Json: ToJson(e))).ToArray();
         var now = time.GetUtcNow();
         var jobs = enabled
-            .Select(endpoint => (endpoint, wanted: serialized.Where(e => endpoint.Wants(e.Type)).Select(e => e.Json).ToArray()))
+            .Select(endpoint => (endpoint, wanted: events.Select((e, i) => (e, i)).Where(x => endpoint.Wants(x.e.Type)).ToArray()))
             .Where(x => x.wanted.Length > 0)
-            .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, x.wanted, now));
+            .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, [.. x.wanted.Select(w => serialized[w.i].Json)], now)
+                .Select((job, n) => n == 0 ? job with { After = WebhookOrder.Before(x.wanted[0].e, x.endpoint.Wants) } : job));
         await Task.WhenAll(jobs.Select(job => queue.EnqueueAsync(job, cancellationToken: cancellationToken)));
     }
 

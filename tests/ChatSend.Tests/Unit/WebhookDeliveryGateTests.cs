@@ -34,4 +34,31 @@ public sealed class WebhookDeliveryGateTests
         _time.Advance(TimeSpan.FromSeconds(5));
         Assert.Null(_gate.TryEnter("s/wh_a"));
     }
+
+    [Fact]
+    public async Task AJobForABusyEndpointTakesThePlaceFreedWhileItWaitsInsteadOfGoingBackOnTheQueue()
+    {
+        Assert.Null(_gate.TryEnter("s/wh_a"));
+        Assert.Null(_gate.TryEnter("s/wh_a"));
+        var third = _gate.EnterAsync("s/wh_a", CancellationToken.None);
+        await Task.Delay(50);
+        Assert.False(third.IsCompleted);
+
+        _gate.Exit("s/wh_a");
+
+        Assert.Null(await third.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task AJobForAnEndpointBusyLongerThanBusyWaitOrCoolingDownGoesBackOnTheQueue()
+    {
+        var gate = new WebhookDeliveryGate(new WebhookDeliveryPolicy { BusyWait = TimeSpan.FromMilliseconds(100) }, _time);
+        Assert.Null(gate.TryEnter("s/wh_a"));
+        Assert.Null(gate.TryEnter("s/wh_a"));
+        Assert.Equal(TimeSpan.FromSeconds(2), await gate.EnterAsync("s/wh_a", CancellationToken.None));
+
+        gate.CoolDown("s/wh_a", _time.GetUtcNow().AddSeconds(5));
+        gate.Exit("s/wh_a");
+        Assert.Equal(TimeSpan.FromSeconds(5), await gate.EnterAsync("s/wh_a", CancellationToken.None)); // no wait: it is not busy
+    }
 }
