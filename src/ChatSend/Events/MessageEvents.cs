@@ -26,7 +26,7 @@ public static class MessageEvents
     /// <summary>The event for <paramref name="change"/>; its data is the message as it stands in <paramref name="row"/>.</summary>
     public static CloudEvent Create(MessageEntity row, StatusChange change) =>
         new(SourceOf(row.PartitionKey), TypeOf(change.Status),
-            BinaryData.FromObjectAsJson(MessageView.From(row, withHistory: true)), "application/json", CloudEventDataFormat.Json)
+            BinaryData.FromObjectAsJson(MessageView.From(row, withHistory: true), Json), "application/json", CloudEventDataFormat.Json)
         {
             Id = IdOf(row.MessageId, change.Status),
             Subject = row.Id,
@@ -34,5 +34,11 @@ public static class MessageEvents
         };
 
     /// <summary>One event as structured-mode JSON: the body of a webhook request.</summary>
-    public static string Serialize(CloudEvent cloudEvent) => JsonSerializer.Serialize(cloudEvent);
+    public static string Serialize(CloudEvent cloudEvent) => JsonSerializer.Serialize(cloudEvent, Json);
+
+    // Text as UTF-8, not \uXXXX escapes: 4,096 emoji are 16 KB instead of 49 KB, so the event fits a queue message.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.General)
+    {
+        Encoder = Queues.MinimalJsonEncoder.Instance,
+    };
 }

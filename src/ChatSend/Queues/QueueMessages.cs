@@ -20,6 +20,7 @@ public static class QueueMessages
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         AllowDuplicateProperties = false,
+        Encoder = MinimalJsonEncoder.Instance, // not HTML: text stays UTF-8, emoji included
     };
 
     public static string Serialize<T>(T message) where T : IQueueMessage => JsonSerializer.Serialize(message, Json);

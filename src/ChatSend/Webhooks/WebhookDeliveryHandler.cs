@@ -69,7 +69,8 @@ public sealed partial class WebhookDeliveryHandler(
                 return;
             if (response.Outcome == WebhookOutcome.Retry)
             {
-                await RetryAsync(job with { Events = job.Events.Skip(i).ToArray(), Attempts = job.Attempts + 1 }, eventId, key, response, cancellationToken);
+                await RetryAsync(job with { Events = job.Events.Skip(i).ToArray(), Attempts = job.Attempts + 1, FailingSince = job.FailingSince ?? response.At },
+                    eventId, key, response, cancellationToken);
                 return;
             }
             LogRefused(endpoint.Session, endpoint.Id, eventId, response.Describe());
@@ -105,6 +106,7 @@ public sealed partial class WebhookDeliveryHandler(
         if (now + delay > next.FirstAttemptAt + options.Value.RetryFor)
         {
             LogGaveUp(next.Session, next.Webhook, eventId, next.Events.Count, next.Attempts, response.Describe());
+            await DisableIfNothingArrivedSinceAsync(next, response, cancellationToken);
             return;
         }
         await queue.EnqueueAsync(next, delay, cancellationToken);
@@ -119,6 +121,15 @@ public sealed partial class WebhookDeliveryHandler(
             return false;
         await DisableAsync(endpoint, $"failing since {since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {response.Describe()}", cancellationToken);
         return true;
+    }
+
+    // These events failed for their whole window. If nothing reached the endpoint since they started failing (its
+    // failure start is no later than theirs), it has been failing for RetryFor, even if no attempt fell on the day's end.
+    private async Task DisableIfNothingArrivedSinceAsync(WebhookDeliveryJob job, WebhookResponse response, CancellationToken cancellationToken)
+    {
+        if (await endpoints.FindAsync(job.Session, job.Webhook, cancellationToken) is { Enabled: true, FailingSince: { } since } endpoint
+            && since <= (job.FailingSince ?? job.FirstAttemptAt))
+            await DisableAsync(endpoint, $"failing since {since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {response.Describe()}", cancellationToken);
     }
 
     private async Task DisableAsync(WebhookEndpoint endpoint, string reason, CancellationToken cancellationToken)

@@ -19,6 +19,9 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
     /// <summary>The event of the same message the endpoint gets just before this job's first one, if any (<see cref="WebhookOrder"/>).</summary>
     public string? After { get; init; }
 
+    /// <summary>When this job's events first failed; set on its first retry.</summary>
+    public DateTimeOffset? FailingSince { get; init; }
+
     /// <summary>A queue message may be 64 KiB as Base64, so 48 KiB of JSON; a little is kept back.</summary>
     public const int MaxBytes = 47 * 1024;
 

@@ -8,7 +8,8 @@ namespace ChatSend.Webhooks;
 /// The session's webhooks as an event sink: each enabled endpoint that wants at least one of a message's events gets
 /// its own job(s) on the webhook deliveries queue, so a slow or failing endpoint never holds up another.
 /// </summary>
-public sealed class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueue queue, TimeProvider time) : IEventSink
+public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueue queue, TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<WebhookSink> logger) : IEventSink
 {
     public async ValueTask<bool> WantsAsync(string session, CancellationToken cancellationToken) =>
         (await endpoints.ListEnabledAsync(session, cancellationToken)).Count > 0;
@@ -25,7 +26,7 @@ public sealed class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueu
             .Where(x => x.wanted.Length > 0)
             .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, [.. x.wanted.Select(w => serialized[w.i].Json)], now)
                 .Select((job, n) => n == 0 ? job with { After = WebhookOrder.Before(x.wanted[0].e, x.endpoint.Wants) } : job));
-        await Task.WhenAll(jobs.Select(job => queue.EnqueueAsync(job, cancellationToken: cancellationToken)));
+        await Task.WhenAll(jobs.Where(Fits).Select(job => queue.EnqueueAsync(job, cancellationToken: cancellationToken)));
     }
 
     // The job carries the event as this JSON, and the handler posts and signs exactly its text.
@@ -34,4 +35,18 @@ public sealed class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueu
         using var document = JsonDocument.Parse(MessageEvents.Serialize(cloudEvent));
         return document.RootElement.Clone();
     }
+
+    // An event too large for a queue message on its own can never be queued: throwing would make every other
+    // destination get the message's events again each minute, for ever. It is left out for this endpoint, and said so.
+    private bool Fits(WebhookDeliveryJob job)
+    {
+        if (WebhookDeliveryJob.SizeOf(job) <= WebhookDeliveryJob.MaxBytes)
+            return true;
+        LogTooLarge(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0]) ?? "?", WebhookDeliveryJob.SizeOf(job));
+        return false;
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(Microsoft.Extensions.Logging.LogLevel.Error,
+        "Event {EventId} is not posted to webhook {Webhook} of session {Session}: {Bytes} bytes do not fit a queue message")]
+    private partial void LogTooLarge(string session, string webhook, string eventId, int bytes);
 }

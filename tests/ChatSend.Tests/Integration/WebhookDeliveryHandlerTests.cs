@@ -141,23 +141,71 @@ public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver
     }
 
     [Fact]
-    public async Task AnEventStillFailingWhenItsRetryWindowEndsIsGivenUp()
+    public async Task AnEventStillFailingWhenItsRetryWindowEndsIsGivenUpAndItsEndpointDisabled()
     {
         await using var services = Delivery();
         var (api, _, message) = await SessionWithMessageAsync(services);
         var hook = NewHook();
-        await api.RegisterAsync(receiver.Url(hook));
+        var webhook = await api.RegisterAsync(receiver.Url(hook));
         receiver.AnswerNext(hook, new WebhookReceiver.Answer(500));
         receiver.AnswerNext(hook, new WebhookReceiver.Answer(500));
 
         await PublishQueuedAsync(services, message);
         await HandleNextAsync(services);
-        _clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(1)); // the endpoint has failed less than a day: not disabled
+        _clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(1)); // no attempt falls on the day's end: the next is past it
         await HandleNextAsync(services);
 
         Assert.Equal(2, receiver.For(hook).Count);
         Assert.Equal(0, (await Jobs.GetPropertiesAsync()).Value.ApproximateMessagesCount);
         Assert.Contains(services.Logs.Lines, l => l.Contains("gave up") && l.Contains(message.Id));
+        // Nothing reached it since its events started failing: it has been failing for their whole window.
+        var listed = await api.GetAsync(webhook.Id);
+        Assert.False((bool)listed["enabled"]!);
+        Assert.StartsWith("failing since ", (string?)listed["disabledReason"]);
+    }
+
+    [Fact]
+    public async Task EventsGivenUpOnAnEndpointThatTookOthersMeanwhileLeaveItEnabled()
+    {
+        await using var services = Delivery();
+        var (api, _, message) = await SessionWithMessageAsync(services);
+        var (_, _, later) = await SessionWithMessageAsync(services); // another session's message, published to the same endpoint
+        var hook = NewHook();
+        var webhook = await api.RegisterAsync(receiver.Url(hook));
+        receiver.AnswerNext(hook, new WebhookReceiver.Answer(500));
+
+        await PublishQueuedAsync(services, message);
+        await HandleNextAsync(services); // fails
+        await services.Get<WebhookSink>().PublishAsync(message.PartitionKey,
+            [MessageEvents.Create(later, later.GetHistory()[0])], CancellationToken.None);
+        await HandleNextAsync(services); // another event is delivered while the first waits for its retry
+        receiver.AnswerNext(hook, new WebhookReceiver.Answer(500));
+        _clock.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(1));
+        await HandleNextAsync(services); // fails again, and is given up
+
+        Assert.Contains(services.Logs.Lines, l => l.Contains("gave up") && l.Contains(message.Id));
+        Assert.True((bool)(await api.GetAsync(webhook.Id))["enabled"]!);
+    }
+
+    [Fact]
+    public async Task AMessageOfFourThousandEmojiFitsOneJobAndAnEventTooLargeForAnyIsLeftOutNotThrown()
+    {
+        await using var services = Delivery();
+        var (api, session, message) = await SessionWithMessageAsync(services);
+        var webhook = await api.RegisterAsync(receiver.Url(NewHook()));
+        message.Content = string.Concat(Enumerable.Repeat("\U0001F600", 4096)); // the longest text /send takes, 4-byte runes
+        var emoji = MessageEvents.Create(message, message.GetHistory()[0]);
+        var huge = new Azure.Messaging.CloudEvent(MessageEvents.SourceOf(session), MessageEvents.TypePrefix + "sent",
+            new { padding = new string('x', 60_000) }) { Id = message.Id + ":sent", Subject = message.Id };
+
+        await services.Get<WebhookSink>().PublishAsync(session, [emoji], CancellationToken.None);
+        await services.Get<WebhookSink>().PublishAsync(session, [huge], CancellationToken.None);
+
+        var jobs = (await Jobs.ReceiveMessagesAsync(32)).Value
+            .Select(m => Queues.QueueMessages.TryRead<WebhookDeliveryJob>(m.Body.ToString(), out var job) ? job : null)
+            .Where(j => j!.Webhook == webhook.Id).ToList();
+        Assert.Equal([message.Id + ":queued"], jobs.SelectMany(j => j!.Events).Select(e => WebhookDeliveryJob.IdOf(e)));
+        Assert.Contains(services.Logs.Lines, l => l.Contains(message.Id + ":sent") && l.Contains("do not fit a queue message"));
     }
 
     [Fact]
