@@ -72,21 +72,6 @@ public sealed partial class EventOutbox(
         _table.QueryAsync<OutboxEntry>(e => e.PartitionKey == session && e.RowKey.CompareTo(OutboxEntry.Prefix) >= 0 && e.Due <= now,
             cancellationToken: cancellationToken);
 
-    /// <summary>Moves an entry's due time if no one else did since it was read; false when someone did, or it is gone.</summary>
-    public async Task<bool> PostponeAsync(OutboxEntry entry, DateTimeOffset due, CancellationToken cancellationToken)
-    {
-        try
-        {
-            entry.Due = due;
-            await _table.UpdateEntityAsync(entry, entry.ETag, TableUpdateMode.Replace, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Removes entries whose events every sink has; ones already gone (another dispatcher) are fine.</summary>
     public async Task RemoveAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ namespace ChatSend.Events;
 /// after every message row and work marker. When <see cref="Due"/> passes with it still there, the sweeper queues the
 /// message's events again.
 /// </summary>
-public sealed class OutboxEntry : ITableEntity
+public sealed class OutboxEntry : IDueRow
 {
     public const string Prefix = WorkMarker.Prefix + WorkMarker.Prefix;
 

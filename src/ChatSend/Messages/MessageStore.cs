@@ -187,13 +187,16 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
                 && m.RowKey.CompareTo(OutboxEntry.Prefix) < 0 && m.Due <= now,
             cancellationToken: cancellationToken);
 
-    /// <summary>Moves a marker's due time if no one else did since it was read; false when someone did, or it is gone.</summary>
-    public async Task<bool> PostponeAsync(WorkMarker marker, DateTimeOffset due, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Moves a marker's or outbox entry's due time if no one else did since it was read; false when someone did, or it
+    /// is gone. This is how one of many sweepers takes it.
+    /// </summary>
+    public async Task<bool> PostponeAsync<T>(T row, DateTimeOffset due, CancellationToken cancellationToken = default) where T : class, IDueRow
     {
         try
         {
-            marker.Due = due;
-            await _table.UpdateEntityAsync(marker, marker.ETag, TableUpdateMode.Replace, cancellationToken);
+            row.Due = due;
+            await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
             return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 404 or 412)

@@ -11,7 +11,7 @@ namespace ChatSend.Messages;
 /// work, so a message is never without a way forward. When <see cref="Due"/> passes with the marker still there, the
 /// sweeper queues a job for the message again.
 /// </summary>
-public sealed class WorkMarker : ITableEntity
+public sealed class WorkMarker : IDueRow
 {
     /// <summary>Sorts after every message row key (those start with hex digits), so listings never see markers.</summary>
     public const string Prefix = "~";
@@ -28,6 +28,12 @@ public sealed class WorkMarker : ITableEntity
 
     public static WorkMarker For(MessageId id, DateTimeOffset due) =>
         new() { PartitionKey = id.Session, RowKey = Prefix + id.RowKey, Due = due };
+}
+
+/// <summary>A row beside a message that the sweeper acts on once <see cref="Due"/> passes: a work marker, an outbox entry.</summary>
+public interface IDueRow : ITableEntity
+{
+    DateTimeOffset Due { get; set; }
 }
 
 /// <summary>What a message change does to its <see cref="WorkMarker"/> in the same transaction.</summary>

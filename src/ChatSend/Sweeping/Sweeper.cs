@@ -82,7 +82,7 @@ public sealed partial class Sweeper(
         var queued = new HashSet<MessageId>();
         await foreach (var entry in outbox.DueAsync(session, now, cancellationToken))
         {
-            if (!await outbox.PostponeAsync(entry, now + delivery.Value.SweepAfter, cancellationToken) || !queued.Add(entry.MessageId))
+            if (!await messages.PostponeAsync(entry, now + delivery.Value.SweepAfter, cancellationToken) || !queued.Add(entry.MessageId))
                 continue;
             try
             {

@@ -119,7 +119,7 @@ public sealed partial class WebhookDeliveryHandler(
     {
         if (endpoint.FailingSince is not { } since || response.At - since < options.Value.RetryFor)
             return false;
-        await DisableAsync(endpoint, $"failing since {since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {response.Describe()}", cancellationToken);
+        await DisableAsync(endpoint, FailingReason(since, response), cancellationToken);
         return true;
     }
 
@@ -129,8 +129,11 @@ public sealed partial class WebhookDeliveryHandler(
     {
         if (await endpoints.FindAsync(job.Session, job.Webhook, cancellationToken) is { Enabled: true, FailingSince: { } since } endpoint
             && since <= (job.FailingSince ?? job.FirstAttemptAt))
-            await DisableAsync(endpoint, $"failing since {since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {response.Describe()}", cancellationToken);
+            await DisableAsync(endpoint, FailingReason(since, response), cancellationToken);
     }
+
+    private static string FailingReason(DateTimeOffset since, WebhookResponse response) =>
+        $"failing since {since.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}: {response.Describe()}";
 
     private async Task DisableAsync(WebhookEndpoint endpoint, string reason, CancellationToken cancellationToken)
     {

@@ -65,9 +65,27 @@ public sealed class WebhookDeliveryQueue(StorageClients storage)
 {
     private readonly QueueClient _queue = storage.Queue(StorageNames.WebhookDeliveriesQueue);
 
-    public async Task EnqueueAsync(WebhookDeliveryJob job, TimeSpan? delay = null, CancellationToken cancellationToken = default)
+    public Task EnqueueAsync(WebhookDeliveryJob job, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
+        SendAsync(QueueMessages.Serialize(job), delay, cancellationToken);
+
+    /// <summary>
+    /// Queues a new job if it fits <see cref="WebhookDeliveryJob.MaxBytes"/>, serialized once for both; otherwise queues
+    /// nothing and answers its size. (A retry carries fewer events than the job it came from, so it uses plain
+    /// <see cref="EnqueueAsync"/>.)
+    /// </summary>
+    public async Task<(bool Queued, int Bytes)> TryEnqueueAsync(WebhookDeliveryJob job, CancellationToken cancellationToken)
+    {
+        var body = QueueMessages.Serialize(job);
+        var bytes = Encoding.UTF8.GetByteCount(body);
+        if (bytes > WebhookDeliveryJob.MaxBytes)
+            return (false, bytes);
+        await SendAsync(body, delay: null, cancellationToken);
+        return (true, bytes);
+    }
+
+    private async Task SendAsync(string body, TimeSpan? delay, CancellationToken cancellationToken)
     {
         delay = delay > Delivery.DeliveryQueue.MaxDelay ? Delivery.DeliveryQueue.MaxDelay : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-        await _queue.SendMessageAsync(QueueMessages.Serialize(job), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        await _queue.SendMessageAsync(body, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
     }
 }

@@ -26,7 +26,7 @@ public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeli
             .Where(x => x.wanted.Length > 0)
             .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, [.. x.wanted.Select(w => serialized[w.i].Json)], now)
                 .Select((job, n) => n == 0 ? job with { After = WebhookOrder.Before(x.wanted[0].e, x.endpoint.Wants) } : job));
-        await Task.WhenAll(jobs.Where(Fits).Select(job => queue.EnqueueAsync(job, cancellationToken: cancellationToken)));
+        await Task.WhenAll(jobs.Select(job => EnqueueAsync(job, cancellationToken)));
     }
 
     // The job carries the event as this JSON, and the handler posts and signs exactly its text.
@@ -38,12 +38,10 @@ public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeli
 
     // An event too large for a queue message on its own can never be queued: throwing would make every other
     // destination get the message's events again each minute, for ever. It is left out for this endpoint, and said so.
-    private bool Fits(WebhookDeliveryJob job)
+    private async Task EnqueueAsync(WebhookDeliveryJob job, CancellationToken cancellationToken)
     {
-        if (WebhookDeliveryJob.SizeOf(job) <= WebhookDeliveryJob.MaxBytes)
-            return true;
-        LogTooLarge(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0]) ?? "?", WebhookDeliveryJob.SizeOf(job));
-        return false;
+        if (await queue.TryEnqueueAsync(job, cancellationToken) is (false, var bytes))
+            LogTooLarge(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0]) ?? "?", bytes);
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Microsoft.Extensions.Logging.LogLevel.Error,
