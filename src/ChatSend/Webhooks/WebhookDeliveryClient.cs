@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ChatSend.Events;
+using ChatSend.Http;
 using ChatSend.Media;
 using Microsoft.Extensions.Options;
 
@@ -53,7 +54,7 @@ public sealed class WebhookDeliveryClient(IHttpClientFactory http, IOptions<Webh
             var status = (int)response.StatusCode;
             var outcome = WebhookDeliveryPolicy.Classify(status);
             var error = status is >= 300 and < 400 ? $"redirect refused (HTTP {status})" : null;
-            return new(at, status, Elapsed(), error, outcome, WebhookDeliveryPolicy.RetryAfterOf(response.Headers.RetryAfter, time.GetUtcNow()));
+            return new(at, status, Elapsed(), error, outcome, RetryAfter.Of(response, time));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace ChatSend.Webhooks;
 
 /// <summary>What an attempt's answer means for the event.</summary>
@@ -56,10 +54,4 @@ public sealed class WebhookDeliveryPolicy
         seconds = Math.Max(seconds, retryAfter?.TotalSeconds ?? 0);
         return TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(seconds)));
     }
-
-    /// <summary><c>Retry-After</c> as seconds or an HTTP date, as a wait from <paramref name="now"/>; null when absent or past.</summary>
-    public static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? header, DateTimeOffset now) =>
-        header?.Delta is { } delta ? delta
-        : header?.Date is { } date && date > now ? date - now
-        : null;
 }

@@ -48,10 +48,10 @@ public sealed class WebhookDeliveryPolicyTests
     public void RetryAfterIsReadAsSecondsOrAsAnHttpDate()
     {
         var now = new DateTimeOffset(2026, 4, 15, 10, 0, 0, TimeSpan.Zero);
-        Assert.Equal(TimeSpan.FromSeconds(30), WebhookDeliveryPolicy.RetryAfterOf(RetryConditionHeaderValue.Parse("30"), now));
-        Assert.Equal(TimeSpan.FromMinutes(2), WebhookDeliveryPolicy.RetryAfterOf(RetryConditionHeaderValue.Parse("Wed, 15 Apr 2026 10:02:00 GMT"), now));
-        Assert.Null(WebhookDeliveryPolicy.RetryAfterOf(RetryConditionHeaderValue.Parse("Wed, 15 Apr 2026 09:00:00 GMT"), now));
-        Assert.Null(WebhookDeliveryPolicy.RetryAfterOf(null, now));
+        Assert.Equal(TimeSpan.FromSeconds(30), ChatSend.Http.RetryAfter.Of(RetryConditionHeaderValue.Parse("30"), now));
+        Assert.Equal(TimeSpan.FromMinutes(2), ChatSend.Http.RetryAfter.Of(RetryConditionHeaderValue.Parse("Wed, 15 Apr 2026 10:02:00 GMT"), now));
+        Assert.Null(ChatSend.Http.RetryAfter.Of(RetryConditionHeaderValue.Parse("Wed, 15 Apr 2026 09:00:00 GMT"), now));
+        Assert.Null(ChatSend.Http.RetryAfter.Of(null, now));
     }
 
     [Fact]
