@@ -92,7 +92,7 @@ internal sealed class FakeProvider(TimeSpan delay) : IChannelProvider
 
     public string Name => ProviderName;
 
-    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+    public ProviderCapabilities Capabilities => SandboxProvider.Supported; // what the sandbox sends: every type, groups, previews
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {

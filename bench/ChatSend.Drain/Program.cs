@@ -18,7 +18,7 @@ internal sealed class SlowProvider : IChannelProvider
 
     public string Name => ProviderName;
 
-    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+    public ProviderCapabilities Capabilities => SandboxProvider.Supported; // what the sandbox sends: every type, groups, previews
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {

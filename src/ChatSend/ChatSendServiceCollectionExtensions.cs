@@ -5,6 +5,7 @@ using ChatSend.Health;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
+using ChatSend.Providers.Callbacks;
 using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
 using ChatSend.Providers.Evolution;
@@ -83,10 +84,9 @@ public static class ChatSendServiceCollectionExtensions
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();
         services.AddWhatsAppCloud(configuration);
-        services.AddHttpClient(WahaProvider.HttpClientName, c => c.Timeout = WahaProvider.Timeout); // no retry handler: delivery owns retries
-        services.AddSingleton<IChannelProvider, WahaProvider>();
-        services.AddSingleton<WahaWebhookHandler>();
+        services.AddWahaProvider();
         services.AddEvolutionProvider();
+        services.AddSingleton<CallbackPipeline>();
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();

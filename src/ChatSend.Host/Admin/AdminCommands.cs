@@ -95,11 +95,17 @@ public static partial class AdminCommands
                     throw new ArgumentException("--sender must be a valid phone number in international form");
                 var provider = Option(rest, "--provider") ?? SandboxProvider.ProviderName;
                 var known = services.GetRequiredService<ChannelProviders>();
-                if (known.Find(provider) is null)
-                    throw new ArgumentException($"unknown provider '{provider}'; known: {string.Join(", ", known.Names)}");
+                var channel = known.Find(provider) ?? throw new ArgumentException($"unknown provider '{provider}'; known: {string.Join(", ", known.Names)}");
                 var settings = Options(rest, "--setting").Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p.ElementAtOrDefault(1) ?? "");
                 var secrets = Options(rest, "--secret").Select(SecretName).ToDictionary(p => p.Key, p => p.Name);
-                await sessions.UpsertAsync(new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled"), secrets));
+                var session = new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled"), secrets);
+                // Checked against the provider's settings type before anything is stored: a typo is an error now, not a failed send later.
+                var invalid = channel.Settings.Validate(settings, secrets);
+                if (invalid.Count == 0)
+                    invalid = await channel.CheckAsync(session, CancellationToken.None);
+                if (invalid.Count > 0)
+                    throw new ArgumentException($"session {id} is not stored: " + string.Join("; ", invalid));
+                await sessions.UpsertAsync(session);
                 await output.WriteLineAsync($"session {id}: sender {sender.Value}, provider {provider}, {(rest.Contains("--disabled") ? "disabled" : "enabled")}"
                     + (secrets.Count > 0 ? $", secrets {string.Join(", ", secrets.Select(s => $"{s.Key} from {ProviderSecrets.Section}:{s.Value}"))}" : ""));
                 return 0;

@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
 using ChatSend.Providers;
+using ChatSend.Providers.Settings;
 using ChatSend.Sessions;
 using ChatSend.Storage;
 using Microsoft.Extensions.Options;
@@ -39,13 +39,12 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
     public const int MaxPerWindow = 8000;
     private readonly TableClient _table = storage.Table(StorageNames.PacingTable);
 
-    public static (int? MaxPerMinute, TimeSpan? Gap) Limits(Session session, PacingDefaults defaults) =>
-        (int.TryParse(session.Setting("maxPerMinute"), NumberStyles.None, CultureInfo.InvariantCulture, out var max)
-             ? max > 0 ? Math.Min(max, MaxPerWindow) : null
-             : defaults.MaxPerMinute,
-         double.TryParse(session.Setting("minRecipientGapSeconds"), NumberStyles.Float, CultureInfo.InvariantCulture, out var gap)
-             ? gap > 0 ? TimeSpan.FromSeconds(gap) : null
-             : defaults.MinRecipientGap);
+    public static (int? MaxPerMinute, TimeSpan? Gap) Limits(Session session, PacingDefaults defaults)
+    {
+        var settings = ProviderSettingsSchema.Read<ProviderSettings>(session);
+        return (settings.MaxPerMinute is { } max ? max > 0 ? Math.Min(max, MaxPerWindow) : null : defaults.MaxPerMinute,
+            settings.MinRecipientGapSeconds is { } gap ? gap > 0 ? TimeSpan.FromSeconds(gap) : null : defaults.MinRecipientGap);
+    }
 
     /// <summary>Takes a place for a send to <paramref name="recipient"/> now, or returns when one is free (nothing taken then).</summary>
     public async Task<DateTimeOffset?> TryTakeAsync(Session session, PacingDefaults defaults, string recipient, CancellationToken cancellationToken)

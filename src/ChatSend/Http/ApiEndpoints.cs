@@ -1,5 +1,7 @@
 using ChatSend.Health;
 using ChatSend.Messages;
+using ChatSend.Providers.Callbacks;
+using ChatSend.Providers.Evolution;
 using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
 using ChatSend.Send;
@@ -29,9 +31,9 @@ public static class ApiEndpoints
     public const string ListMessages = nameof(ListMessages);
     public const string GetSession = nameof(GetSession);
     public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
-    public const string WhatsAppCloudWebhook = nameof(WhatsAppCloudWebhook);
-    public const string WahaWebhook = nameof(WahaWebhook);
-    public const string EvolutionWebhook = nameof(EvolutionWebhook);
+    public const string WhatsAppCloudCallback = nameof(WhatsAppCloudCallback);
+    public const string WahaCallback = nameof(WahaCallback);
+    public const string EvolutionCallback = nameof(EvolutionCallback);
     public const string CreateWebhook = nameof(CreateWebhook);
     public const string ListWebhooks = nameof(ListWebhooks);
     public const string RotateWebhook = nameof(RotateWebhook);
@@ -46,9 +48,10 @@ public static class ApiEndpoints
     public const string MessageRoute = "messages/{id}";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
-    public const string WhatsAppCloudWebhookRoute = "webhooks/whatsapp-cloud";
-    public const string WahaWebhookRoute = "webhooks/waha/{session}";
-    public const string EvolutionWebhookRoute = "webhooks/evolution/{session}";
+    // Provider callbacks keep the routes providers are configured with (and the contract names): /webhooks/<provider>.
+    public const string WhatsAppCloudCallbackRoute = "webhooks/whatsapp-cloud";
+    public const string WahaCallbackRoute = "webhooks/waha/{session}";
+    public const string EvolutionCallbackRoute = "webhooks/evolution/{session}";
     public const string SessionWebhooksRoute = "sessions/{session}/webhooks";
     public const string SessionWebhookRoute = "sessions/{session}/webhooks/{id}";
     public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
@@ -138,19 +141,21 @@ public static class ApiEndpoints
             Summary = "Delete a webhook",
             Errors = [Status404NotFound],
         },
-        // Provider webhooks: trusted by the provider's own signature or token, not by an API key.
-        new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudWebhookRoute, Authenticated: false,
-            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.VerifyAsync(request, ct))
+        // Provider callbacks: trusted by the provider's own signature or token (CallbackPipeline), not by an API key.
+        new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudCallbackRoute, Authenticated: false,
+            (HttpRequest request, WhatsAppCloudCallback callback, CancellationToken ct) => callback.HandshakeAsync(request, ct))
             { Audience = ApiAudience.Provider },
-        new(WhatsAppCloudWebhook, HttpMethods.Post, WhatsAppCloudWebhookRoute, Authenticated: false,
-            (HttpRequest request, WhatsAppCloudWebhook handler, CancellationToken ct) => handler.ReceiveAsync(request, ct))
+        new(WhatsAppCloudCallback, HttpMethods.Post, WhatsAppCloudCallbackRoute, Authenticated: false,
+            (HttpRequest request, WhatsAppCloudCallback callback, CallbackPipeline pipeline, CancellationToken ct) =>
+                pipeline.HandleAsync(callback, request, null, ct))
             { Audience = ApiAudience.Provider },
-        new(WahaWebhook, HttpMethods.Post, WahaWebhookRoute, Authenticated: false,
-            (HttpRequest request, string session, WahaWebhookHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct))
+        new(WahaCallback, HttpMethods.Post, WahaCallbackRoute, Authenticated: false,
+            (HttpRequest request, string session, WahaCallback callback, CallbackPipeline pipeline, CancellationToken ct) =>
+                pipeline.HandleAsync(callback, request, session, ct))
             { Audience = ApiAudience.Provider },
-        new(EvolutionWebhook, HttpMethods.Post, EvolutionWebhookRoute, Authenticated: false, // trusted by the session's webhookToken
-            (HttpRequest request, string session, Providers.Evolution.EvolutionWebhookHandler handler, CancellationToken ct) =>
-                handler.HandleAsync(request, session, ct))
+        new(EvolutionCallback, HttpMethods.Post, EvolutionCallbackRoute, Authenticated: false,
+            (HttpRequest request, string session, EvolutionCallback callback, CallbackPipeline pipeline, CancellationToken ct) =>
+                pipeline.HandleAsync(callback, request, session, ct))
             { Audience = ApiAudience.Provider },
         // The document and the page: the local host serves them with MapOpenApi and Scalar instead (ApiDocs.MapChatSendDocs).
         new(ApiDocument, HttpMethods.Get, ApiDocumentRoute, Authenticated: false,

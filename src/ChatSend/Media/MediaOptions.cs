@@ -44,7 +44,8 @@ public sealed class MediaOptions : IValidatableObject
         Send.MessageType.Image => ImageMaxBytes,
         Send.MessageType.Video => VideoMaxBytes,
         Send.MessageType.Ptt => PttMaxBytes,
-        _ => DocumentMaxBytes,
+        Send.MessageType.Document => DocumentMaxBytes,
+        Send.MessageType.Text => throw new ArgumentOutOfRangeException(nameof(type), "a text has no media"),
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

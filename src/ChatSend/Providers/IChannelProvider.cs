@@ -1,4 +1,5 @@
 using ChatSend.Messages;
+using ChatSend.Providers.Settings;
 using ChatSend.Send;
 using ChatSend.Sessions;
 
@@ -11,6 +12,16 @@ public interface IChannelProvider
 
     /// <summary>What it can send, checked when a message is accepted so a client hears "no" at once, not minutes later.</summary>
     ProviderCapabilities Capabilities { get; }
+
+    /// <summary>The settings and secrets a session on this provider takes, checked before a session is stored.</summary>
+    ProviderSettingsSchema Settings => ProviderSettingsSchema.Common;
+
+    /// <summary>
+    /// What else is wrong with a session about to be stored, beyond its settings' own rules (another session has its
+    /// phone number); checked after <see cref="ProviderSettingsSchema.Validate"/> passed.
+    /// </summary>
+    Task<IReadOnlyList<SettingError>> CheckAsync(Session session, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SettingError>>([]);
 
     /// <summary>
     /// Whether its status reports name only its own id for a message, so that id is indexed when it answers a send
@@ -55,12 +66,6 @@ public sealed record ProviderReceipt(string ProviderMessageId);
 public sealed record ProviderSessionState(
     [property: System.Text.Json.Serialization.JsonPropertyName("status")] string Status,
     [property: System.Text.Json.Serialization.JsonPropertyName("detail")] string? Detail = null);
-
-/// <summary>The message types a provider sends, and whether it sends to groups and custom link previews.</summary>
-public sealed record ProviderCapabilities(IReadOnlySet<MessageType> Types, bool Groups, bool Preview)
-{
-    public static ProviderCapabilities Everything { get; } = new(Enum.GetValues<MessageType>().ToHashSet(), Groups: true, Preview: true);
-}
 
 /// <summary>A provider failure. Transient ones are retried with backoff; permanent ones end the message <c>failed</c>.</summary>
 public sealed class ProviderException(string reason, bool transient, TimeSpan? retryAfter = null, Exception? inner = null)

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using System.Security.Cryptography;
 using Azure.Data.Tables;
 using ChatSend.Messages;
+using ChatSend.Providers.Settings;
+using ChatSend.Send;
 using ChatSend.Storage;
 using ChatSend.Receipts;
 using ChatSend.Sessions;
@@ -26,8 +27,8 @@ public sealed class SandboxOptions
 /// The provider for local runs: accepts every send and, like a real network's webhooks, later reports
 /// <c>delivered</c> and then <c>read</c> on the receipts queue. Media it downloads from the link it is given, as a
 /// real network would, and refuses when the bytes do not hash to what was staged. Each message it takes is recorded
-/// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set
-/// <c>deliveredAfterSeconds</c> and <c>readAfterSeconds</c> in its provider settings.
+/// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set how soon it
+/// reports (<see cref="SandboxSettings"/>).
 /// </summary>
 public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory httpClients, StorageClients storage, TimeProvider time,
     IOptions<SandboxOptions> options) : IChannelProvider
@@ -39,7 +40,14 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
 
     public string Name => ProviderName;
 
-    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+    /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews: what a demo needs.</summary>
+    public static ProviderCapabilities Supported { get; } = new(
+        new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
+        Groups: true, Preview: true);
+
+    public ProviderCapabilities Capabilities => Supported;
+
+    public ProviderSettingsSchema Settings => ProviderSettingsSchema.Of<SandboxSettings>();
 
     public bool ReportsByProviderId => false; // its receipts carry the message id
 
@@ -50,8 +58,9 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         // The network's own record of the send: one row per call, so a message sent twice shows twice.
         await _calls.AddEntityAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
-        var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
-        var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
+        var settings = ProviderSettingsSchema.Read<SandboxSettings>(session);
+        var delivered = Seconds(settings.DeliveredAfterSeconds) ?? options.Value.DeliveredAfter;
+        var read = Seconds(settings.ReadAfterSeconds) ?? options.Value.ReadAfter;
         // One put: delivered, and read queued by the receipt handler once delivered is applied, as a network reports them.
         await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Delivered, ProviderMessageId: providerId,
             Next: MessageStatus.Read, NextAfter: read > delivered ? read - delivered : TimeSpan.Zero), delivered, cancellationToken);
@@ -78,9 +87,5 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
             throw new ProviderException("media download does not match the staged file (SHA-256 differs)", transient: false);
     }
 
-    private static TimeSpan? Setting(Session session, string name) =>
-        session.ProviderSettings.TryGetValue(name, out var value)
-        && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 3600
-            ? TimeSpan.FromSeconds(seconds)
-            : null;
+    private static TimeSpan? Seconds(double? seconds) => seconds is { } value ? TimeSpan.FromSeconds(value) : null;
 }

@@ -12,12 +12,14 @@ namespace ChatSend.Receipts;
 /// receipts queue; <see cref="ReceiptHandler"/> applies them, so every status change takes the same path.
 /// <see cref="Next"/> is a report that follows this one after <see cref="NextAfter"/> (the sandbox's read after
 /// delivered): it is queued once this one is applied, so a failure between the two cannot lose the second.
-/// A provider's webhook knows only its own id: then <see cref="Id"/> is null and <see cref="Provider"/> with
-/// <see cref="ProviderMessageId"/> find the message. <see cref="VisibleAt"/> is when it could first be taken off the
-/// queue (for the queue age); receipts carry no trace: the message's row has it.
+/// A provider's callback knows only its own id: then <see cref="Id"/> is null and <see cref="Provider"/> with
+/// <see cref="ProviderMessageId"/> find the message, which must belong to <see cref="Session"/>, the session whose
+/// secret verified the callback. <see cref="VisibleAt"/> is when it could first be taken off the queue (for the queue
+/// age); receipts carry no trace: the message's row has it.
 /// </summary>
 public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
-    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null, DateTimeOffset? VisibleAt = null)
+    string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null, DateTimeOffset? VisibleAt = null,
+    string? Session = null)
     : IQueueMessage
 {
     [JsonIgnore]

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace ChatSend.Receipts;
 
 /// <summary>Applies a receipt to its message row, forward only (a late <c>delivered</c> never overwrites <c>read</c>).</summary>
-public sealed class ReceiptHandler(MessageStore messages, ReceiptQueue receipts, ProviderMessageIndex index, TimeProvider time,
+public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue receipts, ProviderMessageIndex index, TimeProvider time,
     ILogger<ReceiptHandler> logger)
     : QueueHandler<Receipt>(logger)
 {
@@ -38,7 +38,15 @@ public sealed class ReceiptHandler(MessageStore messages, ReceiptQueue receipts,
         if ((receipt.Id ?? await index.FindAsync(receipt.Provider!, receipt.ProviderMessageId!, cancellationToken)) is not { } id)
         {
             ChatSendTelemetry.UnknownProviderIds.Add(1);
-            logger.LogInformation("Receipt {Status} from {Provider} for a provider id no message has; acknowledged", receipt.Status.ToWire(), receipt.Provider);
+            LogUnknown(receipt.Status.ToWire(), receipt.Provider, receipt.Session);
+            return null;
+        }
+        // A callback verified by one session's secret must not move another session's message: to that session, the id
+        // is as unknown as any other.
+        if (receipt.Session is { } session && session != id.Session)
+        {
+            ChatSendTelemetry.UnknownProviderIds.Add(1);
+            LogOtherSession(receipt.Status.ToWire(), receipt.Provider, session);
             return null;
         }
         var moved = false;
@@ -53,13 +61,28 @@ public sealed class ReceiptHandler(MessageStore messages, ReceiptQueue receipts,
         span.Applied(moved);
 
         if (row is null)
-            logger.LogWarning("Receipt {Status} for unknown message {MessageId} dropped", receipt.Status.ToWire(), id.Value);
+            LogMissing(receipt.Status.ToWire(), id.Value);
         else if (moved)
-            logger.LogInformation("Message {MessageId} to {Recipient} is {Status}", row.Id, Recipient.Mask(row.Recipient), row.Status);
+            LogMoved(row.Id, Recipient.Mask(row.Recipient), row.Status);
         else
-            logger.LogDebug("Receipt {Status} for message {MessageId} ignored: it is already {Current}", receipt.Status.ToWire(), row.Id, row.Status);
+            LogIgnored(receipt.Status.ToWire(), row.Id, row.Status);
         return row;
     }
+
+    [LoggerMessage(LogLevel.Information, "Receipt {Status} from {Provider} for session {Session}: a provider id no message has; acknowledged")]
+    private partial void LogUnknown(string status, string? provider, string? session);
+
+    [LoggerMessage(LogLevel.Warning, "Receipt {Status} from {Provider} for session {Session}: the provider id is another session's message; acknowledged as unknown")]
+    private partial void LogOtherSession(string status, string? provider, string session);
+
+    [LoggerMessage(LogLevel.Warning, "Receipt {Status} for unknown message {MessageId} dropped")]
+    private partial void LogMissing(string status, string messageId);
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} to {Recipient} is {Status}")]
+    private partial void LogMoved(string messageId, string recipient, string status);
+
+    [LoggerMessage(LogLevel.Debug, "Receipt {Status} for message {MessageId} ignored: it is already {Current}")]
+    private partial void LogIgnored(string status, string messageId, string current);
 
     /// <summary>
     /// The receipt's span, started once the message row is read (the receipt itself has no trace) as a child of the

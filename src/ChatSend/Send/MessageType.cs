@@ -22,9 +22,10 @@ public static class MessageTypes
     /// <summary>The MIME top-level type a media type requires, or null when any is allowed.</summary>
     public static string? RequiredMimeFamily(this MessageType type) => type switch
     {
+        MessageType.Text => null,
         MessageType.Image => "image",
         MessageType.Video => "video",
+        MessageType.Document => null,
         MessageType.Ptt => "audio",
-        _ => null,
     };
 }

@@ -135,13 +135,37 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
             Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         }
-        await Task.Delay(1500); // anything wrongly queued would be applied by now
+        // Each refused at verification, which comes before anything is queued: there is no receipt to wait for.
+        Assert.Equal(2, _app.Logs.Lines.Count(l => l.Contains($"evolution callback naming {session.Id} refused: the signature or token does not match")));
+        Assert.Contains(_app.Logs.Lines, l => l.Contains("evolution callback naming no-such-session refused: no evolution session is named so"));
         await StatusAsync(key, id, "sent");
 
         using var accepted = await evolution.PostStatusAsync(WebhookUrl(session.Id, token: null), instance, keyId, "DELIVERY_ACK",
-            new Dictionary<string, string> { [EvolutionWebhookHandler.TokenHeader] = Token });
+            new Dictionary<string, string> { [EvolutionCallback.TokenHeader] = Token });
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         await StatusAsync(key, id, "delivered");
+    }
+
+    [Theory]
+    [InlineData("READ", "read")]
+    [InlineData("ERROR", "failed")]
+    public async Task AVerifiedStatusNamingAnotherSessionsMessageChangesNothingAndIsAcknowledgedAsUnknown(string evolutionStatus, string status)
+    {
+        var (victim, key, instance) = await NewSessionAsync();
+        var (attacker, _, attackerInstance) = await NewSessionAsync();
+        var id = await SendAsync(key, victim.Id, "\"to\":\"+12025550123\",\"text\":\"mine\"");
+        await StatusAsync(key, id, "sent");
+        var keyId = CallFor(instance).KeyId;
+
+        // The attacker's own route and token: valid for its session, about the victim's message.
+        using var response = await evolution.PostStatusAsync(WebhookUrl(attacker.Id), attackerInstance, keyId, evolutionStatus);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: the provider id is another session's message; acknowledged as unknown");
+        await StatusAsync(key, id, "sent");
+
+        using var own = await evolution.PostStatusAsync(WebhookUrl(victim.Id), instance, keyId, evolutionStatus);
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        await StatusAsync(key, id, status);
     }
 
     [Fact]
@@ -220,7 +244,7 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
         if (what == "no instance")
             settings["instance"] = "missing-instance";
         if (what == "unreachable")
-            settings["baseUrl"] = $"http://127.0.0.1:{Azurite.FreePort()}";
+            settings["baseUrl"] = "http://127.0.0.1:1"; // a port nothing listens on: the connection is refused
         if (what == "no baseUrl")
             settings.Remove("baseUrl");
         session = session with { ProviderSettings = settings };
@@ -241,7 +265,8 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
     public void TheProviderSendsEveryTypeToGroupsWithoutCustomPreviewsAndPacesConservatively()
     {
         var provider = _app.Services.GetRequiredService<ChannelProviders>().Find(EvolutionProvider.ProviderName)!;
-        Assert.Equal(Enum.GetValues<MessageType>().ToHashSet(), provider.Capabilities.Types);
+        Assert.Equal(new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
+            provider.Capabilities.Types);
         Assert.True(provider.Capabilities.Groups);
         Assert.False(provider.Capabilities.Preview);
         Assert.Equal(new ChatSend.Delivery.PacingDefaults(20, TimeSpan.FromSeconds(10), true), provider.Pacing);
@@ -260,9 +285,9 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
             using var response = await evolution.PostStatusAsync(WebhookUrl(session.Id), instance, keyId, status);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+        await StatusAsync(key, id, "read");
+        await _app.Logs.WaitForAsync(4, "ChatSend.Receipts.ReceiptHandler:", id); // the late ones too, applied or ignored
         var read = await StatusAsync(key, id, "read");
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // long enough for the late ones to be applied
-        read = await StatusAsync(key, id, "read");
         // Queued receipts may be applied in any order; what holds is the end, each status once, and only forward moves.
         var history = read.GetProperty("statusHistory").EnumerateArray().Select(h => MessageStatuses.Parse(h.Str("status"))).ToList();
         Assert.Equal(MessageStatus.Read, history[^1]);

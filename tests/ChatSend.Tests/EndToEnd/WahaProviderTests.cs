@@ -62,6 +62,9 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
             m => m?.Status == status, within)!;
     }
 
+    /// <summary>Waits until the receipt handler has handled <paramref name="count"/> receipts of the message (applied or ignored).</summary>
+    private Task ReceiptsHandledAsync(string id, int count) => _app.Logs.WaitForAsync(count, "ChatSend.Receipts.ReceiptHandler:", id);
+
     private async Task AckAsync(Session session, string wahaSession, string providerId, int ack)
     {
         using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, session.Id, wahaSession, providerId, ack);
@@ -243,10 +246,32 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
 
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // long enough for a queued receipt to be applied
+        // Refused at verification, which comes before anything is queued: there is no receipt to wait for.
+        Assert.Contains(_app.Logs.Lines, l => l.Contains($"waha callback naming {session.Id} refused: the signature or token does not match"));
         MessageId.TryParse(id, out var messageId);
         var row = await _app.Services.GetRequiredService<MessageStore>().FindAsync(messageId);
         Assert.Equal("sent", row!.Status);
+    }
+
+    [Theory]
+    [InlineData(3, "read")]
+    [InlineData(-1, "failed")]
+    public async Task AVerifiedAckNamingAnotherSessionsMessageChangesNothingAndIsAcknowledgedAsUnknown(int ack, string status)
+    {
+        var (victim, victimKey, victimWaha) = await NewSessionAsync();
+        var (attacker, _, attackerWaha) = await NewSessionAsync();
+        var id = await SendAsync(victim, victimKey, """to":"+12025550123","text":"mine""");
+        var sent = await StatusAsync(id, "sent");
+
+        // Signed with the attacker's own key, on its own route: valid for its session, about the victim's message.
+        using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, attacker.Id, attackerWaha, sent.ProviderMessageId!, ack);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: the provider id is another session's message; acknowledged as unknown");
+        Assert.Equal("sent", (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!.Status);
+
+        // The same ack from the message's own session moves it.
+        await AckAsync(victim, victimWaha, sent.ProviderMessageId!, ack);
+        await StatusAsync(id, status);
     }
 
     [Fact]
@@ -298,9 +323,9 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
             using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, session.Id, wahaSession, sent.ProviderMessageId!, ack);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        var read = await StatusAsync(id, "read");
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // long enough for the late ones to be applied
-        read = (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!;
+        await StatusAsync(id, "read");
+        await ReceiptsHandledAsync(id, 4); // the late ones too, applied or ignored
+        var read = (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!;
         // Queued receipts may be applied in any order; what holds is the end, each status once, and only forward moves.
         var history = read.GetHistory().Select(h => h.Status).ToList();
         Assert.Equal(MessageStatus.Read, history[^1]);

@@ -29,19 +29,28 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         ["ChatSend:Secrets:wa-token"] = cloud.AccessToken,
         ["ChatSend:Secrets:wa-wrong-token"] = "EAAGnot-the-token",
         ["ChatSend:Secrets:wa-app-secret"] = cloud.AppSecret,
+        ["ChatSend:Secrets:wa-other-app-secret"] = "the-secret-of-another-meta-app",
         ["ChatSend:Secrets:wa-verify"] = cloud.VerifyToken,
     });
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token")
+    /// <summary>A session with a business phone number of its own, as every Cloud API session has.</summary>
+    private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token", string appSecret = "wa-app-secret")
     {
         var session = new Session("w" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
-            new Dictionary<string, string> { ["phoneNumberId"] = cloud.PhoneNumberId, ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
-            new Dictionary<string, string> { ["accessToken"] = tokenSecret, ["appSecret"] = "wa-app-secret", ["verifyToken"] = "wa-verify" });
+            new Dictionary<string, string> { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
+            new Dictionary<string, string> { ["accessToken"] = tokenSecret, ["appSecret"] = appSecret, ["verifyToken"] = "wa-verify" });
         await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return (session, await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));
     }
+
+    /// <summary>Meta's status notification for the session's phone number.</summary>
+    private static string Statuses(Session session, params System.Text.Json.Nodes.JsonObject[] statuses) =>
+        FakeCloudApi.StatusPayload(session.Setting("phoneNumberId")!, statuses);
+
+    /// <summary>Waits until the receipt handler has handled <paramref name="count"/> receipts of the message (applied or ignored).</summary>
+    private Task ReceiptsHandledAsync(string id, int count) => _app.Logs.WaitForAsync(count, "ChatSend.Receipts.ReceiptHandler:", id);
 
     private static int _recipients = Random.Shared.Next(0, 5000);
 
@@ -116,14 +125,14 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         Assert.Equal("individual", (string?)call.Body["recipient_type"]);
 
         var at = DateTimeOffset.UtcNow;
-        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "delivered", at)));
+        await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "delivered", at)));
         await StatusAsync(id, "delivered");
-        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "read", at.AddSeconds(2))));
+        await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "read", at.AddSeconds(2))));
         var read = await StatusAsync(id, "read");
         Assert.Equal(at.AddSeconds(2).ToUnixTimeSeconds(), read!.GetHistory().Last().At.ToUnixTimeSeconds());
         if (type == "audio")
         {
-            await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "played", at.AddSeconds(3))));
+            await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "played", at.AddSeconds(3))));
             await StatusAsync(id, "played");
         }
         Assert.Empty(cloud.Violations);
@@ -146,10 +155,10 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         Assert.Equal(to, (string?)call.Body["to"]);
         await StatusAsync(id, "sent");
         // Out of order, as Meta may send them: read first, then a late delivered that must not move it back.
-        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "read", DateTimeOffset.UtcNow)));
+        await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "read", DateTimeOffset.UtcNow)));
         await StatusAsync(id, "read");
-        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "delivered", DateTimeOffset.UtcNow)));
-        await Task.Delay(1500);
+        await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "delivered", DateTimeOffset.UtcNow)));
+        await ReceiptsHandledAsync(id, 2); // the late delivered too: ignored
         Assert.Equal("read", (await FindAsync(id))!.Status);
         Assert.Empty(cloud.Violations);
     }
@@ -163,12 +172,13 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         var call = await CallToAsync(to);
         await StatusAsync(id, "sent");
 
-        var delivered = cloud.StatusPayload(FakeCloudApi.Status(call.Id, "delivered", DateTimeOffset.UtcNow),
+        var delivered = Statuses(session, FakeCloudApi.Status(call.Id, "delivered", DateTimeOffset.UtcNow),
             FakeCloudApi.Status("wamid.unknown-" + Guid.NewGuid().ToString("N"), "delivered", DateTimeOffset.UtcNow));
         await PostAsync(delivered);
         await PostAsync(delivered);
         await StatusAsync(id, "delivered");
-        await Task.Delay(1500);
+        await ReceiptsHandledAsync(id, 2); // the replay too: ignored
+        await _app.Logs.WaitForAsync(2, $"for session {session.Id}: a provider id no message has; acknowledged");
         Assert.Single((await FindAsync(id))!.GetHistory(), h => h.Status == MessageStatus.Delivered);
     }
 
@@ -181,7 +191,7 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         var call = await CallToAsync(to);
         await StatusAsync(id, "sent");
 
-        await PostAsync(cloud.StatusPayload(FakeCloudApi.Status(call.Id, "failed", DateTimeOffset.UtcNow,
+        await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "failed", DateTimeOffset.UtcNow,
             FakeCloudApi.StatusError(131026, "Message undeliverable", "Message Undeliverable."))));
         var failed = await StatusAsync(id, "failed");
         Assert.Equal("WhatsApp reported the message failed (error 131026): Message undeliverable: Message Undeliverable.", failed!.FailureReason);
@@ -199,7 +209,7 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         var call = await CallToAsync(to);
         await StatusAsync(id, "sent");
 
-        var body = cloud.StatusPayload(FakeCloudApi.Status(call.Id, "read", DateTimeOffset.UtcNow));
+        var body = Statuses(session, FakeCloudApi.Status(call.Id, "read", DateTimeOffset.UtcNow));
         var signature = kind switch
         {
             "bad" => "sha256=" + new string('0', 64),
@@ -209,8 +219,64 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         await PostAsync(body, HttpStatusCode.Unauthorized, signature);
         // Signed for another body: a valid signature does not carry over.
         await PostAsync(body.Replace("\"read\"", "\"failed\""), HttpStatusCode.Unauthorized, cloud.Sign(body));
-        await Task.Delay(1500);
+        // Each refused at verification, which comes before anything is queued: there is no receipt to wait for.
+        Assert.Equal(2, _app.Logs.Lines.Count(l => l.Contains($"whatsapp-cloud callback naming {session.Setting("phoneNumberId")} refused: the signature or token does not match")));
         Assert.Equal("sent", (await FindAsync(id))!.Status);
+    }
+
+    [Theory]
+    [InlineData("read")]
+    [InlineData("failed")]
+    public async Task AVerifiedStatusNamingAnotherSessionsMessageChangesNothingAndIsAcknowledgedAsUnknown(string status)
+    {
+        var (victim, key) = await NewSessionAsync();
+        var (attacker, _) = await NewSessionAsync();
+        var to = NewRecipient();
+        var id = await SendAsync(key, $$"""{"session":"{{victim.Id}}","to":"+{{to}}","text":"mine"}""");
+        var call = await CallToAsync(to);
+        await StatusAsync(id, "sent");
+
+        // The attacker's own phone number id, signed with its own app secret: valid for its session, about the victim's message.
+        await PostAsync(Statuses(attacker, FakeCloudApi.Status(call.Id, status, DateTimeOffset.UtcNow)));
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: the provider id is another session's message; acknowledged as unknown");
+        Assert.Equal("sent", (await FindAsync(id))!.Status);
+
+        await PostAsync(Statuses(victim, FakeCloudApi.Status(call.Id, status, DateTimeOffset.UtcNow)));
+        await StatusAsync(id, status);
+    }
+
+    [Fact]
+    public async Task ANotificationForSeveralNumbersIsVerifiedForEachAndEachStatusReachesOnlyItsOwnSession()
+    {
+        var (first, firstKey) = await NewSessionAsync();
+        var (second, secondKey) = await NewSessionAsync(); // another number of the same Meta app: the same app secret
+        var (other, _) = await NewSessionAsync(appSecret: "wa-other-app-secret");
+        var (to1, to2) = (NewRecipient(), NewRecipient());
+        var id1 = await SendAsync(firstKey, $$"""{"session":"{{first.Id}}","to":"+{{to1}}","text":"one"}""");
+        var id2 = await SendAsync(secondKey, $$"""{"session":"{{second.Id}}","to":"+{{to2}}","text":"two"}""");
+        var (call1, call2) = (await CallToAsync(to1), await CallToAsync(to2));
+        await StatusAsync(id1, "sent");
+        await StatusAsync(id2, "sent");
+        var read1 = Statuses(first, FakeCloudApi.Status(call1.Id, "read", DateTimeOffset.UtcNow));
+
+        // Signed with the app's secret, which is not the other session's: the whole notification is refused.
+        await PostAsync(Combined(read1, Statuses(other, FakeCloudApi.Status(call2.Id, "read", DateTimeOffset.UtcNow))), HttpStatusCode.Unauthorized);
+        Assert.Equal("sent", (await FindAsync(id1))!.Status);
+
+        await PostAsync(Combined(read1, Statuses(second, FakeCloudApi.Status(call2.Id, "read", DateTimeOffset.UtcNow))));
+        await StatusAsync(id1, "read");
+        await StatusAsync(id2, "read");
+    }
+
+    /// <summary>One notification holding the changes of several, as Meta batches the changes of one business account.</summary>
+    private static string Combined(params string[] notifications)
+    {
+        var all = notifications.Select(n => System.Text.Json.Nodes.JsonNode.Parse(n)!).ToList();
+        var changes = all[0]["entry"]![0]!["changes"]!.AsArray();
+        foreach (var more in all.Skip(1))
+            foreach (var change in more["entry"]![0]!["changes"]!.AsArray().ToList())
+                changes.Add(change!.DeepClone());
+        return all[0].ToJsonString();
     }
 
     [Fact]

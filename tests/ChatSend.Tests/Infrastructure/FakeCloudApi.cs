@@ -27,7 +27,8 @@ public sealed class FakeCloudApi : IAsyncLifetime
     private readonly HttpClient _media = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly HttpClient _webhooks = new() { Timeout = TimeSpan.FromSeconds(30) };
 
-    public string PhoneNumberId { get; } = "1065" + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999);
+    public string PhoneNumberId { get; } = NewId();
+    private readonly ConcurrentDictionary<string, bool> _phoneNumberIds = new();
     public string AccessToken { get; } = "EAAG" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
     public string AppSecret { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public string VerifyToken { get; } = "verify-" + Guid.NewGuid().ToString("N");
@@ -77,7 +78,7 @@ public sealed class FakeCloudApi : IAsyncLifetime
     {
         if (context.Request.Headers.Authorization.ToString() != $"Bearer {AccessToken}")
             return Json(401, Error(190, "Error validating access token: The session has expired or the token is invalid."));
-        if (version != Version || phoneNumberId != PhoneNumberId)
+        if (version != Version || (phoneNumberId != PhoneNumberId && !_phoneNumberIds.ContainsKey(phoneNumberId)))
             return Refuse($"path /{version}/{phoneNumberId}/messages: wrong version or phone number id");
         if (!(context.Request.ContentType ?? "").StartsWith("application/json", StringComparison.Ordinal))
             return Refuse($"Content-Type {context.Request.ContentType}");
@@ -177,6 +178,16 @@ public sealed class FakeCloudApi : IAsyncLifetime
 
     /// <summary>A status webhook body as Meta posts it, for the given phone number id.</summary>
     public string StatusPayload(params JsonObject[] statuses) => StatusPayload(PhoneNumberId, statuses);
+
+    /// <summary>Another business phone number on this account, as each ChatSend session has its own.</summary>
+    public string NewPhoneNumberId()
+    {
+        var id = NewId();
+        _phoneNumberIds[id] = true;
+        return id;
+    }
+
+    private static string NewId() => "1065" + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999);
 
     public static string StatusPayload(string phoneNumberId, params JsonObject[] statuses) =>
         new JsonObject

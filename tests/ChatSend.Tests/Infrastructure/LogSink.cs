@@ -10,6 +10,15 @@ public sealed class LogSink : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <summary>
+    /// Waits until <paramref name="count"/> lines contain every one of <paramref name="parts"/>: the app's own account
+    /// that it handled something (a receipt applied or ignored, a callback refused), so a test waits for the work to
+    /// be done instead of sleeping and hoping it was.
+    /// </summary>
+    public Task<int> WaitForAsync(int count, params string[] parts) =>
+        Eventually.MatchesAsync(() => Task.FromResult(_lines.Count(l => parts.All(p => l.Contains(p, StringComparison.Ordinal)))),
+            seen => seen >= count, TimeSpan.FromSeconds(20));
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public void Dispose()

@@ -19,7 +19,7 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public string Name => ProviderName;
 
-    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+    public ProviderCapabilities Capabilities => SandboxProvider.Supported; // what the sandbox sends: every type, groups, previews
 
     /// <summary>A gateway's state from the session's <c>state</c> setting; <c>down</c> plays a gateway that cannot be reached.</summary>
     public Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken) =>

@@ -40,6 +40,8 @@ public sealed class TestApp : IAsyncDisposable
                 ["ChatSendStorage"] = azurite.ConnectionString,
                 ["Logging:LogLevel:Default"] = "Warning",
                 ["Logging:LogLevel:ChatSend.Host.Queues"] = "Error",
+                // What became of each receipt (applied, ignored, unknown), which tests wait for (LogSink.WaitForAsync).
+                ["Logging:LogLevel:ChatSend.Receipts"] = "Debug",
                 // A second apart, so that read never overtakes delivered (the queue hides them for whole seconds).
                 ["ChatSend:Sandbox:DeliveredAfter"] = "00:00:01",
                 ["ChatSend:Sandbox:ReadAfter"] = "00:00:02",

@@ -5,15 +5,108 @@ using Microsoft.Extensions.Configuration;
 
 namespace ChatSend.Tests.Integration;
 
-/// <summary>The <c>session</c> command against Azurite: settings stored, secrets stored by name only.</summary>
+/// <summary>
+/// The <c>session</c> command against Azurite: settings stored, secrets stored by name only, and a session whose
+/// settings or secrets do not fit its provider's settings type refused (exit 2) with nothing stored.
+/// </summary>
 public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite>
 {
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await AdminCommands.RunAsync(args, output, error, builder => builder.Configuration.AddInMemoryCollection(
+            new Dictionary<string, string?> { ["ChatSendStorage"] = azurite.ConnectionString }));
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static string NewId() => "s" + Guid.NewGuid().ToString("N")[..12];
+
+    [Theory]
+    // An unknown key is an error that lists the known ones.
+    [InlineData("waha", "setting 'baseURL' is not a setting of this provider; known: baseUrl, wahaSession, maxPerMinute, minRecipientGapSeconds",
+        "--setting", "baseURL=https://waha.example.com")]
+    [InlineData("sandbox", "setting 'phoneNumberId' is not a setting of this provider; known: deliveredAfterSeconds, readAfterSeconds, maxPerMinute, minRecipientGapSeconds",
+        "--setting", "phoneNumberId=1")]
+    // A missing required one names it.
+    [InlineData("evolution", "setting 'instance' is required", "--setting", "baseUrl=https://evo.example.com")]
+    [InlineData("whatsapp-cloud", "setting 'phoneNumberId' is required")]
+    // A malformed value names it.
+    [InlineData("waha", "setting 'baseUrl' must be an absolute http or https URL", "--setting", "baseUrl=waha.example.com")]
+    [InlineData("waha", "setting 'baseUrl' must be an absolute http or https URL", "--setting", "baseUrl=ftp://waha.example.com")]
+    [InlineData("whatsapp-cloud", "setting 'phoneNumberId' must be the phone number's id from Meta (digits only)", "--setting", "phoneNumberId=+1555")]
+    [InlineData("whatsapp-cloud", "setting 'apiVersion' must be a Graph API version such as v26.0", "--setting", "phoneNumberId=1", "--setting", "apiVersion=26")]
+    [InlineData("sandbox", "setting 'maxPerMinute' must be a whole number", "--setting", "maxPerMinute=ten")]
+    [InlineData("sandbox", "setting 'readAfterSeconds' The field readAfterSeconds must be between 0 and 3600.", "--setting", "readAfterSeconds=7200")]
+    // A secret the provider does not read.
+    [InlineData("waha", "secret 'accessToken' is not a secret of this provider; known: apiKey, webhookHmacKey",
+        "--setting", "baseUrl=https://waha.example.com", "--secret", "accessToken=t")]
+    [InlineData("sandbox", "secret 'apiKey' is not a secret of this provider; it reads none", "--secret", "apiKey=k")]
+    public async Task ASessionThatDoesNotFitItsProvidersSettingsIsRefusedNamingTheKeyAndNothingIsStored(string provider, string expected,
+        params string[] options)
+    {
+        var id = NewId();
+        var (code, output, error) = await RunAsync(["session", id, "--sender", "+442079460958", "--provider", provider, .. options]);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.StartsWith($"error: session {id} is not stored: ", error);
+        Assert.Contains(expected, error);
+        await using var services = new TestServices(azurite);
+        Assert.Null(await services.Get<SessionStore>().FindAsync(id));
+    }
+
+    [Fact]
+    public async Task EveryProblemOfASessionIsNamedAtOnce()
+    {
+        var (code, _, error) = await RunAsync("session", NewId(), "--sender", "+442079460958", "--provider", "evolution",
+            "--setting", "baseUrl=nope", "--setting", "instnace=main", "--secret", "apikey=k");
+
+        Assert.Equal(2, code);
+        Assert.Contains("setting 'instnace' is not a setting", error);
+        Assert.Contains("setting 'instance' is required", error);
+        Assert.Contains("setting 'baseUrl' must be an absolute http or https URL", error);
+        Assert.Contains("secret 'apikey' is not a secret of this provider; known: apiKey, webhookToken", error);
+    }
+
+    [Fact]
+    public async Task ChangingASessionChecksItAgainAndKeepsTheOldOneWhenItIsRefused()
+    {
+        var id = NewId();
+        Assert.Equal(0, (await RunAsync("session", id, "--sender", "+442079460958", "--provider", "waha", "--setting", "baseUrl=https://waha.example.com")).Code);
+
+        var (code, _, error) = await RunAsync("session", id, "--sender", "+442079460958", "--provider", "waha", "--setting", "baseUrl=https://waha.example.com",
+            "--setting", "maxPerMinute=-5");
+
+        Assert.Equal(2, code);
+        Assert.Contains("setting 'maxPerMinute' must be a whole number", error);
+        await using var services = new TestServices(azurite);
+        var kept = (await services.Get<SessionStore>().FindAsync(id))!;
+        Assert.Equal(new Dictionary<string, string> { ["baseUrl"] = "https://waha.example.com" }, kept.ProviderSettings);
+    }
+
+    [Fact]
+    public async Task APhoneNumberIdBelongsToOneSession()
+    {
+        var (first, second) = (NewId(), NewId());
+        var phone = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999).ToString();
+        Assert.Equal(0, (await RunAsync("session", first, "--sender", "+442079460958", "--provider", "whatsapp-cloud", "--setting", $"phoneNumberId={phone}")).Code);
+
+        var (code, _, error) = await RunAsync("session", second, "--sender", "+442079460959", "--provider", "whatsapp-cloud", "--setting", $"phoneNumberId={phone}");
+        var again = await RunAsync("session", first, "--sender", "+442079460958", "--provider", "whatsapp-cloud", "--setting", $"phoneNumberId={phone}",
+            "--setting", "apiVersion=v25.0");
+
+        Assert.Equal(2, code);
+        Assert.Contains($"setting 'phoneNumberId' is already the phone number of session '{first}'", error);
+        Assert.Equal(0, again.Code); // the session that has it may be changed
+    }
+
     [Fact]
     public async Task ASessionIsStoredWithItsSettingsAndTheNamesOfItsSecrets()
     {
         using var output = new StringWriter();
         var code = await AdminCommands.RunAsync(
-            ["session", "cloud-eu", "--sender", "+442079460958", "--provider", "sandbox", "--setting", "phoneNumberId=1234567890",
+            ["session", "cloud-eu", "--sender", "+442079460958", "--provider", "whatsapp-cloud", "--setting", "phoneNumberId=1234567890",
              "--secret", "accessToken=meta_token_eu", "--secret", "appSecret=meta_app_secret"],
             output, new StringWriter(), builder => builder.Configuration.AddInMemoryCollection(
                 new Dictionary<string, string?> { ["ChatSendStorage"] = azurite.ConnectionString }));
@@ -30,7 +123,8 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
     public async Task SessionShowPrintsTheSessionWithSecretNamesButNoValues()
     {
         var configuration = new Dictionary<string, string?> { ["ChatSendStorage"] = azurite.ConnectionString, ["ChatSend:Secrets:shown_token"] = "value-not-shown" };
-        await AdminCommands.RunAsync(["session", "shown-1", "--sender", "+442079460958", "--secret", "accessToken=shown_token"],
+        await AdminCommands.RunAsync(["session", "shown-1", "--sender", "+442079460958", "--provider", "whatsapp-cloud",
+                "--setting", "phoneNumberId=1234567891", "--secret", "accessToken=shown_token"],
             new StringWriter(), new StringWriter(), builder => builder.Configuration.AddInMemoryCollection(configuration));
         using var output = new StringWriter();
 
@@ -39,7 +133,7 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
 
         Assert.Equal(0, code);
         var view = Json.Parse(output.ToString());
-        Assert.Equal(("sandbox", "shown_token", true), (view.Str("provider"), view.GetProperty("secrets").GetProperty("accessToken").Str("name"),
+        Assert.Equal(("whatsapp-cloud", "shown_token", true), (view.Str("provider"), view.GetProperty("secrets").GetProperty("accessToken").Str("name"),
             view.GetProperty("secrets").GetProperty("accessToken").GetProperty("configured").GetBoolean()));
         Assert.DoesNotContain("value-not-shown", output.ToString());
     }

@@ -3,67 +3,85 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatSend.Delivery;
+using ChatSend.Http;
+using ChatSend.Providers.Settings;
 using ChatSend.Send;
 using ChatSend.Sessions;
 
 namespace ChatSend.Providers.Evolution;
 
 /// <summary>
-/// Evolution API v2 (self-hosted WhatsApp gateway over WhatsApp Web). Settings: <c>baseUrl</c> and <c>instance</c>, both
-/// required; secrets: <c>apiKey</c> (sent as the <c>apikey</c> header) and <c>webhookToken</c> (checked by
-/// <see cref="EvolutionWebhookHandler"/>). Text goes to <c>POST /message/sendText/{instance}</c>, image, video and
-/// document to <c>/message/sendMedia/{instance}</c> with the staged file's read-only URL, ptt to
+/// Evolution API v2 (self-hosted WhatsApp gateway over WhatsApp Web). Settings and secrets: <see cref="EvolutionSettings"/>;
+/// the <c>apiKey</c> secret goes as the <c>apikey</c> header, <c>webhookToken</c> checks Evolution's callbacks
+/// (<see cref="EvolutionCallback"/>). Text goes to <c>POST /message/sendText/{instance}</c>, image, video and document to
+/// <c>/message/sendMedia/{instance}</c> with the staged file's read-only URL, ptt to
 /// <c>/message/sendWhatsAppAudio/{instance}</c>; the answer's <c>key.id</c> is the provider's message id. Sends are
 /// never retried here: the delivery pipeline retries what this reports as transient.
 /// </summary>
-public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSecrets secrets) : IChannelProvider
+public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
 {
     public const string ProviderName = "evolution";
     public const string HttpClientName = "ChatSend.Evolution";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Every type, to phones and groups; Evolution has only an on/off link preview, no custom preview fields.</summary>
+    public static ProviderCapabilities Supported { get; } = new(
+        new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
+        Groups: true, Preview: false);
+
     public string Name => ProviderName;
 
-    /// <summary>Every type, to phones and groups; Evolution has only an on/off link preview, no custom preview fields.</summary>
-    public ProviderCapabilities Capabilities { get; } = new(Enum.GetValues<MessageType>().ToHashSet(), Groups: true, Preview: false);
+    public ProviderCapabilities Capabilities => Supported;
+
+    public ProviderSettingsSchema Settings => ProviderSettingsSchema.Of<EvolutionSettings>();
 
     /// <summary>
     /// Conservative: Evolution drives an ordinary WhatsApp account through WhatsApp Web, which has no published rate
     /// limit and bans numbers that send in bursts; 20 a minute with jitter and 10 s between two messages to one
     /// recipient look like a person typing rather than a script.
     /// </summary>
-    public PacingDefaults Pacing { get; } = new(20, TimeSpan.FromSeconds(10), Jitter: true);
+    public PacingDefaults Pacing => DefaultPacing;
+
+    public static PacingDefaults DefaultPacing { get; } = new(20, TimeSpan.FromSeconds(10), Jitter: true);
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var api = Api(session);
         var number = Number(message.Recipient);
-        var (path, body) = message.Media is { } media
-            ? message.Type == MessageType.Ptt
-                ? ("sendWhatsAppAudio", new JsonObject { ["number"] = number, ["audio"] = media.Url.AbsoluteUri })
-                : ("sendMedia", new JsonObject
-                {
-                    ["number"] = number,
-                    ["mediatype"] = message.Type switch
-                    {
-                        MessageType.Image => "image",
-                        MessageType.Video => "video",
-                        _ => "document",
-                    },
-                    ["mimetype"] = media.MimeType,
-                    ["media"] = media.Url.AbsoluteUri,
-                    ["fileName"] = media.FileName,
-                    ["caption"] = message.Text ?? "",
-                })
-            : ("sendText", new JsonObject { ["number"] = number, ["text"] = message.Text ?? "", ["linkPreview"] = true });
+        var (path, body) = message.Type switch
+        {
+            MessageType.Text => ("sendText", new JsonObject { ["number"] = number, ["text"] = message.Text ?? "", ["linkPreview"] = true }),
+            MessageType.Image => ("sendMedia", Media(number, "image", message)),
+            MessageType.Video => ("sendMedia", Media(number, "video", message)),
+            MessageType.Document => ("sendMedia", Media(number, "document", message)),
+            MessageType.Ptt => ("sendWhatsAppAudio", new JsonObject { ["number"] = number, ["audio"] = StagedMedia(message).Url.AbsoluteUri }),
+        };
         using var response = await api.SendAsync(HttpMethod.Post, $"message/{path}/{api.Instance}", body, cancellationToken);
         var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);
         if (!response.IsSuccessStatusCode)
-            throw EvolutionApi.Failure(response, answer, api.Instance);
+            throw api.Failure(response, answer);
         return answer is JsonObject { } sent && sent["key"] is JsonObject key && key["id"] is JsonValue id && id.TryGetValue<string>(out var keyId) && keyId.Length > 0
             ? new ProviderReceipt(keyId)
             : throw new ProviderException($"Evolution API answered {(int)response.StatusCode} without a message key id", transient: false);
     }
+
+    /// <summary><c>sendMedia</c>'s body: the staged file's link with its type, name and caption.</summary>
+    private static JsonObject Media(string number, string mediaType, OutboundMessage message)
+    {
+        var media = StagedMedia(message);
+        return new JsonObject
+        {
+            ["number"] = number,
+            ["mediatype"] = mediaType,
+            ["mimetype"] = media.MimeType,
+            ["media"] = media.Url.AbsoluteUri,
+            ["fileName"] = media.FileName,
+            ["caption"] = message.Text ?? "",
+        };
+    }
+
+    private static OutboundMedia StagedMedia(OutboundMessage message) =>
+        message.Media ?? throw new ProviderException($"a {message.Type.ToWire()} message has no staged media", transient: false);
 
     /// <summary><c>GET /instance/connectionState/{instance}</c>: <c>open</c>, <c>connecting</c> or <c>close</c>.</summary>
     public async Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken)
@@ -72,7 +90,7 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
         using var response = await api.SendAsync(HttpMethod.Get, $"instance/connectionState/{api.Instance}", null, cancellationToken);
         var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);
         if (!response.IsSuccessStatusCode)
-            throw EvolutionApi.Failure(response, answer, api.Instance);
+            throw api.Failure(response, answer);
         var state = answer is JsonObject o && o["instance"] is JsonObject i && i["state"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "unknown";
         return new ProviderSessionState(state, state == "open"
             ? null
@@ -85,16 +103,17 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
 
     private EvolutionApi Api(Session session)
     {
-        if (!Uri.TryCreate(session.Setting("baseUrl"), UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+        var settings = ProviderSettingsSchema.Read<EvolutionSettings>(session);
+        if (settings.BaseUrl is not { Scheme: "http" or "https" } baseUrl)
             throw new ProviderException("the session's baseUrl setting must be the Evolution API's http(s) address (session … --setting baseUrl=https://…)", transient: false);
-        if (session.Setting("instance") is not { Length: > 0 } instance)
+        if (settings.Instance is not { } instance)
             throw new ProviderException("the session names no Evolution instance (session … --setting instance=<name>)", transient: false);
-        return new EvolutionApi(httpClients.CreateClient(HttpClientName), baseUrl, instance, secrets.Require(session, "apiKey"));
+        return new EvolutionApi(httpClients.CreateClient(HttpClientName), baseUrl, instance, secrets.Require(session, "apiKey"), time);
     }
 }
 
 /// <summary>One call's view of an Evolution server: its address, the instance and the key (a header, never logged).</summary>
-internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance, string apiKey)
+internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance, string apiKey, TimeProvider time)
 {
     public string Instance { get; } = Uri.EscapeDataString(instance);
 
@@ -136,7 +155,7 @@ internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance
     /// not on WhatsApp is a 400 whose message is <c>{"jid":…,"exists":false,"number":…}</c>; a disconnected instance
     /// fails the send with "Connection Closed".
     /// </summary>
-    public static ProviderException Failure(HttpResponseMessage response, JsonNode? body, string instance)
+    public ProviderException Failure(HttpResponseMessage response, JsonNode? body)
     {
         var status = (int)response.StatusCode;
         var messages = (body is JsonObject o && o["response"] is JsonObject r ? r["message"] : null) switch
@@ -147,23 +166,15 @@ internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance
         };
         var text = string.Join("; ", messages.Select(m => m is JsonValue v && v.TryGetValue<string>(out var s) ? s : m?.ToJsonString()));
         if (status == 429 || status >= 500)
-            return new ProviderException($"Evolution API answered {status}{(text.Length > 0 ? ": " + text : "")}", transient: true, RetryAfter(response));
+            return new ProviderException($"Evolution API answered {status}{(text.Length > 0 ? ": " + text : "")}", transient: true, RetryAfter.Of(response, time));
         if (status is 401 or 403)
             return new ProviderException($"Evolution API refused the apikey ({status}): check the session's apiKey secret", transient: false);
         if (text.Contains("Connection Closed", StringComparison.OrdinalIgnoreCase) || text.Contains("not connected", StringComparison.OrdinalIgnoreCase))
-            return new ProviderException($"the Evolution instance '{instance}' is not connected to WhatsApp (scan its QR code)", transient: true, RetryAfter(response));
+            return new ProviderException($"the Evolution instance '{Instance}' is not connected to WhatsApp (scan its QR code)", transient: true, RetryAfter.Of(response, time));
         if (messages.OfType<JsonObject>().FirstOrDefault(m => m["exists"] is JsonValue e && e.TryGetValue<bool>(out var exists) && !exists) is { } missing)
             return new ProviderException($"the number {missing["number"]?.ToString()} is not on WhatsApp", transient: false);
         if (status == 404)
-            return new ProviderException($"Evolution API has no instance '{instance}' or no such route (404){(text.Length > 0 ? ": " + text : "")}", transient: false);
+            return new ProviderException($"Evolution API has no instance '{Instance}' or no such route (404){(text.Length > 0 ? ": " + text : "")}", transient: false);
         return new ProviderException($"Evolution API refused the request ({status}){(text.Length > 0 ? ": " + text : "")}", transient: false);
     }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
-            _ => null,
-        };
 }

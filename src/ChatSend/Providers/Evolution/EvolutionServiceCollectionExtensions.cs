@@ -4,12 +4,12 @@ namespace ChatSend.Providers.Evolution;
 
 public static class EvolutionServiceCollectionExtensions
 {
-    /// <summary>The <c>evolution</c> provider, its HTTP client (30 s per call, no retries) and its webhook handler.</summary>
+    /// <summary>The <c>evolution</c> provider, its HTTP client (30 s per call, no retries) and its callback.</summary>
     public static IServiceCollection AddEvolutionProvider(this IServiceCollection services)
     {
         services.AddHttpClient(EvolutionProvider.HttpClientName, c => c.Timeout = EvolutionProvider.Timeout);
         services.AddSingleton<IChannelProvider, EvolutionProvider>();
-        services.AddSingleton<EvolutionWebhookHandler>();
+        services.AddSingleton<EvolutionCallback>();
         return services;
     }
 }

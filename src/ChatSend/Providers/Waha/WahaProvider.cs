@@ -2,40 +2,51 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatSend.Http;
+using ChatSend.Providers.Settings;
 using ChatSend.Send;
 using ChatSend.Sessions;
 
 namespace ChatSend.Providers.Waha;
 
 /// <summary>
-/// WAHA, the self-hosted WhatsApp HTTP API (devlikeapro/waha). Settings: <c>baseUrl</c> (required), <c>wahaSession</c>
-/// (the WAHA session name; defaults to the ChatSend session id). Secrets: <c>apiKey</c> (sent as <c>X-Api-Key</c>),
-/// <c>webhookHmacKey</c> (checked by <see cref="WahaWebhookHandler"/>). Media is sent by URL (the staged file's
-/// read-only link), so WAHA downloads it. No request is retried here: delivery owns retries.
+/// WAHA, the self-hosted WhatsApp HTTP API (devlikeapro/waha). Settings and secrets: <see cref="WahaSettings"/>; the
+/// <c>apiKey</c> secret goes as <c>X-Api-Key</c>, <c>webhookHmacKey</c> checks WAHA's callbacks (<see cref="WahaCallback"/>).
+/// Media is sent by URL (the staged file's read-only link), so WAHA downloads it. No request is retried here: delivery
+/// owns retries.
 /// </summary>
-public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets secrets) : IChannelProvider
+public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
 {
     public const string ProviderName = "waha";
     public const string HttpClientName = "ChatSend.Waha";
     public const string GroupSuffix = "@g.us";
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
+    public static ProviderCapabilities Supported { get; } = new(
+        new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
+        Groups: true, Preview: true);
+
     public string Name => ProviderName;
 
-    /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
-    public ProviderCapabilities Capabilities => ProviderCapabilities.Everything;
+    public ProviderCapabilities Capabilities => Supported;
+
+    public ProviderSettingsSchema Settings => ProviderSettingsSchema.Of<WahaSettings>();
 
     /// <summary>
     /// Conservative, as a self-hosted number that sends in bursts risks a ban: 20 a minute with jitter and 10 s between
     /// two messages to one recipient, unless the session sets its own.
     /// </summary>
-    public Delivery.PacingDefaults Pacing { get; } = new(MaxPerMinute: 20, MinRecipientGap: TimeSpan.FromSeconds(10), Jitter: true);
+    public Delivery.PacingDefaults Pacing => DefaultPacing;
+
+    public static Delivery.PacingDefaults DefaultPacing { get; } = new(MaxPerMinute: 20, MinRecipientGap: TimeSpan.FromSeconds(10), Jitter: true);
 
     /// <summary>WAHA's own status of the session (<c>GET /api/sessions/{session}</c>): WORKING, SCAN_QR_CODE, FAILED, STOPPED, STARTING.</summary>
     public async Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken)
     {
-        var name = session.Setting("wahaSession") is { Length: > 0 } given ? given : session.Id;
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl(session), $"api/sessions/{Uri.EscapeDataString(name)}"));
+        var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
+        var name = WahaSession(session, settings);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl(settings), $"api/sessions/{Uri.EscapeDataString(name)}"));
         request.Headers.Add("X-Api-Key", secrets.Require(session, "apiKey"));
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -52,10 +63,11 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
-        var baseUrl = BaseUrl(session);
+        var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
+        var baseUrl = BaseUrl(settings);
         var apiKey = secrets.Require(session, "apiKey");
         var chatId = ChatId(message.Recipient);
-        var (path, body) = Request(message, session.Setting("wahaSession") is { Length: > 0 } name ? name : session.Id, chatId);
+        var (path, body) = Request(message, WahaSession(session, settings), chatId);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
         request.Headers.Add("X-Api-Key", apiKey);
         request.Headers.Accept.ParseAdd("application/json");
@@ -84,12 +96,14 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
         }
     }
 
-    private static Uri BaseUrl(Session session) =>
-        session.Setting("baseUrl") is { Length: > 0 } value && Uri.TryCreate(value.EndsWith('/') ? value : value + "/", UriKind.Absolute, out var uri)
-        && uri.Scheme is "http" or "https"
+    private static Uri BaseUrl(WahaSettings settings) =>
+        settings.BaseUrl is { } value && Uri.TryCreate(value.OriginalString.EndsWith('/') ? value.OriginalString : value.OriginalString + "/",
+            UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw new ProviderException("the session has no valid baseUrl setting for WAHA (session … --setting baseUrl=https://waha.example.com)",
                 transient: false);
+
+    private static string WahaSession(Session session, WahaSettings settings) => settings.WahaSession ?? session.Id;
 
     /// <summary>WAHA's chat id: the international number's digits with <c>@c.us</c>, or a group JID as it is.</summary>
     public static string ChatId(string recipient) =>
@@ -98,27 +112,38 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     private static (string Path, JsonObject Body) Request(OutboundMessage message, string wahaSession, string chatId)
     {
         var body = new JsonObject { ["session"] = wahaSession, ["chatId"] = chatId };
-        if (message.Type == MessageType.Text)
+        return message.Type switch
         {
-            body["text"] = message.Text;
-            if (message.Preview is not { Count: > 0 } preview)
-                return ("api/sendText", body);
-            body["linkPreviewHighQuality"] = true;
-            body["preview"] = Preview(preview);
-            return ("api/send/link-custom-preview", body);
-        }
+            MessageType.Text when message.Preview is { Count: > 0 } preview => ("api/send/link-custom-preview", WithPreview(body, message.Text, preview)),
+            MessageType.Text => ("api/sendText", WithText(body, message.Text)),
+            MessageType.Image => ("api/sendImage", WithFile(body, message, caption: true)),
+            MessageType.Video => ("api/sendVideo", WithFile(body, message, caption: true)),
+            MessageType.Document => ("api/sendFile", WithFile(body, message, caption: true)),
+            MessageType.Ptt => ("api/sendVoice", WithFile(body, message, caption: false)),
+        };
+    }
+
+    private static JsonObject WithText(JsonObject body, string? text)
+    {
+        body["text"] = text;
+        return body;
+    }
+
+    private static JsonObject WithPreview(JsonObject body, string? text, IReadOnlyDictionary<string, string> preview)
+    {
+        WithText(body, text);
+        body["linkPreviewHighQuality"] = true;
+        body["preview"] = Preview(preview);
+        return body;
+    }
+
+    private static JsonObject WithFile(JsonObject body, OutboundMessage message, bool caption)
+    {
         var media = message.Media ?? throw new ProviderException($"a {message.Type.ToWire()} message has no staged media", transient: false);
         body["file"] = new JsonObject { ["mimetype"] = media.MimeType, ["filename"] = media.FileName, ["url"] = media.Url.AbsoluteUri };
-        if (message.Type != MessageType.Ptt && message.Text is { Length: > 0 } caption)
-            body["caption"] = caption;
-        var path = message.Type switch
-        {
-            MessageType.Image => "api/sendImage",
-            MessageType.Video => "api/sendVideo",
-            MessageType.Ptt => "api/sendVoice",
-            _ => "api/sendFile",
-        };
-        return (path, body);
+        if (caption && message.Text is { Length: > 0 } text)
+            body["caption"] = text;
+        return body;
     }
 
     /// <summary>WAHA's custom preview: <c>url</c> and <c>title</c> required, <c>description</c> and an <c>image</c> URL optional.</summary>
@@ -166,10 +191,10 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     }
 
     /// <summary>What WAHA's error answer means for delivery: the reason a person reads, and whether to try again.</summary>
-    private static ProviderException Failure(HttpResponseMessage response, string body)
+    private ProviderException Failure(HttpResponseMessage response, string body)
     {
         var status = (int)response.StatusCode;
-        var retryAfter = RetryAfter(response);
+        var retryAfter = RetryAfter.Of(response, time);
         var said = Said(body);
         switch (response.StatusCode)
         {
@@ -188,14 +213,6 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
                 return new ProviderException($"WAHA refused the message ({status}){said}", transient: false);
         }
     }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-            _ => null,
-        };
 
     /// <summary>WAHA's 422 for a session that is not WORKING: <c>{"error": …, "session": …, "status": "STARTING", "expected": ["WORKING"]}</c>.</summary>
     private static string? SessionStatus(string body)

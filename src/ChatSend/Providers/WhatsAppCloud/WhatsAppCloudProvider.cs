@@ -4,6 +4,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatSend.Http;
+using ChatSend.Providers.Settings;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using Microsoft.Extensions.Logging;
@@ -21,26 +23,39 @@ public sealed class WhatsAppCloudOptions
 
 /// <summary>
 /// Meta's WhatsApp Cloud API: <c>POST {baseUrl}/{apiVersion}/{phoneNumberId}/messages</c> with the session's access
-/// token. Media goes by link (the staged file's read-only URL), so Meta downloads it; a voice note is audio with
-/// <c>voice: true</c>. The API has no group sends. Delivery owns retries: this client never repeats a send.
+/// token (settings and secrets: <see cref="WhatsAppCloudSettings"/>). Media goes by link (the staged file's read-only
+/// URL), so Meta downloads it; a voice note is audio with <c>voice: true</c>. The API has no group sends. Delivery owns
+/// retries: this client never repeats a send.
 /// </summary>
-public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients, ProviderSecrets secrets,
-    ILogger<WhatsAppCloudProvider> logger) : IChannelProvider
+public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time,
+    WhatsAppCloudSessions sessions, ILogger<WhatsAppCloudProvider> logger) : IChannelProvider
 {
     public const string ProviderName = "whatsapp-cloud";
     public const string HttpClientName = "ChatSend.WhatsAppCloud";
-    public const string DefaultBaseUrl = "https://graph.facebook.com";
-    /// <summary>The Graph API version the documentation's examples use (developers.facebook.com, 2026).</summary>
-    public const string DefaultApiVersion = "v26.0";
 
-    private static readonly ProviderCapabilities Supported = new(Enum.GetValues<MessageType>().ToHashSet(), Groups: false, Preview: true);
+    /// <summary>Text (with a link preview), image, video, document and voice notes, to phone numbers only.</summary>
+    public static ProviderCapabilities Supported { get; } = new(
+        new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
+        Groups: false, Preview: true);
 
     public string Name => ProviderName;
 
     public ProviderCapabilities Capabilities => Supported;
 
+    public ProviderSettingsSchema Settings => ProviderSettingsSchema.Of<WhatsAppCloudSettings>();
+
     /// <summary>Meta's default throughput for a business phone number, 80 messages a second; a session may set its own.</summary>
-    public Delivery.PacingDefaults Pacing { get; } = new(MaxPerMinute: 80 * 60, MinRecipientGap: null, Jitter: false);
+    public Delivery.PacingDefaults Pacing => DefaultPacing;
+
+    public static Delivery.PacingDefaults DefaultPacing { get; } = new(MaxPerMinute: 80 * 60, MinRecipientGap: null, Jitter: false);
+
+    /// <summary>A phone number is one session's: Meta's callbacks name only the number, and reach that session alone.</summary>
+    public async Task<IReadOnlyList<SettingError>> CheckAsync(Session session, CancellationToken cancellationToken) =>
+        ProviderSettingsSchema.Read<WhatsAppCloudSettings>(session).PhoneNumberId is { } phone
+        && await sessions.FindByPhoneNumberIdAsync(phone, cancellationToken) is { } owner && owner.Id != session.Id
+            ? [new SettingError("setting", ProviderSettingsSchema.KeyOf(nameof(WhatsAppCloudSettings.PhoneNumberId)),
+                $"is already the phone number of session '{owner.Id}'")]
+            : [];
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
@@ -67,7 +82,7 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.IsSuccessStatusCode && MessageIdOf(text) is { } id)
                 return new ProviderReceipt(id);
-            var error = WhatsAppCloudErrors.Map(response.StatusCode, GraphError.Parse(text), RetryAfter(response));
+            var error = WhatsAppCloudErrors.Map(response.StatusCode, GraphError.Parse(text), RetryAfter.Of(response, time));
             LogRefused(session.Id, (int)response.StatusCode, error.IsTransient, error.Message);
             throw error;
         }
@@ -76,14 +91,14 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     /// <summary>The messages endpoint of the session's phone number, from its settings.</summary>
     public static Uri MessagesEndpoint(Session session)
     {
-        var phoneNumberId = session.Setting("phoneNumberId");
-        if (string.IsNullOrWhiteSpace(phoneNumberId) || !phoneNumberId.All(char.IsAsciiDigit))
+        var settings = ProviderSettingsSchema.Read<WhatsAppCloudSettings>(session);
+        if (settings.PhoneNumberId is not { } phoneNumberId)
             throw new ProviderException("the session has no valid phoneNumberId setting (session … --setting phoneNumberId=<id from Meta>)", transient: false);
-        var version = session.Setting("apiVersion") is { Length: > 0 } v ? v : DefaultApiVersion;
-        var baseUrl = (session.Setting("baseUrl") is { Length: > 0 } b ? b : DefaultBaseUrl).TrimEnd('/');
-        if (!Uri.TryCreate($"{baseUrl}/{Uri.EscapeDataString(version)}/{phoneNumberId}/messages", UriKind.Absolute, out var uri))
+        if (settings.BaseUrl is not { } baseUrl)
             throw new ProviderException("the session's baseUrl setting is not an absolute URL", transient: false);
-        return uri;
+        if (settings.ApiVersion is not { } version)
+            throw new ProviderException("the session's apiVersion setting is not a Graph API version such as v26.0", transient: false);
+        return new Uri($"{baseUrl.OriginalString.TrimEnd('/')}/{Uri.EscapeDataString(version)}/{phoneNumberId}/messages");
     }
 
     /// <summary>The request body, as the Cloud API documents it for each type.</summary>
@@ -97,25 +112,26 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             ["recipient_type"] = "individual",
             ["to"] = new string(message.Recipient.Where(char.IsAsciiDigit).ToArray()),
         };
-        if (message.Type == MessageType.Text)
-        {
-            body["type"] = "text";
-            body["text"] = new JsonObject { ["body"] = message.Text ?? "", ["preview_url"] = message.Preview is not null };
-            return body;
-        }
-        var media = message.Media ?? throw new ProviderException($"a {message.Type.ToWire()} message has no media", transient: false);
         var (type, content) = message.Type switch
         {
-            MessageType.Image => ("image", WithCaption(media, message.Text)),
-            MessageType.Video => ("video", WithCaption(media, message.Text)),
-            MessageType.Document => ("document", WithCaption(media, message.Text)),
-            _ => ("audio", new JsonObject { ["link"] = media.Url.AbsoluteUri, ["voice"] = true }),
+            MessageType.Text => ("text", new JsonObject { ["body"] = message.Text ?? "", ["preview_url"] = message.Preview is not null }),
+            MessageType.Image => ("image", WithCaption(Media(message), message.Text)),
+            MessageType.Video => ("video", WithCaption(Media(message), message.Text)),
+            MessageType.Document => ("document", WithFileName(WithCaption(Media(message), message.Text), Media(message))),
+            MessageType.Ptt => ("audio", new JsonObject { ["link"] = Media(message).Url.AbsoluteUri, ["voice"] = true }),
         };
-        if (message.Type == MessageType.Document)
-            content["filename"] = media.FileName;
         body["type"] = type;
         body[type] = content;
         return body;
+    }
+
+    private static OutboundMedia Media(OutboundMessage message) =>
+        message.Media ?? throw new ProviderException($"a {message.Type.ToWire()} message has no media", transient: false);
+
+    private static JsonObject WithFileName(JsonObject content, OutboundMedia media)
+    {
+        content["filename"] = media.FileName;
+        return content;
     }
 
     private static JsonObject WithCaption(OutboundMedia media, string? caption)
@@ -141,14 +157,6 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             return null;
         }
     }
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-            _ => null,
-        };
 
     [LoggerMessage(LogLevel.Warning, "WhatsApp Cloud API refused a send for session {Session} ({Status}, transient: {Transient}): {Reason}")]
     private partial void LogRefused(string session, int status, bool transient, string reason);

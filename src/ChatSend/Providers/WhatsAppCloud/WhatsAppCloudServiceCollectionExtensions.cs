@@ -5,7 +5,7 @@ namespace ChatSend.Providers.WhatsAppCloud;
 
 public static class WhatsAppCloudServiceCollectionExtensions
 {
-    /// <summary>The <c>whatsapp-cloud</c> provider, its HTTP client (no automatic retries: delivery owns them) and its webhooks.</summary>
+    /// <summary>The <c>whatsapp-cloud</c> provider, its HTTP client (no automatic retries: delivery owns them) and its callbacks.</summary>
     public static IServiceCollection AddWhatsAppCloud(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         services.AddOptions<WhatsAppCloudOptions>().Bind(configuration.GetSection(WhatsAppCloudOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -13,7 +13,7 @@ public static class WhatsAppCloudServiceCollectionExtensions
             .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WhatsAppCloudOptions>>().Value.Timeout);
         services.AddSingleton<IChannelProvider, WhatsAppCloudProvider>();
         services.AddSingleton<WhatsAppCloudSessions>();
-        services.AddSingleton<WhatsAppCloudWebhook>();
+        services.AddSingleton<WhatsAppCloudCallback>();
         return services;
     }
 }

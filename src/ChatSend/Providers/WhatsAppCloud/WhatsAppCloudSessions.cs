@@ -1,9 +1,10 @@
+using ChatSend.Providers.Settings;
 using ChatSend.Sessions;
 
 namespace ChatSend.Providers.WhatsAppCloud;
 
 /// <summary>
-/// The sessions on <c>whatsapp-cloud</c>, by their <c>phoneNumberId</c> setting, for webhooks that name only the phone
+/// The sessions on <c>whatsapp-cloud</c>, by their <c>phoneNumberId</c> setting, for callbacks that name only the phone
 /// number. Read by scanning the sessions table (one small partition per session) and kept for 30 seconds; a phone
 /// number not in the list causes a fresh scan at most every 5 seconds, so a new session is found quickly and unknown
 /// ids cannot make every request scan.
@@ -50,7 +51,7 @@ public sealed class WhatsAppCloudSessions(SessionStore sessions, TimeProvider ti
             }
             var byPhone = new Dictionary<string, Session>(StringComparer.Ordinal);
             foreach (var session in found)
-                if (session.Setting("phoneNumberId") is { Length: > 0 } phone)
+                if (ProviderSettingsSchema.Read<WhatsAppCloudSettings>(session).PhoneNumberId is { } phone)
                     byPhone.TryAdd(phone, session);
             return _snapshot = new Snapshot(time.GetUtcNow(), found, byPhone);
         }

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using ChatSend.Sessions;
+using Microsoft.AspNetCore.Http;
+
+namespace ChatSend.Providers.Callbacks;
+
+/// <summary>
+/// A provider's callback to ChatSend (provider → ChatSend: status reports today), as <see cref="CallbackPipeline"/> takes
+/// it: where it names its session, which of the session's secrets verifies it and how, and what a verified body says.
+/// Adding a provider's callback is writing one of these: the body limit, finding the session, fetching the secret, the
+/// order of the steps and applying the reports are the pipeline's. (Customer webhooks, ChatSend → customer, are
+/// <c>Webhooks/</c>.)
+/// </summary>
+public interface IProviderCallback
+{
+    /// <summary>The provider the session must be on.</summary>
+    string Provider { get; }
+
+    /// <summary>The key of the session's secret that verifies a callback (<see cref="ProviderSecrets"/>).</summary>
+    string SecretKey { get; }
+
+    /// <summary>What this provider is answered when a callback is refused, too large or not JSON.</summary>
+    CallbackAnswers Answers { get; }
+
+    /// <summary>
+    /// The names the callback gives its sessions, before anything in it is trusted: the route's session id, or (the
+    /// Cloud API) each <c>phone_number_id</c> of the body. Empty when it names none.
+    /// </summary>
+    IReadOnlyList<string> SessionNames(CallbackRequest request);
+
+    /// <summary>The session a name stands for, or null.</summary>
+    Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Whether the request carries proof of <paramref name="secret"/>, compared in constant time.</summary>
+    bool Verify(CallbackRequest request, string secret);
+
+    /// <summary>
+    /// What a verified callback's JSON body reports, each under the name of the session it belongs to. JSON of another
+    /// shape than the provider documents reports nothing: it is acknowledged, so the provider does not send it again.
+    /// </summary>
+    IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body);
+}
+
+/// <summary>A callback as it arrived: the request (headers, query), its session route value, and its body, read once.</summary>
+public sealed record CallbackRequest(HttpRequest Http, string? RouteSession, byte[] Body);
+
+/// <summary>A provider's answers, which differ between providers and stay as each has always answered.</summary>
+public sealed record CallbackAnswers(IResult Refused, IResult TooLarge, IResult NotJson);
+
+/// <summary>One thing a verified callback says, for the session it names by <see cref="SessionName"/>.</summary>
+public abstract record CallbackReport(string SessionName);
+
+/// <summary>A status of a message the session sent, known by the provider's id for it.</summary>
+public sealed record StatusReport(string SessionName, string ProviderMessageId, Messages.MessageStatus Status, DateTimeOffset? At = null,
+    string? Reason = null) : CallbackReport(SessionName);

@@ -1,0 +1,86 @@
+using System.Text;
+using ChatSend.Delivery;
+using ChatSend.Providers.Evolution;
+using ChatSend.Providers.Settings;
+using ChatSend.Providers.Waha;
+using ChatSend.Providers.WhatsAppCloud;
+using ChatSend.Send;
+
+namespace ChatSend.Providers;
+
+/// <summary>A built-in provider as data: what it sends, the settings and secrets a session takes, its default pace.</summary>
+public sealed record ProviderDescriptor(string Name, string Title, ProviderCapabilities Capabilities, ProviderSettingsSchema Settings,
+    PacingDefaults Pacing);
+
+/// <summary>
+/// The built-in providers, read without a running app: the OpenAPI description of <c>/send</c> and the generated tables
+/// of <c>docs/providers.md</c> come from here (<c>dotnet run --project src/ChatSend.Host -- docs</c> writes them; a test
+/// keeps them equal). Each entry points at its provider's own declarations, and a test checks the registered providers
+/// answer the same.
+/// </summary>
+public static class ProviderCatalog
+{
+    public static IReadOnlyList<ProviderDescriptor> BuiltIn { get; } =
+    [
+        new(SandboxProvider.ProviderName, "Sandbox (local runs, demos, tests)", SandboxProvider.Supported,
+            ProviderSettingsSchema.Of<SandboxSettings>(), PacingDefaults.None),
+        new(WhatsAppCloudProvider.ProviderName, "Meta WhatsApp Cloud API", WhatsAppCloudProvider.Supported,
+            ProviderSettingsSchema.Of<WhatsAppCloudSettings>(), WhatsAppCloudProvider.DefaultPacing),
+        new(WahaProvider.ProviderName, "WAHA (self-hosted WhatsApp HTTP API)", WahaProvider.Supported,
+            ProviderSettingsSchema.Of<WahaSettings>(), WahaProvider.DefaultPacing),
+        new(EvolutionProvider.ProviderName, "Evolution API v2", EvolutionProvider.Supported,
+            ProviderSettingsSchema.Of<EvolutionSettings>(), EvolutionProvider.DefaultPacing),
+    ];
+
+    /// <summary>One sentence per provider for the OpenAPI description of <c>/send</c>.</summary>
+    public static string SendSupport() =>
+        "What each provider sends (anything else is 422 naming the field): " + string.Join("; ", BuiltIn.Select(p =>
+            $"{p.Name}: {string.Join(", ", Types(p.Capabilities))}" +
+            (p.Capabilities.Groups ? ", to groups too" : ", not to groups") +
+            (p.Capabilities.Preview ? ", custom link previews" : ", no custom link previews"))) + ".";
+
+    /// <summary>The Markdown table of what each provider can do, for <c>docs/providers.md</c>.</summary>
+    public static string CapabilitiesTable()
+    {
+        var table = new StringBuilder();
+        var types = Enum.GetValues<MessageType>();
+        var features = BuiltIn[0].Capabilities.Features().Select(f => f.Name).ToList();
+        table.AppendLine("| provider | " + string.Join(" | ", types.Select(t => $"`{t.ToWire()}`").Concat(features)) + " |");
+        table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", types.Length + features.Count)));
+        foreach (var provider in BuiltIn)
+            table.AppendLine($"| `{provider.Name}` | " + string.Join(" | ",
+                types.Select(t => provider.Capabilities.Types.Contains(t)).Concat(provider.Capabilities.Features().Select(f => f.Supported))
+                    .Select(yes => yes ? "yes" : "no")) + " |");
+        return table.ToString();
+    }
+
+    /// <summary>The Markdown settings and secrets of each provider, for <c>docs/providers.md</c>.</summary>
+    public static string SettingsTables()
+    {
+        var text = new StringBuilder();
+        foreach (var provider in BuiltIn)
+        {
+            text.AppendLine($"#### `{provider.Name}`: {provider.Title}").AppendLine();
+            text.AppendLine("| setting | required | default | meaning |").AppendLine("|---|---|---|---|");
+            foreach (var setting in provider.Settings.Settings)
+                text.AppendLine($"| `{setting.Key}` | {(setting.Required ? "yes" : "no")} | {(setting.Default is { } d ? $"`{d}`" : Pace(provider, setting.Key))} | {setting.Description} |");
+            text.AppendLine();
+            text.AppendLine(provider.Settings.Secrets.Count == 0
+                ? "Secrets: none."
+                : "Secrets: " + string.Join("; ", provider.Settings.Secrets.Select(s => $"`{s.Key}`: {s.Description}")) + ".");
+            text.AppendLine();
+        }
+        return text.ToString().TrimEnd() + Environment.NewLine;
+    }
+
+    private static IEnumerable<string> Types(ProviderCapabilities capabilities) =>
+        Enum.GetValues<MessageType>().Where(capabilities.Types.Contains).Select(t => t.ToWire());
+
+    /// <summary>The provider's own pace where a pacing setting is absent.</summary>
+    private static string Pace(ProviderDescriptor provider, string key) =>
+        key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MaxPerMinute))
+            ? provider.Pacing.MaxPerMinute is { } max ? $"{max}" + (provider.Pacing.Jitter ? ", with jitter" : "") : "none"
+        : key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MinRecipientGapSeconds))
+            ? provider.Pacing.MinRecipientGap is { } gap ? $"{gap.TotalSeconds:0.###}" : "none"
+        : "—";
+}
