@@ -1,5 +1,5 @@
 // The function app's app settings: the plain ones the caller passes, plus one Key Vault reference per provider
-// secret. A session stores only a secret's name (providers.md); the app reads its value from
+// secret. A session stores only a secret's name (docs/providers.md); the app reads its value from
 // ChatSend__Secrets__<name>, which the platform resolves from the vault with the app's identity (Key Vault
 // Secrets User), so no secret value is ever in a template, a setting or a deployment's history.
 

@@ -1,4 +1,4 @@
-// The Event Grid custom topic ChatSend publishes its message events to (../shared/api/events.md), deployed only
+// The Event Grid custom topic ChatSend publishes its message events to (docs/events-and-webhooks.md, "Azure Event Grid"), deployed only
 // when main.bicep's eventGridTopic is on. It takes CloudEvents 1.0, the shape ChatSend publishes, and accepts
 // only Microsoft Entra ID: local auth (access keys and SAS) is off, so the app publishes with its identity, which
 // gets EventGrid Data Sender on this topic alone. Subscriptions (Functions, Logic Apps, queues) are added apart.

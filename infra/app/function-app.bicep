@@ -99,7 +99,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     // Key Vault references in app settings (@Microsoft.KeyVault(SecretUri=...)) resolve with this identity.
     keyVaultReferenceIdentity: identity.id
     // Flex Consumption takes runtime and scale from functionAppConfig and has no FTP; only TLS is set here. No
-    // healthCheckPath: App Service health check is not a Flex Consumption feature (README, Health); /health/ready is
+    // healthCheckPath: App Service health check is not a Flex Consumption feature (docs/operations.md, "Health probes"); /health/ready is
     // for probes from outside.
     siteConfig: {
       minTlsVersion: '1.2'

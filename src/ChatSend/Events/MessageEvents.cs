@@ -5,7 +5,7 @@ using ChatSend.Messages;
 namespace ChatSend.Events;
 
 /// <summary>
-/// The CloudEvents 1.0 ChatSend publishes, one per status a message reaches (<c>../shared/api/events.md</c>): the id is
+/// The CloudEvents 1.0 ChatSend publishes, one per status a message reaches (docs/events-and-webhooks.md, "The events"): the id is
 /// <c>&lt;message id&gt;:&lt;status&gt;</c>, stable across redeliveries, so receivers dedupe on it.
 /// </summary>
 public static class MessageEvents

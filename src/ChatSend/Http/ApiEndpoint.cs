@@ -8,7 +8,7 @@ public enum ApiAudience
     /// <summary>Clients with an API key: described in the document.</summary>
     Client,
 
-    /// <summary>Load balancers and the platform (health probes): not in the client document; README "Health" describes them.</summary>
+    /// <summary>Load balancers and the platform (health probes): not in the client document; docs/api.md ("Health probes") describes them.</summary>
     Operations,
 
     /// <summary>A provider calling back with its own payload and trust (signature, token): not in the public document.</summary>

@@ -103,7 +103,7 @@ public static class ApiEndpoints
             Description = "Provider, sender, settings, secret names (never values) and the provider's live state.",
             Errors = [Status404NotFound],
         },
-        // Customer webhooks (events.md), key-scoped like the session itself.
+        // Customer webhooks (docs/events-and-webhooks.md), key-scoped like the session itself.
         new(CreateWebhook, HttpMethods.Post, SessionWebhooksRoute, Authenticated: true,
             (HttpRequest request, string session, WebhooksApi api, CancellationToken ct) => api.CreateAsync(request, session, ct))
         {
@@ -141,7 +141,7 @@ public static class ApiEndpoints
             Summary = "Delete a webhook",
             Errors = [Status404NotFound],
         },
-        // Provider callbacks: trusted by the provider's own signature or token (CallbackPipeline), not by an API key.
+        // Provider callbacks (docs/providers.md): trusted by the provider's own signature or token (CallbackPipeline), not by an API key.
         new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudCallbackRoute, Authenticated: false,
             (HttpRequest request, WhatsAppCloudCallback callback, CancellationToken ct) => callback.HandshakeAsync(request, ct))
             { Audience = ApiAudience.Provider },

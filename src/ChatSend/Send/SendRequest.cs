@@ -4,10 +4,11 @@ using System.Text.Json.Serialization;
 namespace ChatSend.Send;
 
 /// <summary>
-/// The body of <c>POST /send</c> (<c>../shared/api/send.md</c>): a text message, or a media message with one media URL and
-/// an optional caption. JSON <c>null</c> counts as absent and unknown fields are ignored.
+/// The body of <c>POST /send</c>: a text message, or a media message with one media URL and an optional caption.
+/// JSON <c>null</c> counts as absent and unknown fields are ignored.
 /// </summary>
 /// <remarks>
+/// Documented for clients in docs/api.md ("Send a message"), which also lists the fields added to the original contract.
 /// Every field is optional on the wire so that <see cref="SendRequestValidator"/> can name each one that is missing or
 /// wrong; <see cref="RequiredAttribute"/> marks what the contract requires for the OpenAPI document only.
 /// </remarks>

@@ -42,7 +42,7 @@ public interface IWebhookEndpoints
     Task DisableAsync(string session, string id, string reason, CancellationToken cancellationToken);
 }
 
-/// <summary>One delivery attempt as the operator's listing shows it (<c>lastDeliveries</c> in events.md).</summary>
+/// <summary>One delivery attempt as the operator's listing shows it (<c>lastDeliveries</c>, docs/events-and-webhooks.md).</summary>
 /// <param name="Status">The HTTP status code the endpoint answered, or null when there was no answer (timeout, refused address, connection error).</param>
 public sealed record WebhookAttempt(DateTimeOffset At, string EventId, int? Status, long LatencyMs, string? Error);
 

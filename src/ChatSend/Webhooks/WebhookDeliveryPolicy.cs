@@ -16,7 +16,7 @@ public enum WebhookOutcome
 /// <summary>
 /// How far apart a failing event is retried: exponential from <see cref="BaseDelay"/>, doubling, capped at
 /// <see cref="MaxDelay"/>, ±20 % jitter so the retries of a burst spread out, and never sooner than the receiver's
-/// <c>Retry-After</c>. Not an options class: the numbers are part of the contract the README states; tests shorten them.
+/// <c>Retry-After</c>. Not an options class: the numbers are part of the contract docs/events-and-webhooks.md states ("Answers and retries"); tests shorten them.
 /// </summary>
 public sealed class WebhookDeliveryPolicy
 {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ChatSend.Webhooks;
 
 /// <summary>
-/// The webhook registry's routes (<c>../shared/api/events.md</c>, "Registering webhooks"). The key must cover the session;
+/// The webhook registry's routes (docs/events-and-webhooks.md, "Registering webhooks"). The key must cover the session;
 /// otherwise, like an unknown session or webhook, the answer is 404. Without the secrets key configured every route
 /// answers 503 saying what to set.
 /// </summary>

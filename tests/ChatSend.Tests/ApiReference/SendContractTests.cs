@@ -7,13 +7,16 @@ using ChatSend.Tests.Infrastructure;
 namespace ChatSend.Tests.ApiReference;
 
 /// <summary>
-/// The OpenAPI document and the public contract (<c>../shared/api/send.md</c>) agree on every field: each field of
-/// send.md's request and response tables is in the schema with a compatible type (and required where send.md says so),
-/// and each schema field is in those tables or listed in the README as an addition.
+/// The OpenAPI document and the public contract (<c>../shared/api/send.md</c>, beside the repository) agree on every field:
+/// each field of send.md's request and response tables is in the schema with a compatible type (and required where
+/// send.md says so), and each schema field is in those tables or listed as an addition in docs/api.md ("Fields beyond
+/// the original contract"), where the additions are documented.
 /// </summary>
 public sealed partial class SendContractTests
 {
     private static readonly string ContractPath = Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "api", "send.md"));
+
+    private static readonly string AdditionsPage = Path.Combine(RepoPaths.Root, "docs", "api.md");
 
     private static readonly JsonElement Schemas = DocsHost.CheckedIn().GetProperty("components").GetProperty("schemas");
 
@@ -44,21 +47,21 @@ public sealed partial class SendContractTests
     [Theory]
     [InlineData(nameof(SendRequest), 0)]
     [InlineData(nameof(MessageView), 1)]
-    public void EverySchemaFieldIsInTheContractOrListedAsAnAdditionInTheReadme(string schemaName, int table)
+    public void EverySchemaFieldIsInTheContractOrListedAsAnAdditionInTheApiDocs(string schemaName, int table)
     {
-        var known = ContractTable(table).Select(r => r.Field).Concat(ReadmeAdditions(schemaName)).ToHashSet();
+        var known = ContractTable(table).Select(r => r.Field).Concat(DocumentedAdditions(schemaName)).ToHashSet();
         var unlisted = Schemas.GetProperty(schemaName).GetProperty("properties").EnumerateObject().Select(p => p.Name).Where(f => !known.Contains(f)).ToList();
         Assert.True(unlisted.Count == 0,
-            $"{schemaName} has fields neither send.md's table nor the README's additions list: {string.Join(", ", unlisted)}. " +
-            "Add them to the table under 'Fields beyond send.md' in README.md (API reference).");
+            $"{schemaName} has fields neither send.md's table nor the additions list of docs/api.md has: {string.Join(", ", unlisted)}. " +
+            "Describe them in docs/api.md and add them to its table under 'Fields beyond the original contract'.");
     }
 
     [Fact]
-    public void TheReadmeListsNoAdditionThatIsNotInTheSchema()
+    public void TheApiDocsListNoAdditionThatIsNotInTheSchema()
     {
         foreach (var schemaName in new[] { nameof(SendRequest), nameof(MessageView) })
-            foreach (var field in ReadmeAdditions(schemaName))
-                Assert.True(Schemas.GetProperty(schemaName).GetProperty("properties").TryGetProperty(field, out _), $"README lists {schemaName}.{field}, which is not in the schema");
+            foreach (var field in DocumentedAdditions(schemaName))
+                Assert.True(Schemas.GetProperty(schemaName).GetProperty("properties").TryGetProperty(field, out _), $"docs/api.md lists {schemaName}.{field}, which is not in the schema");
     }
 
     private sealed record ContractField(string Field, string Type, bool Required);
@@ -82,8 +85,8 @@ public sealed partial class SendContractTests
         return tables[n];
     }
 
-    private static IEnumerable<string> ReadmeAdditions(string schemaName) =>
-        File.ReadLines(Path.Combine(RepoPaths.Root, "README.md"))
+    private static IEnumerable<string> DocumentedAdditions(string schemaName) =>
+        File.ReadLines(AdditionsPage)
             .Select(line => AdditionRow().Match(line))
             .Where(m => m.Success && m.Groups["schema"].Value == schemaName)
             .Select(m => m.Groups["field"].Value);
@@ -107,7 +110,7 @@ public sealed partial class SendContractTests
         schema.TryGetProperty("type", out var t)
         && (t.ValueKind == JsonValueKind.String ? t.GetString() == type : t.EnumerateArray().Any(v => v.GetString() == type));
 
-    // A README row such as: | `MessageView` | `statusHistory` | send.md part 2 … |
+    // A row of docs/api.md's additions table, such as: | `MessageView` | `statusHistory` | [Read a message](…) |
     [GeneratedRegex(@"^\|\s*`(?<schema>\w+)`\s*\|\s*`(?<field>\w+)`\s*\|")]
     private static partial Regex AdditionRow();
 }

@@ -43,7 +43,7 @@ public sealed class WebhookVerifierTests
         foreach (var (name, value) in Sign(secret, id, Clock.GetUtcNow(), body))
             request.Headers[name] = value;
 
-        // As a receiver calls it (the README's form): ASP.NET Core's headers, the raw body bytes.
+        // As a receiver calls it (the form of the client's README, "Verifying webhooks"): ASP.NET Core's headers, the raw body bytes.
         var received = new WebhookVerifier(secret, Clock).Verify(name => request.Headers[name], Encoding.UTF8.GetBytes(body));
 
         Assert.Equal(("1.0", id, "chatsend.message.delivered", "/sessions/s1", "msg_1"),

@@ -8,7 +8,7 @@ namespace ChatSend.Tests.EndToEnd;
 
 /// <summary>
 /// Requests whose HTTP framing is broken, sent over a raw socket to the local host: what ChatSend reads is answered as
-/// problem details, never 5xx; what Kestrel refuses before ChatSend sees it is a bare status, as the README lists.
+/// problem details, never 5xx; what Kestrel refuses before ChatSend sees it is a bare status, as docs/api.md lists ("Answered by the web server itself").
 /// </summary>
 public sealed partial class FramingTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
 {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatSend.Tests.EndToEnd;
 
-/// <summary>The webhook registry's routes over HTTP on the local host (events.md, "Registering webhooks").</summary>
+/// <summary>The webhook registry's routes over HTTP on the local host (docs/events-and-webhooks.md, "Registering webhooks").</summary>
 public sealed class WebhookApiTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
 {
     private const string PublicUrl = "https://8.8.8.8/hooks/chatsend";

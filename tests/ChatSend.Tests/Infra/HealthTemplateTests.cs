@@ -5,7 +5,7 @@ namespace ChatSend.Tests.Infra;
 
 /// <summary>
 /// Health in the deployed app: no platform health check path (Flex Consumption has no App Service health check, see
-/// the README's Health section), and the ready answer cached for seconds, not minutes, with checks bounded below it.
+/// docs/operations.md, "Health probes"), and the ready answer cached for seconds, not minutes, with checks bounded below it.
 /// </summary>
 public sealed class HealthTemplateTests
 {

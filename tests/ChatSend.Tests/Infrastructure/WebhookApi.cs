@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace ChatSend.Tests.Infrastructure;
 
-/// <summary>The webhook routes of events.md, called over HTTP as a customer calls them.</summary>
+/// <summary>The webhook routes (docs/events-and-webhooks.md), called over HTTP as a customer calls them.</summary>
 public sealed class WebhookApi(TestApp app, string session, string key)
 {
     public sealed record Registered(string Id, string Secret);
