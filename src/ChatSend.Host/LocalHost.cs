@@ -1,3 +1,4 @@
+using ChatSend.Providers;
 using ChatSend.Host.Queues;
 using ChatSend.Http;
 using ChatSend.Telemetry;
@@ -52,6 +53,18 @@ public static class LocalHost
     {
         path ??= Path.Combine(RepositoryRoot(Environment.CurrentDirectory), "openapi", "v1.json");
         await File.WriteAllTextAsync(path, await OpenApiJsonAsync() + "\n");
+        Console.Out.WriteLine($"wrote {path}");
+        return 0;
+    }
+
+    /// <summary>
+    /// Writes the generated tables of <c>docs/providers.md</c> (what each provider sends, its settings and secrets) from
+    /// <see cref="ProviderCatalog"/>: <c>dotnet run --project src/ChatSend.Host -- docs</c>.
+    /// </summary>
+    public static async Task<int> WriteProviderDocsAsync(string? path)
+    {
+        path ??= Path.Combine(RepositoryRoot(Environment.CurrentDirectory), "docs", "providers.md");
+        await File.WriteAllTextAsync(path, ProviderCatalog.WriteDocs(await File.ReadAllTextAsync(path)));
         Console.Out.WriteLine($"wrote {path}");
         return 0;
     }

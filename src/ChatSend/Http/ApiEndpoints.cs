@@ -1,5 +1,6 @@
 using ChatSend.Health;
 using ChatSend.Messages;
+using ChatSend.Providers;
 using ChatSend.Providers.Callbacks;
 using ChatSend.Providers.Evolution;
 using ChatSend.Providers.WhatsAppCloud;
@@ -67,7 +68,7 @@ public static class ApiEndpoints
         {
             Summary = "Send a message",
             Description = "Accepts a text or media message for delivery and answers at once with the message, status queued " +
-                "(or scheduled with sendAt), and its Location. Media is fetched and checked before the answer.",
+                "(or scheduled with sendAt), and its Location. Media is fetched and checked before the answer. " + ProviderCatalog.SendSupport(),
             Body = typeof(SendRequest),
             Parameters = [new(ApiParameterIn.Header, IdempotentSend.Header, typeof(string),
                 "1–255 printable ASCII characters: a repeat with the same key and body gets the original answer, remembered 24 hours.")],

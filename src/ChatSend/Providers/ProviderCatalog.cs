@@ -45,13 +45,13 @@ public static class ProviderCatalog
         var table = new StringBuilder();
         var types = Enum.GetValues<MessageType>();
         var features = BuiltIn[0].Capabilities.Features().Select(f => f.Name).ToList();
-        table.AppendLine("| provider | " + string.Join(" | ", types.Select(t => $"`{t.ToWire()}`").Concat(features)) + " |");
+        table.AppendLine("| provider | " + string.Join(" | ", types.Select(t => t.ToWire()).Concat(features)) + " |");
         table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", types.Length + features.Count)));
         foreach (var provider in BuiltIn)
             table.AppendLine($"| `{provider.Name}` | " + string.Join(" | ",
                 types.Select(t => provider.Capabilities.Types.Contains(t)).Concat(provider.Capabilities.Features().Select(f => f.Supported))
                     .Select(yes => yes ? "yes" : "no")) + " |");
-        return table.ToString();
+        return table.ToString().Replace("\r\n", "\n");
     }
 
     /// <summary>The Markdown settings and secrets of each provider, for <c>docs/providers.md</c>.</summary>
@@ -60,17 +60,33 @@ public static class ProviderCatalog
         var text = new StringBuilder();
         foreach (var provider in BuiltIn)
         {
-            text.AppendLine($"#### `{provider.Name}`: {provider.Title}").AppendLine();
-            text.AppendLine("| setting | required | default | meaning |").AppendLine("|---|---|---|---|");
+            text.AppendLine($"**`{provider.Name}`**").AppendLine();
+            text.AppendLine("| name | kind | required | default | meaning |").AppendLine("|---|---|---|---|---|");
             foreach (var setting in provider.Settings.Settings)
-                text.AppendLine($"| `{setting.Key}` | {(setting.Required ? "yes" : "no")} | {(setting.Default is { } d ? $"`{d}`" : Pace(provider, setting.Key))} | {setting.Description} |");
-            text.AppendLine();
-            text.AppendLine(provider.Settings.Secrets.Count == 0
-                ? "Secrets: none."
-                : "Secrets: " + string.Join("; ", provider.Settings.Secrets.Select(s => $"`{s.Key}`: {s.Description}")) + ".");
+                text.AppendLine($"| `{setting.Key}` | setting | {(setting.Required ? "yes" : "no")} | " +
+                    $"{(setting.Common ? Pace(provider, setting.Key) : setting.Default ?? "")} | {setting.Description} |");
+            foreach (var secret in provider.Settings.Secrets)
+                text.AppendLine($"| `{secret.Key}` | secret | {(secret.Use == SecretUse.Sending ? "yes" : "for callbacks")} | | {secret.Description} |");
             text.AppendLine();
         }
-        return text.ToString().TrimEnd() + Environment.NewLine;
+        return text.ToString().Replace("\r\n", "\n").TrimEnd() + "\n";
+    }
+
+    /// <summary>
+    /// <paramref name="markdown"/> (<c>docs/providers.md</c>) with its generated regions, each between
+    /// <c>&lt;!-- generated:name --&gt;</c> and <c>&lt;!-- end:name --&gt;</c>, written anew from the catalog.
+    /// </summary>
+    public static string WriteDocs(string markdown) =>
+        Region(Region(markdown, "provider-capabilities", CapabilitiesTable()), "provider-settings", SettingsTables());
+
+    private static string Region(string markdown, string name, string content)
+    {
+        var (start, end) = ($"<!-- generated:{name} -->\n", $"<!-- end:{name} -->");
+        var from = markdown.IndexOf(start, StringComparison.Ordinal);
+        var to = markdown.IndexOf(end, StringComparison.Ordinal);
+        if (from < 0 || to < from)
+            throw new InvalidOperationException($"The document has no region '{name}' ({start.TrimEnd()} … {end}).");
+        return markdown[..(from + start.Length)] + content + markdown[to..];
     }
 
     private static IEnumerable<string> Types(ProviderCapabilities capabilities) =>
@@ -79,8 +95,8 @@ public static class ProviderCatalog
     /// <summary>The provider's own pace where a pacing setting is absent.</summary>
     private static string Pace(ProviderDescriptor provider, string key) =>
         key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MaxPerMinute))
-            ? provider.Pacing.MaxPerMinute is { } max ? $"{max}" + (provider.Pacing.Jitter ? ", with jitter" : "") : "none"
+            ? provider.Pacing.MaxPerMinute is { } max ? $"`{max}`" + (provider.Pacing.Jitter ? ", with jitter" : "") : "no limit"
         : key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MinRecipientGapSeconds))
-            ? provider.Pacing.MinRecipientGap is { } gap ? $"{gap.TotalSeconds:0.###}" : "none"
-        : "—";
+            ? provider.Pacing.MinRecipientGap is { } gap ? $"`{gap.TotalSeconds:0.###}`" : "no gap"
+        : throw new ArgumentOutOfRangeException(nameof(key), key, "not a pacing setting");
 }

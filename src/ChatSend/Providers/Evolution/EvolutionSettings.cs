@@ -5,13 +5,13 @@ using ChatSend.Providers.Settings;
 namespace ChatSend.Providers.Evolution;
 
 /// <summary>An <c>evolution</c> session's settings and secrets.</summary>
-[Secret("apiKey", "the Evolution API key (global or the instance's), sent as the apikey header")]
-[Secret("webhookToken", "the token Evolution's callbacks carry (?token= or X-Webhook-Token)")]
+[Secret("apiKey", SecretUse.Sending, "the global or instance API key, sent as the `apikey` header")]
+[Secret("webhookToken", SecretUse.Callbacks, "any long random string, given back by Evolution on every callback (`?token=` or `X-Webhook-Token`)")]
 public sealed class EvolutionSettings : ProviderSettings
 {
-    [Required, HttpUrl, Description("the Evolution API server's address")]
+    [Required, HttpUrl, Description("the Evolution API server's `http(s)` address")]
     public Uri? BaseUrl { get; set; }
 
-    [Required, Description("the Evolution instance's name")]
+    [Required, Description("the Evolution instance (already connected to WhatsApp)")]
     public string? Instance { get; set; }
 }

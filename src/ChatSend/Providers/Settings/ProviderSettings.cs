@@ -12,21 +12,39 @@ namespace ChatSend.Providers.Settings;
 /// </summary>
 public class ProviderSettings
 {
-    [Description("messages a minute for the session across all instances; 0 turns the limit off")]
+    [Description("messages a minute for the session, across all instances; `0` turns the limit off")]
     [Range(0, int.MaxValue)]
     public int? MaxPerMinute { get; set; }
 
-    [Description("seconds between two messages to the same recipient; 0 turns the gap off")]
+    [Description("seconds between two messages to the same recipient; `0` turns the gap off")]
     [Range(0, 86_400)]
     public double? MinRecipientGapSeconds { get; set; }
 }
 
+/// <summary>What a provider needs a secret for.</summary>
+public enum SecretUse
+{
+    /// <summary>Every send needs it.</summary>
+    Sending,
+
+    /// <summary>Only provider callbacks need it (verifying them).</summary>
+    Callbacks,
+}
+
 /// <summary>A secret the provider reads: the session maps this key to the name of a secret in configuration.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
-public sealed class SecretAttribute(string key, string description) : Attribute
+public sealed class SecretAttribute(string key, SecretUse use, string description) : Attribute
 {
     public string Key { get; } = key;
+    public SecretUse Use { get; } = use;
     public string Description { get; } = description;
+}
+
+/// <summary>For the docs: what an absent setting means when that is not a value of its own (another setting, the session id).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class DefaultTextAttribute(string text) : Attribute
+{
+    public string Text { get; } = text;
 }
 
 /// <summary>An absolute <c>http</c> or <c>https</c> URL.</summary>

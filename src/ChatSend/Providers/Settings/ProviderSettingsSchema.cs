@@ -7,8 +7,11 @@ using ChatSend.Sessions;
 
 namespace ChatSend.Providers.Settings;
 
-/// <summary>One setting of a provider: its key, whether it is required, its default and what it means.</summary>
-public sealed record SettingInfo(string Key, Type Type, bool Required, string? Default, string Description, PropertyInfo Property);
+/// <summary>
+/// One setting of a provider: its key, whether it is required, its default (a value, or <see cref="DefaultTextAttribute"/>'s
+/// words) and what it means, and whether every provider takes it (pacing) or only this one.
+/// </summary>
+public sealed record SettingInfo(string Key, Type Type, bool Required, string? Default, string Description, PropertyInfo Property, bool Common);
 
 /// <summary>A setting or secret that is missing, unknown or malformed, named by its key.</summary>
 public sealed record SettingError(string Kind, string Key, string Message)
@@ -33,8 +36,9 @@ public sealed class ProviderSettingsSchema
             .Where(p => p.CanWrite)
             .OrderBy(p => p.DeclaringType == type ? 0 : 1).ThenBy(p => p.MetadataToken)
             .Select(p => new SettingInfo(KeyOf(p.Name), p.PropertyType,
-                p.GetCustomAttribute<RequiredAttribute>() is not null, Format(p.GetValue(defaults)),
-                p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? "", p))
+                p.GetCustomAttribute<RequiredAttribute>() is not null,
+                p.GetCustomAttribute<DefaultTextAttribute>()?.Text ?? (Format(p.GetValue(defaults)) is { } value ? $"`{value}`" : null),
+                p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? "", p, p.DeclaringType == typeof(ProviderSettings)))
             .ToList();
         Secrets = type.GetCustomAttributes<SecretAttribute>().ToList();
     }

@@ -5,13 +5,13 @@ using ChatSend.Providers.Settings;
 namespace ChatSend.Providers.Waha;
 
 /// <summary>A <c>waha</c> session's settings and secrets.</summary>
-[Secret("apiKey", "WAHA's API key, sent as X-Api-Key")]
-[Secret("webhookHmacKey", "the HMAC key WAHA signs its callbacks with (X-Webhook-Hmac, SHA-512)")]
+[Secret("apiKey", SecretUse.Sending, "WAHA's API key, sent as `X-Api-Key`")]
+[Secret("webhookHmacKey", SecretUse.Callbacks, "the HMAC key WAHA signs its callbacks with (random, 32+ bytes)")]
 public sealed class WahaSettings : ProviderSettings
 {
-    [Required, HttpUrl, Description("the WAHA server's address")]
+    [Required, HttpUrl, Description("the WAHA server's `http(s)` address")]
     public Uri? BaseUrl { get; set; }
 
-    [Description("the WAHA session's name; the ChatSend session id when absent")]
+    [Description("WAHA's own session name"), DefaultText("the ChatSend session id")]
     public string? WahaSession { get; set; }
 }

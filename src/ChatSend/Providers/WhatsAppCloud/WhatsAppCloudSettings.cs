@@ -5,9 +5,9 @@ using ChatSend.Providers.Settings;
 namespace ChatSend.Providers.WhatsAppCloud;
 
 /// <summary>A <c>whatsapp-cloud</c> session's settings and secrets.</summary>
-[Secret("accessToken", "the access token of a system user of the WhatsApp Business Account, sent as Bearer")]
-[Secret("appSecret", "the Meta app's secret, which checks the X-Hub-Signature-256 of callbacks")]
-[Secret("verifyToken", "the token Meta's subscription handshake sends as hub.verify_token")]
+[Secret("accessToken", SecretUse.Sending, "a system user access token with `whatsapp_business_messaging`, sent as `Authorization: Bearer`")]
+[Secret("appSecret", SecretUse.Callbacks, "the Meta app's secret: checks `X-Hub-Signature-256` on every provider callback")]
+[Secret("verifyToken", SecretUse.Callbacks, "a token you make up, answered in the subscription handshake")]
 public sealed class WhatsAppCloudSettings : ProviderSettings
 {
     public const string DefaultBaseUrl = "https://graph.facebook.com";
@@ -16,13 +16,13 @@ public sealed class WhatsAppCloudSettings : ProviderSettings
     public const string DefaultApiVersion = "v26.0";
 
     [Required, RegularExpression("^[0-9]{1,32}$", ErrorMessage = "must be the phone number's id from Meta (digits only)")]
-    [Description("the business phone number's id, from WhatsApp Manager or the API")]
+    [Description("the sending number's id at Meta (digits); also how a provider callback finds its session, so one session's alone")]
     public string? PhoneNumberId { get; set; }
 
     [RegularExpression(@"^v[0-9]{1,3}\.[0-9]{1,2}$", ErrorMessage = "must be a Graph API version such as v26.0")]
     [Description("the Graph API version")]
     public string? ApiVersion { get; set; } = DefaultApiVersion;
 
-    [HttpUrl, Description("the Graph API's address (a proxy or a test server)")]
+    [HttpUrl, Description("the API's address (a proxy, a test server)")]
     public Uri? BaseUrl { get; set; } = new(DefaultBaseUrl);
 }

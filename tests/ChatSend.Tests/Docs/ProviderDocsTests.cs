@@ -1,0 +1,51 @@
+using ChatSend.Http;
+using ChatSend.Providers;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Tests.Docs;
+
+/// <summary>
+/// What users read of each provider is produced from the provider's own declarations: the tables of
+/// <c>docs/providers.md</c> and the description of <c>POST /send</c> come from <see cref="ProviderCatalog"/>, and the
+/// catalog says what the registered providers say.
+/// </summary>
+public sealed class ProviderDocsTests
+{
+    private static readonly string ProvidersPage = Path.Combine(RepoPaths.Root, "docs", "providers.md");
+
+    [Fact]
+    public void TheProviderTablesInTheDocsAreTheOnesTheCodeDeclares()
+    {
+        var page = File.ReadAllText(ProvidersPage).ReplaceLineEndings("\n");
+        Assert.True(page == ProviderCatalog.WriteDocs(page),
+            "docs/providers.md's generated tables differ from the providers' declarations: run 'dotnet run --project src/ChatSend.Host -- docs'.");
+    }
+
+    [Fact]
+    public async Task TheCatalogSaysWhatTheRegisteredProvidersSay()
+    {
+        await using var services = new TestServices("UseDevelopmentStorage=true");
+        var registered = services.Get<ChannelProviders>();
+
+        Assert.All(ProviderCatalog.BuiltIn, entry =>
+        {
+            var provider = registered.Find(entry.Name);
+            Assert.NotNull(provider);
+            Assert.True(entry.Capabilities.Types.SetEquals(provider.Capabilities.Types), $"{entry.Name}: types");
+            Assert.Equal(entry.Capabilities with { Types = provider.Capabilities.Types }, provider.Capabilities);
+            Assert.Same(entry.Settings, provider.Settings);
+            Assert.Equal(entry.Pacing, provider.Pacing);
+        });
+        // Every provider a deployment has is in the catalog (the tests' scripted provider aside).
+        Assert.Equal(ProviderCatalog.BuiltIn.Select(p => p.Name).Order(), registered.Names.Where(n => n != ScriptedProvider.ProviderName).Order());
+    }
+
+    [Fact]
+    public void TheSendRouteSaysWhatEachProviderSends()
+    {
+        var send = ApiEndpoints.Find(ApiEndpoints.Send)!;
+        Assert.Contains(ProviderCatalog.SendSupport(), send.Description);
+        Assert.Contains("whatsapp-cloud: text, image, video, document, ptt, not to groups", send.Description);
+    }
+}
