@@ -49,7 +49,7 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
             await CheckMediaAsync(media, cancellationToken);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         // The network's own record of the send: one row per call, so a message sent twice shows twice.
-        await _calls.AddEntityAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
+        await _calls.AddFreshAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
         var delivered = Setting(session, "deliveredAfterSeconds") ?? options.Value.DeliveredAfter;
         var read = Setting(session, "readAfterSeconds") ?? options.Value.ReadAfter;
         // One put: delivered, and read queued by the receipt handler once delivered is applied, as a network reports them.
