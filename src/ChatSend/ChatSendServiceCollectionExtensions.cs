@@ -16,6 +16,7 @@ using ChatSend.Sessions;
 using ChatSend.Storage;
 using ChatSend.Sweeping;
 using ChatSend.Http;
+using ChatSend.Telemetry;
 using ChatSend.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -51,6 +52,7 @@ public static class ChatSendServiceCollectionExtensions
     /// <summary>Registers everything ChatSend needs; both hosts (Functions and local) call this once.</summary>
     public static IServiceCollection AddChatSend(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddRequestLogRedaction();
         services.AddOptions<StorageOptions>()
             .Configure(o =>
             {

@@ -24,7 +24,7 @@ public sealed class ApiKeyStore(StorageClients storage, TimeProvider time, IOpti
         if (sessions.Count == 0 || sessions.Any(s => s != ApiKeyScope.All && !SessionId.IsValid(s)))
             throw new ArgumentException($"List '*' or session ids ({SessionId.Rule}).", nameof(sessions));
         var (keyId, key) = ApiKey.Generate();
-        await _table.AddEntityAsync(new TableEntity(keyId, RowKey)
+        await _table.AddFreshAsync(new TableEntity(keyId, RowKey)
         {
             ["Name"] = name,
             ["Hash"] = ApiKey.Hash(key),

@@ -56,7 +56,8 @@ public static class ApiDocs
             .DisableDefaultFonts() // the fonts come from a CDN; the page must work offline
             .DisableTelemetry()
             .DisableAgent()
-            .DisableMcp());
+            .DisableMcp()
+            .HideDeveloperTools()); // Scalar's toolbar (share, deploy, generate an SDK) sends users to Scalar's own services
         return endpoints;
     }
 

@@ -20,7 +20,7 @@ public sealed class ApiReferenceFiles
 
     /// <summary>What the local host's Scalar page is configured with (<see cref="ApiDocs.MapChatSendDocs"/>), as Scalar reads it.</summary>
     public const string PageConfiguration =
-        """{"authentication":{"preferredSecurityScheme":["Bearer"]},"withDefaultFonts":false,"telemetry":false,"agent":{"disabled":true},"mcp":{"disabled":true},"url":"/openapi/v1.json"}""";
+        """{"authentication":{"preferredSecurityScheme":["Bearer"]},"withDefaultFonts":false,"telemetry":false,"agent":{"disabled":true},"mcp":{"disabled":true},"showDeveloperTools":"never","url":"/openapi/v1.json"}""";
 
     private const string PageHtml = $$"""
         <!doctype html>

@@ -18,26 +18,18 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
 
     /// <summary>
     /// Writes a new message with its marker, or neither. A 409 on a fresh id means an earlier try of this same
-    /// transaction (retried by the storage client after its answer was lost) landed: that is success too.
+    /// transaction (retried by the storage client after its answer was lost) landed: that is success too (<see cref="FreshInserts"/>).
     /// </summary>
     public async Task InsertAsync(MessageEntity message, DateTimeOffset due, CancellationToken cancellationToken = default)
     {
         message.HasMarker = true;
         var events = await outbox.EntriesForAsync(message, cancellationToken);
-        try
-        {
-            var responses = await _table.SubmitTransactionAsync(
-            [
-                new TableTransactionAction(TableTransactionActionType.Add, message),
-                new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
-                ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
-            ], cancellationToken);
-            message.ETag = responses.Value[0].Headers.ETag ?? ETag.All;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            message.ETag = (await _table.GetEntityAsync<MessageEntity>(message.PartitionKey, message.RowKey, cancellationToken: cancellationToken)).Value.ETag;
-        }
+        message.ETag = await _table.SubmitFreshAsync(
+        [
+            new TableTransactionAction(TableTransactionActionType.Add, message),
+            new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
+            ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
+        ], cancellationToken) ?? ETag.All;
         await RecordedAsync(message, events);
     }
 

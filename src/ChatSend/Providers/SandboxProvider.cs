@@ -57,7 +57,7 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
             await CheckMediaAsync(media, cancellationToken);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         // The network's own record of the send: one row per call, so a message sent twice shows twice.
-        await _calls.AddEntityAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
+        await _calls.AddFreshAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
         var settings = ProviderSettingsSchema.Read<SandboxSettings>(session);
         var delivered = Seconds(settings.DeliveredAfterSeconds) ?? options.Value.DeliveredAfter;
         var read = Seconds(settings.ReadAfterSeconds) ?? options.Value.ReadAfter;

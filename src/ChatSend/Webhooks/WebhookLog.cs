@@ -24,7 +24,7 @@ public sealed class WebhookLog(StorageClients storage, IOptions<WebhookOptions> 
         var partition = PartitionOf(session, webhookId);
         // Inverted ticks put the newest first; the random tail keeps two attempts in the same tick apart.
         var rowKey = $"{DateTimeOffset.MaxValue.UtcTicks - attempt.At.UtcTicks:D19}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        await _table.AddEntityAsync(new TableEntity(partition, rowKey)
+        await _table.AddFreshAsync(new TableEntity(partition, rowKey)
         {
             ["At"] = attempt.At,
             ["EventId"] = attempt.EventId,

@@ -44,8 +44,7 @@ public sealed class WebhookStore(
             CreatedAt = time.GetUtcNow(),
             Secret = cipher.Encrypt(secret, session, id),
         };
-        var response = await _table.AddEntityAsync(row, cancellationToken);
-        row.ETag = response.Headers.ETag ?? default;
+        row.ETag = await _table.AddFreshAsync(row, cancellationToken) ?? default;
         _enabled.Forget(session);
         return (row, secret);
     }

@@ -11,8 +11,8 @@ namespace ChatSend.Tests.ApiReference;
 /// <summary>
 /// The API reference page at <c>/docs</c> of the local host, in headless Chromium (Debian's <c>chromium</c>, installed by
 /// <c>.ci/run</c>; <c>CHATSEND_CHROMIUM</c> names another): it loads offline without console errors, lists
-/// <c>POST /send</c>, and Scalar's own "Test Request" client, with the key and body typed in, sends a message that the page
-/// shows as 202 and the server has. A screenshot of the answered request is kept in <c>.artifacts/docs/docs-page.png</c>.
+/// <c>POST /send</c>, has no Scalar developer toolbar, and Scalar's own "Test Request" client, with the key and body typed
+/// in, sends a message that the page shows as 202 and the server has. A screenshot of the answered request is kept in <c>.artifacts/docs/docs-page.png</c>.
 /// </summary>
 public sealed class DocsPageTests(DocsHost host) : IClassFixture<DocsHost>, IAsyncLifetime
 {
@@ -53,11 +53,15 @@ public sealed class DocsPageTests(DocsHost host) : IClassFixture<DocsHost>, IAsy
     public async Task DisposeAsync() => await _browser.DisposeAsync();
 
     [Fact]
-    public async Task ThePageLoadsOfflineWithoutErrorsListsSendAndSendsAMessageFromTestRequest()
+    public async Task ThePageLoadsOfflineWithoutErrorsListsSendWithoutScalarsToolbarAndSendsAMessageFromTestRequest()
     {
         await _page.GoToAsync(new Uri(host.App.Http.BaseAddress!, ApiDocs.ReferencePrefix).ToString(), WaitUntilNavigation.Networkidle0);
         await _page.WaitForFunctionAsync("() => document.body.innerText.includes('/send')", new WaitForFunctionOptions { Timeout = 30_000 });
         Assert.Contains("Send a message", await _page.EvaluateExpressionAsync<string>("document.body.innerText"));
+        // Scalar's developer toolbar (Configure, Share, Deploy, Generate SDK: its own hosted services) is off, even on 127.0.0.1.
+        Assert.Equal(0, await _page.EvaluateExpressionAsync<int>("document.querySelectorAll(\"header[aria-label='Developer Tools']\").length"));
+        var buttons = await _page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('button, a')].map(b => b.innerText.trim())");
+        Assert.DoesNotContain(buttons, b => b is "Deploy" or "Share" or "Generate SDK" or "Configure");
 
         var (session, key) = await host.App.NewSessionAsync();
         var body = JsonSerializer.Serialize(new { session = session.Id, to = "+12025550123", text = "hello from the docs page" }, Relaxed);

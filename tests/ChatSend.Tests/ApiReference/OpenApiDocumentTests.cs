@@ -110,6 +110,8 @@ public sealed class OpenApiDocumentTests(DocsHost host) : IClassFixture<DocsHost
         var functions = JsonDocument.Parse(ApiReferenceFiles.PageConfiguration).RootElement;
         foreach (var property in functions.EnumerateObject().Where(p => p.Name != "url"))
             Assert.Equal(property.Value.GetRawText(), local.GetProperty(property.Name).GetRawText());
+        // Neither shows Scalar's developer toolbar, which offers Scalar's hosted share, deploy and SDK services.
+        Assert.Equal("never", functions.GetProperty("showDeveloperTools").GetString());
     }
 
     private static string Configuration(string page)

@@ -152,6 +152,9 @@ public sealed class WebhookApiTests(Azurite azurite) : IClassFixture<Azurite>, I
     [InlineData("https://2130706433/")]
     [InlineData("https://0x7f.1/")]
     [InlineData("https://[::ffff:127.0.0.1]/")]
+    [InlineData("https://[::ffff:0:a9fe:a9fe]/")] // SIIT IPv4-translated 169.254.169.254
+    [InlineData("https://[64:ff9b:1::a9fe:a9fe]/")] // local-use NAT64 of 169.254.169.254
+    [InlineData("https://[2001:0:4136:e378:8000:63bf:5601:5601]/")] // Teredo, client 169.254.169.254
     [InlineData("https://[::1]:8443/")]
     [InlineData("https://localhost/hook")]
     public async Task AUrlThatReachesAPrivateAddressIsRefusedNamingUrl(string url)

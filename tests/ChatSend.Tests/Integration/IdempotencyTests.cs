@@ -53,6 +53,20 @@ public sealed class IdempotencyTests(Azurite azurite) : IClassFixture<Azurite>, 
     }
 
     [Fact]
+    public async Task AKeyWhoseInsertAnswerIsLostIsStillThisRequestsAndItsMessageIsAccepted()
+    {
+        _services.Faults.Next(Fault.LoseAnswer, "POST " + StorageNames.IdempotencyTable);
+
+        var first = await SendAsync("order-1000", Body());
+        var again = await SendAsync("order-1000", Body());
+
+        Assert.Equal((202, ""), (first.Status, first.Replayed)); // not 409 "in progress" from its own record
+        Assert.Equal((202, "true", first.Body), (again.Status, again.Replayed, again.Body));
+        Assert.Equal(1, await RowsAsync());
+        Assert.Contains(_services.Faults.Calls, c => c == "POST " + StorageNames.IdempotencyTable);
+    }
+
+    [Fact]
     public async Task TheSameKeyWithAnotherBodyIs422NamingTheHeader()
     {
         await SendAsync("order-1002", Body("one"));

@@ -212,6 +212,13 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
             Assert.Contains("private", (await SendRefusedAsync(422, "imageUrl", spelling)).GetProperty("detail").GetString());
     }
 
+    /// <summary>The guard refuses these before connecting: no packet leaves for them.</summary>
+    [Theory]
+    [InlineData("http://[::ffff:0:a9fe:a9fe]/x.jpg")] // SIIT IPv4-translated 169.254.169.254
+    [InlineData("http://[64:ff9b:1::a9fe:a9fe]/x.jpg")] // local-use NAT64 of 169.254.169.254
+    public async Task MediaAtAnIPv6AddressCarryingAPrivateIPv4AddressIsRefused(string url) =>
+        Assert.Contains("private", (await SendRefusedAsync(422, "imageUrl", url)).GetProperty("detail").GetString());
+
     [Fact]
     public async Task ThreeRedirectsAreFollowedAndAFourthIsNot()
     {

@@ -86,6 +86,25 @@ public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver
     }
 
     [Fact]
+    public async Task AnAttemptWhoseLogAnswerIsLostIsLoggedOnceAndTheDeliveryGoesOn()
+    {
+        await using var services = Delivery();
+        var (api, _, message) = await SessionWithMessageAsync(services);
+        var hook = NewHook();
+        var webhook = await api.RegisterAsync(receiver.Url(hook));
+        services.Faults.Next(Fault.LoseAnswer, "POST " + StorageNames.WebhookLogTable);
+
+        await PublishQueuedAsync(services, message);
+        await HandleNextAsync(services);
+
+        Assert.Single(receiver.For(hook)); // the job finished: it is not run again to deliver the event twice
+        var attempt = Assert.Single((await api.GetAsync(webhook.Id))["lastDeliveries"]!.AsArray());
+        Assert.Equal(200, (int?)attempt!["status"]);
+        Assert.Equal(0, (await Jobs.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Contains(services.Faults.Calls, c => c == "POST " + StorageNames.WebhookLogTable);
+    }
+
+    [Fact]
     public async Task EveryAttemptIsCountedForTheOperatorByEndpointAndOutcome()
     {
         await using var services = Delivery();

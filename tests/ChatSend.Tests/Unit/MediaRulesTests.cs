@@ -59,12 +59,55 @@ public class AddressGuardTests
     public void PublicAddressesAreAllowed(string address) =>
         Assert.True(new AddressGuard().IsAllowed(IPAddress.Parse(address)));
 
+    /// <summary>Every IPv6 form that carries an IPv4 address is judged by the IPv4 address it carries.</summary>
+    [Theory]
+    // NAT64, well-known prefix (RFC 6052): 64:ff9b::a.b.c.d
+    [InlineData("64:ff9b::a9fe:a9fe")]
+    [InlineData("64:ff9b::7f00:1")]
+    // NAT64, local-use prefix (RFC 8215), at /96 and at /48 (the IPv4 around the "u" octet): refused whatever it carries
+    [InlineData("64:ff9b:1::a9fe:a9fe")]
+    [InlineData("64:ff9b:1::7f00:1")]
+    [InlineData("64:ff9b:1::a00:1")]
+    [InlineData("64:ff9b:1:a9fe:a9:fe00::")]
+    [InlineData("64:ff9b:1:7f00:0:100::")]
+    [InlineData("64:ff9b:1::808:808")]
+    [InlineData("64:ff9b:1:808:8:800::")]
+    // SIIT IPv4-translated (RFC 2765): ::ffff:0:a.b.c.d
+    [InlineData("::ffff:0:a9fe:a9fe")]
+    [InlineData("::ffff:0:7f00:1")]
+    [InlineData("::ffff:0:a00:1")]
+    // IPv4-compatible (deprecated): ::a.b.c.d
+    [InlineData("::a9fe:a9fe")]
+    [InlineData("::a00:1")]
+    // 6to4 (RFC 3056): 2002:aabb:ccdd::/48
+    [InlineData("2002:a9fe:a9fe::1")]
+    [InlineData("2002:7f00:1::1")]
+    // Teredo (RFC 4380): 2001:0:<server IPv4>:<flags>:<port>:<client IPv4, inverted>; both must be public
+    [InlineData("2001:0:4136:e378:8000:63bf:5601:5601")] // client 169.254.169.254
+    [InlineData("2001:0:4136:e378:8000:63bf:80ff:fffe")] // client 127.0.0.1
+    [InlineData("2001:0:4136:e378:8000:63bf:f5ff:fffe")] // client 10.0.0.1
+    [InlineData("2001:0:a9fe:a9fe:8000:63bf:f7f7:f7f7")] // server 169.254.169.254
+    [InlineData("2001:0:a00:1:8000:63bf:f7f7:f7f7")] // server 10.0.0.1
+    public void IPv6FormsCarryingARefusedIPv4AddressAreRefused(string address) =>
+        Assert.False(new AddressGuard().IsAllowed(IPAddress.Parse(address)));
+
+    [Theory]
+    [InlineData("64:ff9b::808:808")]
+    [InlineData("::ffff:0:808:808")]
+    [InlineData("::808:808")]
+    [InlineData("2002:808:808::1")]
+    [InlineData("2001:0:4136:e378:8000:63bf:f7f7:f7f7")] // server 65.54.227.120, client 8.8.8.8
+    public void IPv6FormsCarryingAPublicIPv4AddressAreAllowed(string address) =>
+        Assert.True(new AddressGuard().IsAllowed(IPAddress.Parse(address)));
+
     [Fact]
     public void AnAllowListOpensOnlyItsRanges()
     {
         var guard = new AddressGuard("127.0.0.1/32, fd00::/8");
         Assert.True(guard.IsAllowed(IPAddress.Parse("127.0.0.1")));
         Assert.True(guard.IsAllowed(IPAddress.Parse("::ffff:127.0.0.1")));
+        Assert.True(guard.IsAllowed(IPAddress.Parse("::ffff:0:7f00:1")));
+        Assert.False(guard.IsAllowed(IPAddress.Parse("2001:0:7f00:1:8000:63bf:f5ff:fffe"))); // server 127.0.0.1 allowed, client 10.0.0.1 not
         Assert.True(guard.IsAllowed(IPAddress.Parse("fd00::5")));
         Assert.False(guard.IsAllowed(IPAddress.Parse("127.0.0.2")));
         Assert.False(guard.IsAllowed(IPAddress.Parse("169.254.169.254")));

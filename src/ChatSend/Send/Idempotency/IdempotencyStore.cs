@@ -42,7 +42,12 @@ public sealed class IdempotencyStore(StorageClients storage)
 {
     private readonly TableClient _table = storage.Table(StorageNames.IdempotencyTable);
 
-    /// <summary>Takes the key; returns null when taken, or the record that already holds it.</summary>
+    /// <summary>
+    /// Takes the key; returns null when taken, or the record that already holds it. The key is the client's, not fresh, so
+    /// a 409 is usually another request's record; it is this request's own only when it holds the message row key this
+    /// request reserved (fresh, so no other request has it): then an earlier try landed and the storage client's retry
+    /// found it, and the key is taken.
+    /// </summary>
     public async Task<IdempotencyRecord?> TryAddAsync(IdempotencyRecord record, CancellationToken cancellationToken)
     {
         try
@@ -54,9 +59,12 @@ public sealed class IdempotencyStore(StorageClients storage)
         catch (RequestFailedException ex) when (ex.Status == 409)
         {
             var existing = await _table.GetEntityIfExistsAsync<IdempotencyRecord>(record.PartitionKey, record.RowKey, cancellationToken: cancellationToken);
-            if (existing.HasValue)
-                return existing.Value;
-            return await TryAddAsync(record, cancellationToken); // removed in between: take it now
+            if (existing is not { HasValue: true, Value: { } held })
+                return await TryAddAsync(record, cancellationToken); // removed in between: take it now
+            if (held.MessageRowKey != record.MessageRowKey)
+                return held;
+            record.ETag = held.ETag;
+            return null;
         }
     }
 
