@@ -5,11 +5,12 @@ using Azure.Data.Tables;
 namespace ChatSend.Messages;
 
 /// <summary>
-/// The outbox: a row beside a message, in its partition, for as long as the message still has work ahead (accepted
+/// The work marker: a row beside a message, in its partition, for as long as the message still has work ahead (accepted
 /// and not yet queued, scheduled, waiting for a retry, or claimed by a worker). It is written in the same table
 /// transaction as the message change that needs it and removed in the same transaction as the change that ends the
 /// work, so a message is never without a way forward. When <see cref="Due"/> passes with the marker still there, the
-/// sweeper queues a job for the message again. Its row key is laid out in <see cref="MessageRowKeys"/>.
+/// sweeper queues a job for the message again. (The outbox, the message's events still to hand on, is
+/// <see cref="Events.OutboxEntry"/>.) Its row key is laid out in <see cref="MessageRowKeys"/>.
 /// </summary>
 public sealed class WorkMarker : IDueRow
 {
