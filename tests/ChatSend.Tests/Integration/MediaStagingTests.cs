@@ -208,7 +208,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         var problem = await SendRefusedAsync(422, "imageUrl", media.Url($"/redirect?to={Uri.EscapeDataString(hidden)}"));
         Assert.Contains("private", problem.GetProperty("detail").GetString());
 
-        foreach (var spelling in new[] { hidden, $"http://2130706434:{media.Port}/file/jpeg/100", $"http://[::ffff:127.0.0.2]:{media.Port}/file/jpeg/100" })
+        foreach (var spelling in new[] { hidden, $"http://2130706434:{media.SecondHostPort}/file/jpeg/100", $"http://[::ffff:127.0.0.2]:{media.SecondHostPort}/file/jpeg/100" })
             Assert.Contains("private", (await SendRefusedAsync(422, "imageUrl", spelling)).GetProperty("detail").GetString());
     }
 
