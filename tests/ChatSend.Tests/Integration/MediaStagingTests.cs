@@ -236,8 +236,11 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
     }
 
     [Fact]
-    public async Task AnUnreachableServerIs422() =>
-        await SendRefusedAsync(422, "documentUrl", $"http://127.0.0.1:{Azurite.FreePort()}/gone.pdf");
+    public async Task AnUnreachableServerIs422()
+    {
+        using var gone = new ClosedPort();
+        await SendRefusedAsync(422, "documentUrl", $"{gone.BaseUrl}/gone.pdf");
+    }
 
     [Fact]
     public async Task BytesThatDoNotMatchTheTypeAre415()
