@@ -174,7 +174,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         });
         // More stalled fetches than shared buffers, each holding the block it fills until it times out.
         var stalled = Enumerable.Range(0, MediaStager.BlocksInMemory + 1).Select(_ => SendAsync("imageUrl", media.Url("/trickle"))).ToList();
-        await Task.Delay(500);
+        await Eventually.MatchesAsync(() => Task.FromResult(_services.Get<MediaStager>().Buffers.Available), free => free == 0);
 
         var (status, _, _) = await SendAsync("imageUrl", media.Url($"/file/jpeg/{Limit}?type=image/jpeg"));
 
