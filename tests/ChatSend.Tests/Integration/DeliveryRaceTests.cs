@@ -119,8 +119,7 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
         var (session, key) = await _services.NewSessionAsync(settings: new Dictionary<string, string> { ["delayMs"] = "700" });
         var id = (await _services.SendTextAsync(key, session.Id)).MessageId;
         var sending = _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
-        while ((await _services.Get<MessageStore>().FindAsync(id))!.ClaimId is null)
-            await Task.Delay(20);
+        await _services.Get<ScriptedProvider>().CalledAsync(id.Value).WaitAsync(TimeSpan.FromSeconds(10)); // claimed, in the 700 ms call
 
         await _services.Get<DeliveryFailedHandler>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
         await sending;
