@@ -161,7 +161,7 @@ public sealed class Azurite : IAsyncLifetime
             }
             catch (SocketException)
             {
-                await Task.Delay(50);
+                await Task.Delay(50); // until Azurite listens
             }
         }
         throw new TimeoutException($"Azurite did not listen on port {port} within 30 s.");

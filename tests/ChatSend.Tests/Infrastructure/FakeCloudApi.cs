@@ -93,7 +93,7 @@ public sealed class FakeCloudApi : FakeHttpServer
         if (Scripts.TryGetValue(to, out var scripted))
         {
             if (scripted.Delay is { } delay)
-                await Task.Delay(delay);
+                await Task.Delay(delay); // a slow answer, as scripted
             if (scripted.RetryAfter is { } retryAfter)
                 context.Response.Headers.RetryAfter = retryAfter;
             return Json(scripted.Status, scripted.Body);

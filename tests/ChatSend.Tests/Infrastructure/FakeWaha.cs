@@ -61,7 +61,7 @@ public sealed partial class FakeWaha : FakeHttpServer
         if (_scripted.TryDequeue(out var scripted))
         {
             if (scripted.Delay is { } delay)
-                await Task.Delay(delay, context.RequestAborted);
+                await Task.Delay(delay, context.RequestAborted); // a slow answer, as scripted
             if (scripted.RetryAfter is not null)
                 context.Response.Headers.RetryAfter = scripted.RetryAfter;
             return Nest(scripted.Status, scripted.Body);

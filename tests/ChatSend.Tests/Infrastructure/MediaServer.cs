@@ -75,7 +75,7 @@ public sealed class MediaServer : FakeHttpServer
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
         app.MapGet("/slow", async (int ms, CancellationToken ct) =>
         {
-            await Task.Delay(ms, ct);
+            await Task.Delay(ms, ct); // a slow server, as the URL asks
             return Results.Bytes(FileBytes("jpeg", 100), "image/jpeg");
         });
         app.MapGet("/trickle", async (HttpContext context) =>
@@ -86,7 +86,7 @@ public sealed class MediaServer : FakeHttpServer
             {
                 await context.Response.Body.WriteAsync(new byte[1]);
                 await context.Response.Body.FlushAsync();
-                await Task.Delay(200);
+                await Task.Delay(200); // a byte every 200 ms, until the client gives up
             }
         });
     }

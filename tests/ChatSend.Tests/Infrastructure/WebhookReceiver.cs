@@ -51,7 +51,7 @@ public sealed class WebhookReceiver : FakeHttpServer
             var now = Interlocked.Increment(ref open[0]);
             for (var most = Volatile.Read(ref open[1]); now > most; most = Volatile.Read(ref open[1]))
                 Interlocked.CompareExchange(ref open[1], now, most);
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }); // hangs until the caller gives up
             Interlocked.Decrement(ref open[0]);
             return Results.StatusCode(200);
         }

@@ -116,7 +116,7 @@ public sealed class DeliveryClaimTests(Azurite azurite) : IClassFixture<Azurite>
         var handling = HandleAsync(id);
         while (!handling.IsCompleted) // the recorder waits on the app's clock between its own tries
         {
-            await Task.Delay(20);
+            await Task.Delay(20); // a real moment for the recorder to reach its next wait on the fake clock; ends when it is done
             _clock.Advance(TimeSpan.FromMilliseconds(100));
         }
         await handling;
