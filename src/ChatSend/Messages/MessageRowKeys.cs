@@ -20,8 +20,8 @@ namespace ChatSend.Messages;
 /// </summary>
 public static class MessageRowKeys
 {
-    public const string MarkerPrefix = "~";
-    public const string OutboxPrefix = "~~";
+    private const string MarkerPrefix = "~";
+    private const string OutboxPrefix = "~~";
 
     /// <summary>Every message row, and nothing else.</summary>
     public static RowKeyRange Messages { get; } = new(null, MarkerPrefix);
