@@ -68,7 +68,7 @@ internal static class BenchHost
     {
         var table = services.GetRequiredService<StorageClients>().Table(StorageNames.MessagesTable);
         var statuses = new Dictionary<string, int>();
-        await foreach (var row in table.QueryAsync<TableEntity>($"PartitionKey eq '{session.Id}' and RowKey lt '{WorkMarker.Prefix}'", select: ["Status"]))
+        await foreach (var row in table.QueryAsync<TableEntity>(MessageRowKeys.Messages.Filter(session.Id), select: ["Status"]))
             statuses[row.GetString("Status")] = statuses.GetValueOrDefault(row.GetString("Status")) + 1;
         if (statuses.GetValueOrDefault(status.ToWire()) != count)
             throw new InvalidOperationException($"expected {count} messages {status.ToWire()}, found {string.Join(", ", statuses.Select(s => $"{s.Value} {s.Key}"))}");

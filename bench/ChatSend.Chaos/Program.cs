@@ -129,7 +129,7 @@ static async Task<Dictionary<string, MessageEntity>> DrainAsync(StorageClients s
         var rows = new Dictionary<string, MessageEntity>();
         try
         {
-            await foreach (var row in table.QueryAsync<MessageEntity>(m => m.PartitionKey == Session && m.RowKey.CompareTo(WorkMarker.Prefix) < 0))
+            await foreach (var row in table.QueryAsync<MessageEntity>(MessageRowKeys.Messages.Filter(Session)))
                 rows[row.Text ?? row.Id] = row;
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
@@ -155,8 +155,7 @@ static async Task EventsSettleAsync(StorageClients storage, WebhookReceiver rece
     var deadline = clock.Elapsed + TimeSpan.FromMinutes(3);
     while (clock.Elapsed < deadline)
     {
-        var outbox = await table.QueryAsync<TableEntity>(e => e.PartitionKey == Session && e.RowKey.CompareTo(ChatSend.Events.OutboxEntry.Prefix) >= 0,
-            select: ["RowKey"]).CountAsync();
+        var outbox = await table.QueryAsync<TableEntity>(MessageRowKeys.Outbox.Filter(Session), select: ["RowKey"]).CountAsync();
         var queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
         if (outbox == 0 && queued == 0)
             break;

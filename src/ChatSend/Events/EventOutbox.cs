@@ -58,18 +58,15 @@ public sealed partial class EventOutbox(
     /// <summary>The message's pending entries, in status order.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(MessageId id, CancellationToken cancellationToken)
     {
-        var (from, to) = OutboxEntry.RangeOf(id);
         var entries = new List<OutboxEntry>();
-        await foreach (var entry in _table.QueryAsync<OutboxEntry>(
-                           e => e.PartitionKey == id.Session && e.RowKey.CompareTo(from) >= 0 && e.RowKey.CompareTo(to) < 0,
-                           cancellationToken: cancellationToken))
+        await foreach (var entry in _table.QueryAsync<OutboxEntry>(MessageRowKeys.OutboxOf(id).Filter(id.Session), cancellationToken: cancellationToken))
             entries.Add(entry);
         return entries;
     }
 
     /// <summary>A session's entries whose due time passed: their job was lost, or their sinks kept failing.</summary>
     public IAsyncEnumerable<OutboxEntry> DueAsync(string session, DateTimeOffset now, CancellationToken cancellationToken) =>
-        _table.QueryAsync<OutboxEntry>(e => e.PartitionKey == session && e.RowKey.CompareTo(OutboxEntry.Prefix) >= 0 && e.Due <= now,
+        _table.QueryAsync<OutboxEntry>($"{MessageRowKeys.Outbox.Filter(session)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
             cancellationToken: cancellationToken);
 
     /// <summary>Removes entries whose events every sink has; ones already gone (another dispatcher) are fine.</summary>

@@ -19,8 +19,8 @@ public sealed record MessageQuery(string Session, int Limit, string? After, Mess
 
 /// <summary>
 /// <c>GET /messages?session=…</c>: one partition range, newest first. <c>since</c>/<c>until</c> narrow the row-key range
-/// (row keys start with the acceptance time, newest first); <c>status</c>/<c>to</c> filter within it; the cursor is the
-/// last row key of the page.
+/// (row keys start with the acceptance time, newest first: <see cref="MessageRowKeys.AcceptedBetween"/>);
+/// <c>status</c>/<c>to</c> filter within it; the cursor is the last row key of the page.
 /// </summary>
 public sealed class ListMessagesHandler(MessageStore messages)
 {

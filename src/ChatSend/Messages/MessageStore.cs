@@ -42,7 +42,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
             await _table.SubmitTransactionAsync(
             [
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, id.RowKey), ETag.All),
-                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, WorkMarker.Prefix + id.RowKey), ETag.All),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, MessageRowKeys.MarkerOf(id)), ETag.All),
             ], cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
@@ -50,7 +50,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
             // Not both were there (a delete of a missing entity fails the whole transaction): the row first, so no
             // row is ever left without its marker.
             await _table.DeleteEntityAsync(id.Session, id.RowKey, ETag.All, cancellationToken);
-            await _table.DeleteEntityAsync(id.Session, WorkMarker.Prefix + id.RowKey, ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(id.Session, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
         }
     }
 
@@ -84,7 +84,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         {
             MarkerChange.SetMarker set => new TableTransactionAction(TableTransactionActionType.UpsertReplace, WorkMarker.For(id, set.Due)),
             MarkerChange.RemoveMarker when message.HasMarker => new TableTransactionAction(TableTransactionActionType.Delete,
-                new TableEntity(id.Session, WorkMarker.Prefix + id.RowKey), ETag.All),
+                new TableEntity(id.Session, MessageRowKeys.MarkerOf(id)), ETag.All),
             _ => null,
         };
         message.HasMarker = marker switch
@@ -133,8 +133,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
     public async Task<IReadOnlyList<MessageEntity>> ListAsync(string session, int max, CancellationToken cancellationToken = default)
     {
         var list = new List<MessageEntity>(max);
-        await foreach (var entity in _table.QueryAsync<MessageEntity>(e => e.PartitionKey == session && e.RowKey.CompareTo(WorkMarker.Prefix) < 0,
-                           maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
+        await foreach (var entity in _table.QueryAsync<MessageEntity>(MessageRowKeys.Messages.Filter(session), maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
         {
             list.Add(entity);
             if (list.Count == max)
@@ -146,17 +145,9 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
     /// <summary>One page of <paramref name="query"/>: rows in row-key order (newest first) and the last row key when more follow.</summary>
     public async Task<(IReadOnlyList<MessageEntity> Rows, string? Next)> PageAsync(MessageQuery query, CancellationToken cancellationToken = default)
     {
-        // Row keys start with the inverted acceptance time: "until" is a lower bound, "since" an upper one.
-        var upper = query.Since is { } since ? MessageId.TimePrefix(since) + WorkMarker.Prefix : WorkMarker.Prefix;
-        var clauses = new List<string>
-        {
-            TableClient.CreateQueryFilter($"PartitionKey eq {query.Session}"),
-            TableClient.CreateQueryFilter($"RowKey lt {upper}"),
-        };
+        var clauses = new List<string> { MessageRowKeys.AcceptedBetween(query.Since, query.Until).Filter(query.Session) };
         if (query.After is { } after)
             clauses.Add(TableClient.CreateQueryFilter($"RowKey gt {after}"));
-        if (query.Until is { } until)
-            clauses.Add(TableClient.CreateQueryFilter($"RowKey ge {MessageId.TimePrefix(until)}"));
         if (query.Status is { } status)
             clauses.Add(TableClient.CreateQueryFilter($"Status eq {status.ToWire()}"));
         if (query.To is { } to)
@@ -173,10 +164,9 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         return rows.Count > query.Limit ? (rows[..query.Limit], rows[query.Limit - 1].RowKey) : (rows, null);
     }
 
-    /// <summary>A session's markers whose time has come (the outbox entries after them are not markers).</summary>
+    /// <summary>A session's markers whose time has come.</summary>
     public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string session, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        _table.QueryAsync<WorkMarker>(m => m.PartitionKey == session && m.RowKey.CompareTo(WorkMarker.Prefix) >= 0
-                && m.RowKey.CompareTo(OutboxEntry.Prefix) < 0 && m.Due <= now,
+        _table.QueryAsync<WorkMarker>($"{MessageRowKeys.Markers.Filter(session)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
             cancellationToken: cancellationToken);
 
     /// <summary>
@@ -199,7 +189,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
 
     /// <summary>Removes a marker whose message no longer exists.</summary>
     public async Task RemoveMarkerAsync(MessageId id, CancellationToken cancellationToken = default) =>
-        await _table.DeleteEntityAsync(id.Session, WorkMarker.Prefix + id.RowKey, ETag.All, cancellationToken);
+        await _table.DeleteEntityAsync(id.Session, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
 
     /// <summary>
     /// Like <see cref="UpdateAsync(MessageId, Func{MessageEntity, MarkerChange?}, CancellationToken)"/>, starting from

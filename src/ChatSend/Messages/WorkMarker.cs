@@ -5,17 +5,15 @@ using Azure.Data.Tables;
 namespace ChatSend.Messages;
 
 /// <summary>
-/// The outbox: a row beside a message, in its partition, for as long as the message still has work ahead (accepted
+/// The work marker: a row beside a message, in its partition, for as long as the message still has work ahead (accepted
 /// and not yet queued, scheduled, waiting for a retry, or claimed by a worker). It is written in the same table
 /// transaction as the message change that needs it and removed in the same transaction as the change that ends the
 /// work, so a message is never without a way forward. When <see cref="Due"/> passes with the marker still there, the
-/// sweeper queues a job for the message again.
+/// sweeper queues a job for the message again. (The outbox, the message's events still to hand on, is
+/// <see cref="Events.OutboxEntry"/>.) Its row key is laid out in <see cref="MessageRowKeys"/>.
 /// </summary>
 public sealed class WorkMarker : IDueRow
 {
-    /// <summary>Sorts after every message row key (those start with hex digits), so listings never see markers.</summary>
-    public const string Prefix = "~";
-
     public string PartitionKey { get; set; } = "";
     public string RowKey { get; set; } = "";
     public DateTimeOffset? Timestamp { get; set; }
@@ -24,10 +22,10 @@ public sealed class WorkMarker : IDueRow
     public DateTimeOffset Due { get; set; }
 
     [IgnoreDataMember]
-    public MessageId MessageId => new(PartitionKey, RowKey[Prefix.Length..]);
+    public MessageId MessageId => new(PartitionKey, MessageRowKeys.MessageOfMarker(RowKey));
 
     public static WorkMarker For(MessageId id, DateTimeOffset due) =>
-        new() { PartitionKey = id.Session, RowKey = Prefix + id.RowKey, Due = due };
+        new() { PartitionKey = id.Session, RowKey = MessageRowKeys.MarkerOf(id), Due = due };
 }
 
 /// <summary>A row beside a message that the sweeper acts on once <see cref="Due"/> passes: a work marker, an outbox entry.</summary>

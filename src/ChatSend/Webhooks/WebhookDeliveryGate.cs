@@ -14,23 +14,29 @@ public sealed class WebhookDeliveryGate(WebhookDeliveryPolicy policy, TimeProvid
     {
         public int InFlight;
         public DateTimeOffset CoolUntil;
+
+        /// <summary>Completed by the next <see cref="Exit"/>, for the jobs waiting in <see cref="EnterAsync"/>; made when one waits.</summary>
+        public TaskCompletionSource? Freed;
     }
 
     /// <summary>Null when the delivery may go ahead (then <see cref="Exit"/> it); otherwise how long the job should wait.</summary>
     public TimeSpan? TryEnter(string endpoint) => TryEnter(endpoint, out _);
 
-    private TimeSpan? TryEnter(string endpoint, out bool busy)
+    // When the endpoint is only busy, freed is a task that completes when one of its deliveries exits.
+    private TimeSpan? TryEnter(string endpoint, out Task? freed)
     {
         lock (_endpoints)
         {
             var state = _endpoints.TryGetValue(endpoint, out var found) ? found : _endpoints[endpoint] = new State();
             var now = time.GetUtcNow();
-            busy = false;
+            freed = null;
             if (state.CoolUntil > now)
                 return state.CoolUntil - now;
-            busy = state.InFlight >= policy.ConcurrencyPerEndpoint;
-            if (busy)
+            if (state.InFlight >= policy.ConcurrencyPerEndpoint)
+            {
+                freed = (state.Freed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
                 return policy.BusyDelay;
+            }
             state.InFlight++;
             return null;
         }
@@ -38,33 +44,43 @@ public sealed class WebhookDeliveryGate(WebhookDeliveryPolicy policy, TimeProvid
 
     /// <summary>
     /// Like <see cref="TryEnter(string)"/>, but while the endpoint is only busy (not cooling down) it waits up to
-    /// <see cref="WebhookDeliveryPolicy.BusyWait"/> of real time for a place, so a fast endpoint's jobs go one after another
-    /// here instead of each going back on the queue for <see cref="WebhookDeliveryPolicy.BusyDelay"/>.
+    /// <see cref="WebhookDeliveryPolicy.BusyWait"/> on the clock for a place, woken by each <see cref="Exit"/>, so a fast
+    /// endpoint's jobs go one after another here instead of each going back on the queue for
+    /// <see cref="WebhookDeliveryPolicy.BusyDelay"/>.
     /// </summary>
     public async Task<TimeSpan?> EnterAsync(string endpoint, CancellationToken cancellationToken)
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         while (true)
         {
-            var wait = TryEnter(endpoint, out var busy);
-            if (!busy || waited.Elapsed >= policy.BusyWait)
+            var wait = TryEnter(endpoint, out var freed);
+            var left = policy.BusyWait - time.GetElapsedTime(started);
+            if (freed is null || left <= TimeSpan.Zero)
                 return wait;
-            await Task.Delay(PollEvery, cancellationToken);
+            try
+            {
+                await freed.WaitAsync(left, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // BusyWait has passed: one more try, then back on the queue.
+            }
         }
     }
 
-    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(10);
-
     public void Exit(string endpoint)
     {
+        TaskCompletionSource? freed;
         lock (_endpoints)
         {
             if (!_endpoints.TryGetValue(endpoint, out var state))
                 return;
             state.InFlight--;
+            (freed, state.Freed) = (state.Freed, null);
             if (state.InFlight <= 0 && state.CoolUntil <= time.GetUtcNow())
                 _endpoints.Remove(endpoint);
         }
+        freed?.TrySetResult();
     }
 
     /// <summary>Holds back the endpoint's other jobs until <paramref name="until"/> (when its timed-out job is retried).</summary>

@@ -11,21 +11,56 @@ namespace ChatSend.Webhooks;
 /// and their jobs run side by side. It is not a guarantee: a retried event, or one delivered on another instance, is not
 /// waited for past <see cref="WebhookDeliveryPolicy.OrderWait"/>, so receivers still read <c>data.status</c>.
 /// </summary>
-public sealed class WebhookOrder(WebhookDeliveryPolicy policy) : IDisposable
+public sealed class WebhookOrder(WebhookDeliveryPolicy policy, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan Remembered = TimeSpan.FromMinutes(10);
-    private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(10);
     private readonly MemoryCache _delivered = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    private readonly Dictionary<string, List<TaskCompletionSource<bool>>> _waiting = []; // by endpoint|event, the waits for it
 
-    public void Delivered(string endpoint, string eventId) =>
-        _delivered.Set(endpoint + "|" + eventId, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Remembered });
-
-    /// <summary>Waits up to <see cref="WebhookDeliveryPolicy.OrderWait"/> of real time for <paramref name="after"/> to be delivered.</summary>
-    public async Task WaitForAsync(string endpoint, string? after, CancellationToken cancellationToken)
+    public void Delivered(string endpoint, string eventId)
     {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (after is not null && !_delivered.TryGetValue(endpoint + "|" + after, out _) && waited.Elapsed < policy.OrderWait)
-            await Task.Delay(PollEvery, cancellationToken);
+        var key = endpoint + "|" + eventId;
+        _delivered.Set(key, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = Remembered });
+        List<TaskCompletionSource<bool>>? waits;
+        lock (_waiting)
+            _waiting.Remove(key, out waits);
+        foreach (var wait in waits ?? [])
+            wait.TrySetResult(true);
+    }
+
+    /// <summary>
+    /// Waits for <paramref name="after"/> to be delivered to <paramref name="endpoint"/> on this instance, woken by
+    /// <see cref="Delivered"/>, for at most <see cref="WebhookDeliveryPolicy.OrderWait"/> on the clock. True when it was
+    /// delivered (or there is nothing to wait for), false when the time ran out first.
+    /// </summary>
+    public async Task<bool> WaitForAsync(string endpoint, string? after, CancellationToken cancellationToken)
+    {
+        if (after is null)
+            return true;
+        var key = endpoint + "|" + after;
+        var wait = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiting)
+        {
+            // Delivered remembers the event before it takes this lock: either this sees it, or Delivered finds this wait.
+            if (_delivered.TryGetValue(key, out _))
+                return true;
+            (_waiting.TryGetValue(key, out var waits) ? waits : _waiting[key] = []).Add(wait);
+        }
+        // Whichever comes first decides, at that moment: the delivery, the clock passing OrderWait, or cancellation.
+        using var timer = time.CreateTimer(_ => wait.TrySetResult(false), null, policy.OrderWait, Timeout.InfiniteTimeSpan);
+        using var cancellation = cancellationToken.Register(() => wait.TrySetCanceled(cancellationToken));
+        try
+        {
+            return await wait.Task;
+        }
+        finally
+        {
+            lock (_waiting)
+            {
+                if (_waiting.TryGetValue(key, out var waits) && waits.Remove(wait) && waits.Count == 0)
+                    _waiting.Remove(key);
+            }
+        }
     }
 
     /// <summary>

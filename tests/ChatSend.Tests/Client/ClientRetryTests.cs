@@ -140,7 +140,7 @@ public sealed class ClientRetryTests
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             if (stall())
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await Task.Delay(Timeout.Infinite, cancellationToken); // a server that never answers, until the client gives up
             return await base.SendAsync(request, cancellationToken);
         }
     }

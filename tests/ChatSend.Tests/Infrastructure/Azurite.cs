@@ -36,8 +36,10 @@ public sealed class Azurite : IAsyncLifetime
     /// <summary>Clients over this instance, configured exactly as the app configures them.</summary>
     public StorageClients Clients => new(Options.Create(new StorageOptions { ConnectionString = ConnectionString }));
 
-    // A free port is only free until someone binds it: a server of another test class may take it before Azurite
-    // does, and the first request then reaches that server. Start again on new ports when that happens.
+    // Azurite's processes take their ports on the command line, so these are found free and released first (FreePort),
+    // and a port is only free until someone binds it: another process (or another test class's server, though those
+    // bind port 0 and let the OS choose) may take it before Azurite does. Azurite then exits, or the first request
+    // reaches that server and fails: start again on new ports when that happens.
     public async Task InitializeAsync()
     {
         for (var attempt = 1; ; attempt++)
@@ -132,6 +134,11 @@ public sealed class Azurite : IAsyncLifetime
         try { Directory.Delete(_workDir, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>
+    /// A port that was free a moment ago. Racy by nature (anyone may bind it before the caller does), so only for what
+    /// needs a number before it starts, like Azurite's processes, with a retry when the race is lost. A server in this
+    /// process binds port 0 instead (<see cref="FakeHttpServer"/>); an address where nothing answers is a <see cref="ClosedPort"/>.
+    /// </summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -154,7 +161,7 @@ public sealed class Azurite : IAsyncLifetime
             }
             catch (SocketException)
             {
-                await Task.Delay(50);
+                await Task.Delay(50); // until Azurite listens
             }
         }
         throw new TimeoutException($"Azurite did not listen on port {port} within 30 s.");

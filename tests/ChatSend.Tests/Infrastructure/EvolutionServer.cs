@@ -1,13 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -19,14 +16,10 @@ namespace ChatSend.Tests.Infrastructure;
 /// records). It answers 201 with the sent message's <c>key</c>, or the documented error bodies. Instances are set up
 /// per test with a state (open, connecting, close) and, optionally, a failure to answer.
 /// </summary>
-public sealed class EvolutionServer : IAsyncLifetime
+public sealed class EvolutionServer : FakeHttpServer
 {
     public const string ApiKey = "evo-global-key-4f1c";
-    private WebApplication _app = null!;
     private readonly HttpClient _downloads = new();
-
-    public int Port { get; private set; }
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>Instances by name: their connection state and an answer to give instead of sending.</summary>
     public ConcurrentDictionary<string, Instance> Instances { get; } = new();
@@ -50,19 +43,13 @@ public sealed class EvolutionServer : IAsyncLifetime
         return name;
     }
 
-    public async Task InitializeAsync()
+    protected override void Map(WebApplication app)
     {
-        Port = Azurite.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
-        _app = builder.Build();
-        _app.MapPost("/message/sendText/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendText"));
-        _app.MapPost("/message/sendMedia/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendMedia"));
-        _app.MapPost("/message/sendWhatsAppAudio/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendWhatsAppAudio"));
-        _app.MapGet("/instance/connectionState/{instance}", (HttpContext c, string instance) =>
+        app.MapPost("/message/sendText/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendText"));
+        app.MapPost("/message/sendMedia/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendMedia"));
+        app.MapPost("/message/sendWhatsAppAudio/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendWhatsAppAudio"));
+        app.MapGet("/instance/connectionState/{instance}", (HttpContext c, string instance) =>
             Guard(c, instance) ?? Results.Json(new { instance = new { instanceName = instance, state = Instances[instance].State } }));
-        await _app.StartAsync();
     }
 
     /// <summary>Evolution's error body (src/main.ts): <c>{status, error, response: {message}}</c>.</summary>
@@ -182,9 +169,9 @@ public sealed class EvolutionServer : IAsyncLifetime
         return await _downloads.SendAsync(request);
     }
 
-    public async Task DisposeAsync()
+    protected override ValueTask DisposeResourcesAsync()
     {
         _downloads.Dispose();
-        await _app.DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 }

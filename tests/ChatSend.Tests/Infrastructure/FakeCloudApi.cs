@@ -1,13 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -19,11 +16,10 @@ namespace ChatSend.Tests.Infrastructure;
 /// Anything a real API would refuse is answered with error 100 and kept in <see cref="Violations"/>, so a test can
 /// assert that there were none. It also signs and posts status webhooks, as Meta does.
 /// </summary>
-public sealed class FakeCloudApi : IAsyncLifetime
+public sealed class FakeCloudApi : FakeHttpServer
 {
     public const string Version = "v26.0";
     private static readonly HashSet<string> MediaTypes = ["image", "video", "document", "audio"];
-    private WebApplication _app = null!;
     private readonly HttpClient _media = new() { Timeout = TimeSpan.FromSeconds(30) };
     private readonly HttpClient _webhooks = new() { Timeout = TimeSpan.FromSeconds(30) };
 
@@ -32,8 +28,6 @@ public sealed class FakeCloudApi : IAsyncLifetime
     public string AccessToken { get; } = "EAAG" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
     public string AppSecret { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public string VerifyToken { get; } = "verify-" + Guid.NewGuid().ToString("N");
-    public int Port { get; private set; }
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>Every accepted send: the body as sent, the id answered, and the SHA-256 of the media the link served.</summary>
     public ConcurrentQueue<Call> Calls { get; } = new();
@@ -63,16 +57,7 @@ public sealed class FakeCloudApi : IAsyncLifetime
             },
         }.ToJsonString();
 
-    public async Task InitializeAsync()
-    {
-        Port = Azurite.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
-        _app = builder.Build();
-        _app.MapPost("/{version}/{phoneNumberId}/messages", HandleAsync);
-        await _app.StartAsync();
-    }
+    protected override void Map(WebApplication app) => app.MapPost("/{version}/{phoneNumberId}/messages", HandleAsync);
 
     private async Task<IResult> HandleAsync(HttpContext context, string version, string phoneNumberId)
     {
@@ -109,7 +94,7 @@ public sealed class FakeCloudApi : IAsyncLifetime
         if (Scripts.TryGetValue(to, out var scripted))
         {
             if (scripted.Delay is { } delay)
-                await Task.Delay(delay);
+                await Task.Delay(delay); // a slow answer, as scripted
             if (scripted.RetryAfter is { } retryAfter)
                 context.Response.Headers.RetryAfter = retryAfter;
             return Json(scripted.Status, scripted.Body);
@@ -247,10 +232,10 @@ public sealed class FakeCloudApi : IAsyncLifetime
         return await _webhooks.SendAsync(request);
     }
 
-    public async Task DisposeAsync()
+    protected override ValueTask DisposeResourcesAsync()
     {
         _media.Dispose();
         _webhooks.Dispose();
-        await _app.DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 }

@@ -11,7 +11,7 @@ using Azure.Core.Pipeline;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -22,7 +22,7 @@ namespace ChatSend.Tests.Infrastructure;
 /// Entra token for the audience <c>https://eventgrid.azure.net</c> (401 otherwise), a body of at most 1 MB (413), and a JSON
 /// array of structured CloudEvents 1.0 (400). It answers 200 with an empty body, as the service does, or a scripted status.
 /// </summary>
-public sealed class FakeEventGrid : IAsyncLifetime
+public sealed class FakeEventGrid : FakeHttpServer
 {
     public const string Path = "/api/events";
     public const string ApiVersion = "2018-01-01";
@@ -30,13 +30,11 @@ public sealed class FakeEventGrid : IAsyncLifetime
     public const int MaxRequestBytes = 1024 * 1024;
 
     private static readonly string[] RequiredAttributes = ["specversion", "id", "source", "type", "subject", "time", "data"];
-    private WebApplication _app = null!;
     private SocketsHttpHandler? _handler;
     private int _requests;
 
     public X509Certificate2 Certificate { get; } = CreateCertificate();
-    public int Port { get; private set; }
-    public Uri Endpoint => new($"https://127.0.0.1:{Port}{Path}");
+    public Uri Endpoint => new($"{BaseUrl}{Path}");
 
     /// <summary>Every request answered 200, with its events in the order they were sent.</summary>
     public ConcurrentQueue<Received> Accepted { get; } = new();
@@ -69,22 +67,15 @@ public sealed class FakeEventGrid : IAsyncLifetime
         return new HttpClientTransport(_handler);
     }
 
-    public async Task InitializeAsync()
-    {
-        Port = Azurite.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port, listen => listen.UseHttps(Certificate)));
-        _app = builder.Build();
-        _app.MapPost(Path, (Delegate)HandleAsync); // a route handler, so the IResult is written
-        await _app.StartAsync();
-    }
+    protected override void ConfigureEndpoint(ListenOptions listen) => listen.UseHttps(Certificate);
 
-    public async Task DisposeAsync()
+    protected override void Map(WebApplication app) => app.MapPost(Path, (Delegate)HandleAsync); // a route handler, so the IResult is written
+
+    protected override ValueTask DisposeResourcesAsync()
     {
-        await _app.DisposeAsync();
         _handler?.Dispose();
         Certificate.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private async Task<IResult> HandleAsync(HttpContext context)

@@ -1,14 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -19,17 +16,13 @@ namespace ChatSend.Tests.Infrastructure;
 /// 201 with the message as the WEBJS engine does (<c>id._serialized</c>) or as NOWEB does (<c>key.id</c>). NestJS
 /// error bodies throughout. <see cref="PostAckAsync"/> plays WAHA's <c>message.ack</c> webhook, signed as WAHA signs.
 /// </summary>
-public sealed partial class FakeWaha : IAsyncLifetime
+public sealed partial class FakeWaha : FakeHttpServer
 {
-    private WebApplication _app = null!;
     private readonly HttpClient _http = new();
     private readonly ConcurrentQueue<Answer> _scripted = new();
 
     public const string ApiKey = "waha-test-key";
     public const string HmacKey = "waha-test-hmac";
-
-    public int Port { get; private set; }
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
 
     /// <summary>WAHA sessions by name and status (WORKING, STARTING, SCAN_QR_CODE, STOPPED, FAILED).</summary>
     public ConcurrentDictionary<string, string> Sessions { get; } = new();
@@ -49,21 +42,15 @@ public sealed partial class FakeWaha : IAsyncLifetime
 
     public IEnumerable<Call> CallsFor(string chatId) => Calls.Where(c => c.Body["chatId"]?.GetValue<string>() == chatId);
 
-    public async Task InitializeAsync()
+    protected override void Map(WebApplication app)
     {
-        Port = Azurite.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
-        _app = builder.Build();
         foreach (var path in (string[])["/api/sendText", "/api/send/link-custom-preview", "/api/sendImage", "/api/sendVideo", "/api/sendFile", "/api/sendVoice"])
-            _app.MapPost(path, (Delegate)((HttpContext context) => HandleAsync(context, path)));
+            app.MapPost(path, (Delegate)((HttpContext context) => HandleAsync(context, path)));
         // GET /api/sessions/{session}: the session's name and status, as WAHA's sessions API answers it.
-        _app.MapGet("/api/sessions/{name}", (HttpContext context, string name) =>
+        app.MapGet("/api/sessions/{name}", (HttpContext context, string name) =>
             context.Request.Headers["X-Api-Key"].ToString() != ApiKey ? Nest(401, """{"message":"Unauthorized","statusCode":401}""")
             : Sessions.TryGetValue(name, out var status) ? Results.Json(new { name, status })
             : Nest(404, $$"""{"message":"Session \"{{name}}\" does not exist","statusCode":404}"""));
-        await _app.StartAsync();
     }
 
     private async Task<IResult> HandleAsync(HttpContext context, string path)
@@ -74,7 +61,7 @@ public sealed partial class FakeWaha : IAsyncLifetime
         if (_scripted.TryDequeue(out var scripted))
         {
             if (scripted.Delay is { } delay)
-                await Task.Delay(delay, context.RequestAborted);
+                await Task.Delay(delay, context.RequestAborted); // a slow answer, as scripted
             if (scripted.RetryAfter is not null)
                 context.Response.Headers.RetryAfter = scripted.RetryAfter;
             return Nest(scripted.Status, scripted.Body);
@@ -200,10 +187,9 @@ public sealed partial class FakeWaha : IAsyncLifetime
     [GeneratedRegex(@"^(\d{6,15}@c\.us|\d+(-\d+)?@g\.us)$")]
     private static partial Regex ChatIdPattern();
 
-    public async Task DisposeAsync()
+    protected override ValueTask DisposeResourcesAsync()
     {
         _http.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 }

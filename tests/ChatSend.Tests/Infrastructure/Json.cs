@@ -23,7 +23,7 @@ public static class Eventually
         {
             if (DateTime.UtcNow > deadline)
                 throw new Xunit.Sdk.XunitException($"Condition not met in time; last value: {value}");
-            await Task.Delay(100);
+            await Task.Delay(100); // between reads of something that must come; not a wait for something not to happen
         }
         return value;
     }

@@ -3,24 +3,26 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ChatSend.Tests.Infrastructure;
 
 /// <summary>
-/// A media host on 127.0.0.1 (and 127.0.0.2, to play a second, private machine) that serves files of exact sizes
+/// A media host on 127.0.0.1 (and 127.0.0.2, on a port of its own, to play a second, private machine) that serves files of exact sizes
 /// and misbehaves on request: chunked bodies, redirects, slow answers, error statuses. <see cref="RawServer"/>
 /// covers what Kestrel refuses to do (close-delimited bodies, lying Content-Length).
 /// </summary>
-public sealed class MediaServer : IAsyncLifetime
+public sealed class MediaServer : FakeHttpServer
 {
-    private WebApplication _app = null!;
+    private static readonly IPAddress SecondHost = IPAddress.Parse("127.0.0.2");
 
-    public int Port { get; private set; }
     public string Url(string pathAndQuery) => $"http://127.0.0.1:{Port}{pathAndQuery}";
-    public string SecondHostUrl(string pathAndQuery) => $"http://127.0.0.2:{Port}{pathAndQuery}";
+
+    /// <summary>The port 127.0.0.2 listens on.</summary>
+    public int SecondHostPort => PortOn(SecondHost);
+
+    public string SecondHostUrl(string pathAndQuery) => $"http://127.0.0.2:{SecondHostPort}{pathAndQuery}";
 
     /// <summary>The bytes /file serves: the format's signature, then deterministic filler.</summary>
     public static byte[] FileBytes(string format, long size)
@@ -44,23 +46,11 @@ public sealed class MediaServer : IAsyncLifetime
         ["text"] = [.. "hello, this is not an image"u8],
     };
 
-    public async Task InitializeAsync()
-    {
-        Port = Azurite.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, Port);
-            k.Listen(IPAddress.Parse("127.0.0.2"), Port);
-            k.Limits.MinResponseDataRate = null;
-        });
-        _app = builder.Build();
-        MapRoutes(_app);
-        await _app.StartAsync();
-    }
+    protected override IEnumerable<IPAddress> Addresses => [IPAddress.Loopback, SecondHost];
 
-    private static void MapRoutes(WebApplication app)
+    protected override void ConfigureKestrel(KestrelServerOptions kestrel) => kestrel.Limits.MinResponseDataRate = null;
+
+    protected override void Map(WebApplication app)
     {
         // /file/{format}/{size}?type=mime&chunked=true&name=x — exactly size bytes
         app.MapGet("/file/{format}/{size:long}", async (HttpContext context, string format, long size, string? type, bool? chunked, string? name) =>
@@ -85,7 +75,7 @@ public sealed class MediaServer : IAsyncLifetime
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));
         app.MapGet("/slow", async (int ms, CancellationToken ct) =>
         {
-            await Task.Delay(ms, ct);
+            await Task.Delay(ms, ct); // a slow server, as the URL asks
             return Results.Bytes(FileBytes("jpeg", 100), "image/jpeg");
         });
         app.MapGet("/trickle", async (HttpContext context) =>
@@ -96,12 +86,11 @@ public sealed class MediaServer : IAsyncLifetime
             {
                 await context.Response.Body.WriteAsync(new byte[1]);
                 await context.Response.Body.FlushAsync();
-                await Task.Delay(200);
+                await Task.Delay(200); // a byte every 200 ms, until the client gives up
             }
         });
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
 }
 
 /// <summary>

@@ -16,6 +16,7 @@ public sealed class ScriptedProvider : IChannelProvider
     public const string ProviderName = "scripted";
 
     private readonly ConcurrentDictionary<string, int> _calls = new();
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _called = new();
 
     public string Name => ProviderName;
 
@@ -43,13 +44,20 @@ public sealed class ScriptedProvider : IChannelProvider
         return new ProviderReceipt($"scripted-{message.Id.Value}-{call}");
     }
 
+    /// <summary>Completes when this provider is first called for the message (the attempt has claimed it and is sending).</summary>
+    public Task CalledAsync(string messageId) => Called(messageId).Task;
+
+    private TaskCompletionSource Called(string messageId) =>
+        _called.GetOrAdd(messageId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var call = _calls.AddOrUpdate(message.Id.Value, 1, (_, n) => n + 1);
+        Called(message.Id.Value).TrySetResult();
         var outcome = session.ProviderSettings.GetValueOrDefault("outcome", "ok");
         var failures = int.Parse(session.ProviderSettings.GetValueOrDefault("failures", "1000"));
         if (session.ProviderSettings.TryGetValue("delayMs", out var delay))
-            await Task.Delay(int.Parse(delay), cancellationToken);
+            await Task.Delay(int.Parse(delay), cancellationToken); // a slow provider, as the session's settings ask
         return outcome switch
         {
             "transient" when call <= failures => throw new ProviderException("upstream answered 503", transient: true),

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using ChatSend.Webhooks;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
 
@@ -15,9 +12,8 @@ namespace ChatSend.Tests.Infrastructure;
 /// request with the StandardWebhooks package, as a customer would, and answers 401 when no signature matches; each
 /// hook answers 200 unless told otherwise (a status, a <c>Retry-After</c>, a redirect, or hanging until the caller gives up).
 /// </summary>
-public sealed class WebhookReceiver : IAsyncLifetime
+public sealed class WebhookReceiver : FakeHttpServer
 {
-    private WebApplication _app = null!;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<Answer>> _scripted = new();
     private readonly ConcurrentDictionary<string, bool> _hanging = new();
     private readonly ConcurrentDictionary<string, int[]> _open = new(); // per hook: requests open now, most open at once
@@ -28,7 +24,6 @@ public sealed class WebhookReceiver : IAsyncLifetime
     public sealed record Request(string Hook, string Id, string Timestamp, string Signature, string ContentType, string Body,
         IReadOnlyList<int> Verified, DateTimeOffset At);
 
-    public int Port { get; private set; }
     public ConcurrentQueue<Request> Requests { get; } = new();
     public ConcurrentDictionary<string, string[]> Secrets { get; } = new();
 
@@ -41,16 +36,7 @@ public sealed class WebhookReceiver : IAsyncLifetime
     /// <summary>The most requests a hanging hook held open at the same time.</summary>
     public int MostOpenAtOnce(string hook) => _open.TryGetValue(hook, out var open) ? Volatile.Read(ref open[1]) : 0;
 
-    public async Task InitializeAsync()
-    {
-        Port = Azurite.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Port));
-        _app = builder.Build();
-        _app.MapPost("/hooks/{hook}", HandleAsync);
-        await _app.StartAsync();
-    }
+    protected override void Map(WebApplication app) => app.MapPost("/hooks/{hook}", HandleAsync);
 
     private async Task<IResult> HandleAsync(HttpContext context, string hook)
     {
@@ -65,7 +51,7 @@ public sealed class WebhookReceiver : IAsyncLifetime
             var now = Interlocked.Increment(ref open[0]);
             for (var most = Volatile.Read(ref open[1]); now > most; most = Volatile.Read(ref open[1]))
                 Interlocked.CompareExchange(ref open[1], now, most);
-            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { });
+            await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }); // hangs until the caller gives up
             Interlocked.Decrement(ref open[0]);
             return Results.StatusCode(200);
         }
@@ -101,11 +87,5 @@ public sealed class WebhookReceiver : IAsyncLifetime
             }
         }
         return verified;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

@@ -116,7 +116,7 @@ public sealed class DeliveryClaimTests(Azurite azurite) : IClassFixture<Azurite>
         var handling = HandleAsync(id);
         while (!handling.IsCompleted) // the recorder waits on the app's clock between its own tries
         {
-            await Task.Delay(20);
+            await Task.Delay(20); // a real moment for the recorder to reach its next wait on the fake clock; ends when it is done
             _clock.Advance(TimeSpan.FromMilliseconds(100));
         }
         await handling;
@@ -132,7 +132,7 @@ public sealed class DeliveryClaimTests(Azurite azurite) : IClassFixture<Azurite>
     {
         var id = await AcceptAsync(new Dictionary<string, string> { ["delayMs"] = "300" });
         var handling = HandleAsync(id);
-        await Task.Delay(100);
+        await _services.Get<ScriptedProvider>().CalledAsync(id.Value).WaitAsync(TimeSpan.FromSeconds(10)); // claimed and sending for 300 ms
         await _services.Get<ChatSend.Receipts.ReceiptHandler>().ApplyAsync(new ChatSend.Receipts.Receipt(id, MessageStatus.Delivered));
         await handling;
 

@@ -1,8 +1,9 @@
-using System.Net;
 using ChatSend.Delivery;
 using ChatSend.Messages;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatSend.Tests.Integration;
@@ -15,58 +16,50 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private TestServices _services = null!;
-    private HttpListener _media = null!;
-    private int _port;
-    private int _hits;
-    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly StallingMediaHost _media = new();
 
     public async Task InitializeAsync()
     {
         _services = new TestServices(azurite.ConnectionString,
             new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" }, _clock);
         await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
-        _port = Azurite.FreePort();
-        _media = new HttpListener();
-        _media.Prefixes.Add($"http://127.0.0.1:{_port}/");
-        _media.Start();
-        _ = ServeAsync();
+        await _media.InitializeAsync();
     }
 
     public async Task DisposeAsync()
     {
-        _release.TrySetResult();
-        _media.Close();
+        _media.Release();
+        await _media.DisposeAsync();
         await _services.DisposeAsync();
     }
 
-    // Every fetch stalls until the test releases it: a slow media host.
-    private async Task ServeAsync()
+    /// <summary>A slow media host: every fetch is counted and stalls until the test releases it.</summary>
+    private sealed class StallingMediaHost : FakeHttpServer
     {
-        while (_media.IsListening)
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _fetched = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _hits;
+
+        public int Hits => Volatile.Read(ref _hits);
+
+        /// <summary>Completes when the first fetch arrives.</summary>
+        public Task FirstFetch => _fetched.Task;
+
+        public void Release() => _release.TrySetResult();
+
+        protected override void Map(WebApplication app) => app.MapGet("/{name}", async () =>
         {
-            HttpListenerContext context;
-            try { context = await _media.GetContextAsync(); } catch { return; }
-            _ = Task.Run(async () =>
-            {
-                Interlocked.Increment(ref _hits);
-                await _release.Task;
-                var bytes = MediaServer.FileBytes("jpeg", 2000);
-                context.Response.ContentType = "image/jpeg";
-                context.Response.ContentLength64 = bytes.Length;
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
-            });
-        }
+            Interlocked.Increment(ref _hits);
+            _fetched.TrySetResult();
+            await _release.Task;
+            return Results.Bytes(MediaServer.FileBytes("jpeg", 2000), "image/jpeg");
+        });
     }
 
     private string ImageBody(string session) =>
-        $$"""{"session":"{{session}}","to":"+12025550123","imageUrl":"http://127.0.0.1:{{_port}}/a.jpg"}""";
+        $$"""{"session":"{{session}}","to":"+12025550123","imageUrl":"{{_media.BaseUrl}}/a.jpg"}""";
 
-    private async Task WaitForFirstFetchAsync()
-    {
-        while (Volatile.Read(ref _hits) < 1)
-            await Task.Delay(10);
-    }
+    private Task WaitForFirstFetchAsync() => _media.FirstFetch.WaitAsync(TimeSpan.FromSeconds(30));
 
     /// <summary>
     /// A first request whose media fetch is slow may still be running, so a retry with its key is told 409 for as long
@@ -80,12 +73,12 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
         await WaitForFirstFetchAsync();
 
         _clock.Advance(TimeSpan.FromSeconds(150)); // past the media fetch's own 60 s timeout
-        var fetches = Volatile.Read(ref _hits);
+        var fetches = _media.Hits;
         var retry = await _services.SendAsync(key, ImageBody(session.Id), "k-1");
         Assert.Equal(409, retry.Status);
-        Assert.Equal(fetches, Volatile.Read(ref _hits)); // the retry did not go ahead: it fetched nothing
+        Assert.Equal(fetches, _media.Hits); // the retry did not go ahead: it fetched nothing
 
-        _release.SetResult();
+        _media.Release();
         Assert.Equal(202, (await first).Status);
         var repeat = await _services.SendAsync(key, ImageBody(session.Id), "k-1");
         Assert.Equal((202, "true"), (repeat.Status, repeat.Response.Headers["Idempotent-Replayed"].ToString()));
@@ -126,8 +119,7 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
         var (session, key) = await _services.NewSessionAsync(settings: new Dictionary<string, string> { ["delayMs"] = "700" });
         var id = (await _services.SendTextAsync(key, session.Id)).MessageId;
         var sending = _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
-        while ((await _services.Get<MessageStore>().FindAsync(id))!.ClaimId is null)
-            await Task.Delay(20);
+        await _services.Get<ScriptedProvider>().CalledAsync(id.Value).WaitAsync(TimeSpan.FromSeconds(10)); // claimed, in the 700 ms call
 
         await _services.Get<DeliveryFailedHandler>().HandleAsync(new DeliveryJob(id), CancellationToken.None);
         await sending;

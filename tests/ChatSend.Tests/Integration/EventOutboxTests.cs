@@ -211,9 +211,7 @@ public sealed class EventOutboxTests(Azurite azurite) : IClassFixture<Azurite>, 
 
     private async Task<int> OutboxEntriesAsync(MessageEntity message)
     {
-        var (from, to) = OutboxEntry.RangeOf(message.MessageId);
         var table = azurite.Clients.Table(StorageNames.MessagesTable);
-        return await table.QueryAsync<TableEntity>(e => e.PartitionKey == message.PartitionKey && e.RowKey.CompareTo(from) >= 0 && e.RowKey.CompareTo(to) < 0)
-            .CountAsync();
+        return await table.QueryAsync<TableEntity>(MessageRowKeys.OutboxOf(message.MessageId).Filter(message.PartitionKey)).CountAsync();
     }
 }

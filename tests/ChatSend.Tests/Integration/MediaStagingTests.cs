@@ -174,7 +174,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         });
         // More stalled fetches than shared buffers, each holding the block it fills until it times out.
         var stalled = Enumerable.Range(0, MediaStager.BlocksInMemory + 1).Select(_ => SendAsync("imageUrl", media.Url("/trickle"))).ToList();
-        await Task.Delay(500);
+        await Eventually.MatchesAsync(() => Task.FromResult(_services.Get<MediaStager>().Buffers.Available), free => free == 0);
 
         var (status, _, _) = await SendAsync("imageUrl", media.Url($"/file/jpeg/{Limit}?type=image/jpeg"));
 
@@ -208,7 +208,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         var problem = await SendRefusedAsync(422, "imageUrl", media.Url($"/redirect?to={Uri.EscapeDataString(hidden)}"));
         Assert.Contains("private", problem.GetProperty("detail").GetString());
 
-        foreach (var spelling in new[] { hidden, $"http://2130706434:{media.Port}/file/jpeg/100", $"http://[::ffff:127.0.0.2]:{media.Port}/file/jpeg/100" })
+        foreach (var spelling in new[] { hidden, $"http://2130706434:{media.SecondHostPort}/file/jpeg/100", $"http://[::ffff:127.0.0.2]:{media.SecondHostPort}/file/jpeg/100" })
             Assert.Contains("private", (await SendRefusedAsync(422, "imageUrl", spelling)).GetProperty("detail").GetString());
     }
 
@@ -243,8 +243,11 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
     }
 
     [Fact]
-    public async Task AnUnreachableServerIs422() =>
-        await SendRefusedAsync(422, "documentUrl", $"http://127.0.0.1:{Azurite.FreePort()}/gone.pdf");
+    public async Task AnUnreachableServerIs422()
+    {
+        using var gone = new ClosedPort();
+        await SendRefusedAsync(422, "documentUrl", $"{gone.BaseUrl}/gone.pdf");
+    }
 
     [Fact]
     public async Task BytesThatDoNotMatchTheTypeAre415()

@@ -46,7 +46,7 @@ public sealed class PacingTests(Azurite azurite) : IClassFixture<Azurite>, IAsyn
                 var rows = await Task.WhenAll(ids.Select(id => instance.Get<MessageStore>().FindAsync(id)));
                 if (rows.All(r => r!.Status == "sent"))
                     return;
-                await Task.Delay(50);
+                await Task.Delay(50); // between polls of the queue; the loop ends when every message is sent
             }
         }
         await Task.WhenAll(_instances.Select(RunAsync));

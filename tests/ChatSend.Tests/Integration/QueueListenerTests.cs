@@ -130,7 +130,7 @@ public sealed class QueueListenerLeaseTests(Azurite azurite) : IClassFixture<Azu
         Task Slow(string _, CancellationToken ct)
         {
             Interlocked.Increment(ref calls);
-            return Task.Delay(Lease * 3, ct);
+            return Task.Delay(Lease * 3, ct); // the job's work, outlasting the lease; the test waits for the queue to empty
         }
         var (first, second) = (Listener(queue.Name, Slow), Listener(queue.Name, Slow));
         await queue.SendMessageAsync("long job");

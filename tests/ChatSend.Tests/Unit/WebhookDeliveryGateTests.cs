@@ -41,12 +41,13 @@ public sealed class WebhookDeliveryGateTests
         Assert.Null(_gate.TryEnter("s/wh_a"));
         Assert.Null(_gate.TryEnter("s/wh_a"));
         var third = _gate.EnterAsync("s/wh_a", CancellationToken.None);
-        await Task.Delay(50);
+        _time.Advance(new WebhookDeliveryPolicy().BusyWait - TimeSpan.FromTicks(1));
         Assert.False(third.IsCompleted);
 
         _gate.Exit("s/wh_a");
 
-        Assert.Null(await third.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Null(await third.WaitAsync(TimeSpan.FromSeconds(5))); // woken by the exit, before the clock reached BusyWait
+        Assert.Equal(TimeSpan.FromSeconds(2), _gate.TryEnter("s/wh_a")); // and it holds the place it took
     }
 
     [Fact]
@@ -55,10 +56,36 @@ public sealed class WebhookDeliveryGateTests
         var gate = new WebhookDeliveryGate(new WebhookDeliveryPolicy { BusyWait = TimeSpan.FromMilliseconds(100) }, _time);
         Assert.Null(gate.TryEnter("s/wh_a"));
         Assert.Null(gate.TryEnter("s/wh_a"));
-        Assert.Equal(TimeSpan.FromSeconds(2), await gate.EnterAsync("s/wh_a", CancellationToken.None));
+        var third = gate.EnterAsync("s/wh_a", CancellationToken.None);
+        Assert.Null(gate.TryEnter("s/wh_b")); // another endpoint's place does not wake it
+        gate.Exit("s/wh_b");
+        _time.Advance(TimeSpan.FromMilliseconds(100) - TimeSpan.FromTicks(1));
+        Assert.False(third.IsCompleted);
+        _time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(TimeSpan.FromSeconds(2), await third.WaitAsync(TimeSpan.FromSeconds(5)));
 
         gate.CoolDown("s/wh_a", _time.GetUtcNow().AddSeconds(5));
         gate.Exit("s/wh_a");
-        Assert.Equal(TimeSpan.FromSeconds(5), await gate.EnterAsync("s/wh_a", CancellationToken.None)); // no wait: it is not busy
+        var cooling = gate.EnterAsync("s/wh_a", CancellationToken.None);
+        Assert.True(cooling.IsCompletedSuccessfully); // no wait: it is not busy
+        Assert.Equal(TimeSpan.FromSeconds(5), await cooling);
+    }
+
+    [Fact]
+    public async Task JobsWaitingForABusyEndpointTakeTheFreedPlacesOneEach()
+    {
+        Assert.Null(_gate.TryEnter("s/wh_a"));
+        Assert.Null(_gate.TryEnter("s/wh_a"));
+        var waiting = new[] { _gate.EnterAsync("s/wh_a", CancellationToken.None), _gate.EnterAsync("s/wh_a", CancellationToken.None) };
+
+        _gate.Exit("s/wh_a");
+        var first = await Task.WhenAny(waiting).WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.Null(await first);
+        var second = waiting.Single(w => w != first);
+        Assert.False(second.IsCompleted);
+
+        _time.Advance(new WebhookDeliveryPolicy().BusyWait);
+
+        Assert.Equal(TimeSpan.FromSeconds(2), await second.WaitAsync(TimeSpan.FromSeconds(5))); // the place was taken
     }
 }

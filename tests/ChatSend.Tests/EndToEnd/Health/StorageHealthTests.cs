@@ -119,9 +119,9 @@ public sealed class StorageHealthTests(Azurite azurite) : IClassFixture<Azurite>
     [Fact]
     public async Task AHostPointedAtAClosedPortIsLiveButNotReady()
     {
-        var port = Azurite.FreePort();
+        using var port = new ClosedPort();
         var closed = azurite.ConnectionString.Split(';')
-            .Select(part => part.Contains("Endpoint=http", StringComparison.Ordinal) ? part.Split('=')[0] + $"=http://127.0.0.1:{port}/devstoreaccount1" : part);
+            .Select(part => part.Contains("Endpoint=http", StringComparison.Ordinal) ? part.Split('=')[0] + $"={port.BaseUrl}/devstoreaccount1" : part);
         await using var app = await TestApp.StartAsync(azurite, Settings(string.Join(';', closed)));
 
         var (status, body) = await HealthProbes.GetAsync(app.Http, "/health/ready");

@@ -1,0 +1,74 @@
+using Azure.Data.Tables;
+
+namespace ChatSend.Messages;
+
+/// <summary>
+/// The row keys of the messages table, the one place that knows them. A session's partition holds three kinds of rows:
+/// <list type="bullet">
+/// <item>a <b>message</b>: its <see cref="MessageId.RowKey"/>, 16 hex digits of inverted acceptance ticks and 10 base32
+/// letters (<c>[0-9a-f]{16}[a-z2-7]{10}</c>), so newer messages sort first;</item>
+/// <item>its <b>work marker</b> (<see cref="WorkMarker"/>) while it has work ahead: <c>~</c> + the message row key;</item>
+/// <item>its <b>outbox entries</b> (<see cref="Events.OutboxEntry"/>), one per status change not yet handed to every
+/// sink: <c>~~</c> + the message row key + <c>:</c> + the change's position in the history as two digits.</item>
+/// </list>
+/// Row keys compare ordinally, and <c>~</c> sorts after every digit and lowercase letter, so the partition reads as
+/// every message row, then every work marker, then every outbox entry. That gives each reader one row-key range and
+/// no scan: a listing reads <see cref="Messages"/> (below <c>~</c>), narrowed by acceptance time with
+/// <see cref="AcceptedBetween"/>; the sweeper reads <see cref="Markers"/> (from <c>~</c> up to <c>~~</c>) and
+/// <see cref="Outbox"/> (from <c>~~</c> on); a message's pending events are <see cref="OutboxOf"/> (from <c>~~key:</c>
+/// up to <c>~~key;</c>, since <c>;</c> follows <c>:</c>), in status order.
+/// </summary>
+public static class MessageRowKeys
+{
+    private const string MarkerPrefix = "~";
+    private const string OutboxPrefix = "~~";
+
+    /// <summary>Every message row, and nothing else.</summary>
+    public static RowKeyRange Messages { get; } = new(null, MarkerPrefix);
+
+    /// <summary>Every work marker, and nothing else.</summary>
+    public static RowKeyRange Markers { get; } = new(MarkerPrefix, OutboxPrefix);
+
+    /// <summary>Every outbox entry, and nothing else.</summary>
+    public static RowKeyRange Outbox { get; } = new(OutboxPrefix, null);
+
+    /// <summary>
+    /// The message rows accepted at or after <paramref name="since"/> and at or before <paramref name="until"/> (either
+    /// may be open). Newer rows sort first, so <paramref name="until"/> gives the lower bound and <paramref name="since"/>
+    /// the upper one.
+    /// </summary>
+    public static RowKeyRange AcceptedBetween(DateTimeOffset? since, DateTimeOffset? until) => new(
+        until is { } u ? MessageId.TimePrefix(u) : null,
+        since is { } s ? MessageId.TimePrefix(s) + MarkerPrefix : MarkerPrefix);
+
+    public static string MarkerOf(MessageId id) => MarkerPrefix + id.RowKey;
+
+    public static string OutboxEntryOf(MessageId id, int position) => $"{OutboxPrefix}{id.RowKey}:{position:D2}";
+
+    /// <summary>The outbox entries of one message, in the order of its history.</summary>
+    public static RowKeyRange OutboxOf(MessageId id) => new($"{OutboxPrefix}{id.RowKey}:", $"{OutboxPrefix}{id.RowKey};");
+
+    /// <summary>The message row key a work marker's row key belongs to.</summary>
+    public static string MessageOfMarker(string markerRowKey) => markerRowKey[MarkerPrefix.Length..];
+
+    /// <summary>The message row key an outbox entry's row key belongs to.</summary>
+    public static string MessageOfOutbox(string outboxRowKey) => outboxRowKey[OutboxPrefix.Length..outboxRowKey.LastIndexOf(':')];
+}
+
+/// <summary>Row keys from <see cref="From"/> (inclusive) up to <see cref="To"/> (exclusive); null leaves that end open.</summary>
+public readonly record struct RowKeyRange(string? From, string? To)
+{
+    public bool Contains(string rowKey) =>
+        (From is null || string.CompareOrdinal(rowKey, From) >= 0) && (To is null || string.CompareOrdinal(rowKey, To) < 0);
+
+    /// <summary>A query filter for this range in one partition.</summary>
+    public string Filter(string partitionKey)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {partitionKey}");
+        if (From is not null)
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey ge {From}");
+        if (To is not null)
+            filter += " and " + TableClient.CreateQueryFilter($"RowKey lt {To}");
+        return filter;
+    }
+}
