@@ -240,11 +240,12 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
             evolution.Instances[instance].FailWith = int.Parse(what);
             evolution.Instances[instance].RetryAfter = retryAfter?.ToString();
         }
+        using var unreachable = new ClosedPort(); // held until the provider call is made: refused at once, and nobody else's
         var settings = new Dictionary<string, string>(session.ProviderSettings);
         if (what == "no instance")
             settings["instance"] = "missing-instance";
         if (what == "unreachable")
-            settings["baseUrl"] = "http://127.0.0.1:1"; // a port nothing listens on: the connection is refused
+            settings["baseUrl"] = unreachable.BaseUrl;
         if (what == "no baseUrl")
             settings.Remove("baseUrl");
         session = session with { ProviderSettings = settings };
