@@ -103,7 +103,7 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     /// <summary>
     /// Records the provider's answer in place, retrying through storage outages for a while rather than re-running
     /// the job (which would call the provider again). A receipt that got there first is kept; only the provider's id
-    /// and the end of the claim are added then. The provider's id is indexed first, so its webhooks find the message. The
+    /// and the end of the claim are added then. The provider's id is indexed first, so its callbacks find the message. The
     /// write starts from the claim's ETag, so it reads the row again only when something changed it meanwhile.
     /// </summary>
     public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, IChannelProvider provider, string providerMessageId)

@@ -7,11 +7,13 @@ using Microsoft.Extensions.Caching.Memory;
 namespace ChatSend.Providers;
 
 /// <summary>
-/// Which message a provider's id belongs to, so a webhook that only knows the provider's id finds its message with
-/// one point read. Written when the provider answers, before the answer is recorded, so a fast webhook finds it.
+/// Which message a provider's id belongs to, so a provider callback that only knows the provider's id finds its message with
+/// one point read. Written when the provider answers, before the answer is recorded, so a fast callback finds it.
 /// Partition: the provider's id (escaped: ids may hold '/'), spreading the load; row: the provider's name.
 /// An entry never changes once written, so the instance that wrote or read it keeps it in memory for a while: the
-/// receipts that follow a send on that instance find their message without a read.
+/// receipts that follow a send on that instance find their message without a read. Finding a message here proves
+/// nothing about who may change it: <see cref="Receipts.ReceiptHandler"/> checks that it belongs to the session whose
+/// secret verified the callback.
 /// </summary>
 public sealed class ProviderMessageIndex(StorageClients storage) : IDisposable
 {

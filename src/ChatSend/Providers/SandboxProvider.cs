@@ -24,7 +24,7 @@ public sealed class SandboxOptions
 }
 
 /// <summary>
-/// The provider for local runs: accepts every send and, like a real network's webhooks, later reports
+/// The provider for local runs: accepts every send and, like a real network's callbacks, later reports
 /// <c>delivered</c> and then <c>read</c> on the receipts queue. Media it downloads from the link it is given, as a
 /// real network would, and refuses when the bytes do not hash to what was staged. Each message it takes is recorded
 /// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set how soon it

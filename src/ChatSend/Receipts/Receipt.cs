@@ -8,7 +8,7 @@ using ChatSend.Telemetry;
 namespace ChatSend.Receipts;
 
 /// <summary>
-/// A status report from a provider (delivered, read, failed). Providers' webhooks and the sandbox put these on the
+/// A status report from a provider (delivered, read, failed). Provider callbacks and the sandbox put these on the
 /// receipts queue; <see cref="ReceiptHandler"/> applies them, so every status change takes the same path.
 /// <see cref="Next"/> is a report that follows this one after <see cref="NextAfter"/> (the sandbox's read after
 /// delivered): it is queued once this one is applied, so a failure between the two cannot lose the second.

@@ -160,7 +160,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     }
 
     /// <summary>
-    /// The message id as WAHA's <c>message.ack</c> webhooks carry it (<c>true_&lt;chatId&gt;_&lt;id&gt;</c>): WEBJS
+    /// The message id as WAHA's <c>message.ack</c> callbacks carry it (<c>true_&lt;chatId&gt;_&lt;id&gt;</c>): WEBJS
     /// answers <c>id._serialized</c>, other engines <c>id</c> as a string, NOWEB the Baileys <c>key</c>.
     /// </summary>
     public static string? MessageId(string json, string chatId)
