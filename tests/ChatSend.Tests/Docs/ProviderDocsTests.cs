@@ -1,5 +1,7 @@
 using ChatSend.Http;
 using ChatSend.Providers;
+using ChatSend.Providers.Callbacks;
+using ChatSend.Providers.Settings;
 using ChatSend.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,6 +41,21 @@ public sealed class ProviderDocsTests
         });
         // Every provider a deployment has is in the catalog (the tests' scripted provider aside).
         Assert.Equal(ProviderCatalog.BuiltIn.Select(p => p.Name).Order(), registered.Names.Where(n => n != ScriptedProvider.ProviderName).Order());
+    }
+
+    [Fact]
+    public async Task EachCallbackIsVerifiedByASecretItsProviderDeclaresForCallbacks()
+    {
+        await using var services = new TestServices("UseDevelopmentStorage=true");
+        IProviderCallback[] callbacks =
+        [
+            services.Get<ChatSend.Providers.Waha.WahaCallback>(),
+            services.Get<ChatSend.Providers.Evolution.EvolutionCallback>(),
+            services.Get<ChatSend.Providers.WhatsAppCloud.WhatsAppCloudCallback>(),
+        ];
+        Assert.All(callbacks, callback => Assert.Contains(
+            services.Get<ChannelProviders>().Find(callback.Provider)!.Settings.Secrets,
+            s => s.Key == callback.SecretKey && s.Use == SecretUse.Callbacks));
     }
 
     [Fact]

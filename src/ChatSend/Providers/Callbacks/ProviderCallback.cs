@@ -53,3 +53,24 @@ public abstract record CallbackReport(string SessionName);
 /// <summary>A status of a message the session sent, known by the provider's id for it.</summary>
 public sealed record StatusReport(string SessionName, string ProviderMessageId, Messages.MessageStatus Status, DateTimeOffset? At = null,
     string? Reason = null) : CallbackReport(SessionName);
+
+/// <summary>
+/// A callback whose route names its session (<c>/webhooks/&lt;provider&gt;/{session}</c>): the provider is configured with
+/// one URL per session, and the route segment is looked up as a session id.
+/// </summary>
+public abstract class RouteSessionCallback(SessionStore sessions) : IProviderCallback
+{
+    public abstract string Provider { get; }
+
+    public abstract string SecretKey { get; }
+
+    public abstract CallbackAnswers Answers { get; }
+
+    public IReadOnlyList<string> SessionNames(CallbackRequest request) => request.RouteSession is { } name ? [name] : [];
+
+    public Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken) => sessions.FindAsync(name, cancellationToken);
+
+    public abstract bool Verify(CallbackRequest request, string secret);
+
+    public abstract IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body);
+}

@@ -15,31 +15,27 @@ namespace ChatSend.Providers.Evolution;
 /// sent from the instance are reported (SERVER_ACK → sent, DELIVERY_ACK → delivered, READ → read, PLAYED → played,
 /// ERROR → failed); every other event is acknowledged and reports nothing. A body that is not JSON is 400.
 /// </summary>
-public sealed class EvolutionCallback(SessionStore sessions) : IProviderCallback
+public sealed class EvolutionCallback(SessionStore sessions) : RouteSessionCallback(sessions)
 {
     public const string TokenQuery = "token";
     public const string TokenHeader = "X-Webhook-Token";
 
-    public string Provider => EvolutionProvider.ProviderName;
+    public override string Provider => EvolutionProvider.ProviderName;
 
-    public string SecretKey => "webhookToken";
+    public override string SecretKey => EvolutionSettings.WebhookToken;
 
-    public CallbackAnswers Answers { get; } = new(
+    public override CallbackAnswers Answers { get; } = new(
         Problems.Problem(StatusCodes.Status401Unauthorized, "The webhook token is not valid.",
             $"Put the session's webhookToken in the webhook URL (?{TokenQuery}=…) or the {TokenHeader} header."),
         CallbackProblems.TooLarge(),
         CallbackProblems.NotJson());
 
-    public IReadOnlyList<string> SessionNames(CallbackRequest request) => request.RouteSession is { } name ? [name] : [];
-
-    public Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken) => sessions.FindAsync(name, cancellationToken);
-
-    public bool Verify(CallbackRequest request, string secret) =>
+    public override bool Verify(CallbackRequest request, string secret) =>
         (request.Http.Query[TokenQuery].FirstOrDefault() is { Length: > 0 } query ? query : request.Http.Headers[TokenHeader].FirstOrDefault())
         is { } given && CallbackSignatures.SameText(given, secret);
 
     /// <summary>The statuses in a <c>messages.update</c> event: its <c>data</c> is one update or a list of them.</summary>
-    public IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body)
+    public override IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body)
     {
         if (CallbackJson.Read(body, EvolutionJson.Default.EvolutionEvent) is not { } envelope
             || envelope.Event?.Replace('_', '.').ToLowerInvariant() != "messages.update")

@@ -108,7 +108,7 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
             throw new ProviderException("the session's baseUrl setting must be the Evolution API's http(s) address (session … --setting baseUrl=https://…)", transient: false);
         if (settings.Instance is not { } instance)
             throw new ProviderException("the session names no Evolution instance (session … --setting instance=<name>)", transient: false);
-        return new EvolutionApi(httpClients.CreateClient(HttpClientName), baseUrl, instance, secrets.Require(session, "apiKey"), time);
+        return new EvolutionApi(httpClients.CreateClient(HttpClientName), baseUrl, instance, secrets.Require(session, EvolutionSettings.ApiKey), time);
     }
 }
 

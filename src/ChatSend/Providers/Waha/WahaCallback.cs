@@ -15,30 +15,26 @@ namespace ChatSend.Providers.Waha;
 /// (<c>X-Webhook-Hmac-Algorithm: sha512</c>). A <c>message.ack</c> of a message the session sent reports its status;
 /// every other event, and a body that is not JSON, is acknowledged and reports nothing.
 /// </summary>
-public sealed class WahaCallback(SessionStore sessions) : IProviderCallback
+public sealed class WahaCallback(SessionStore sessions) : RouteSessionCallback(sessions)
 {
     public const string SignatureHeader = "X-Webhook-Hmac";
     public const string AlgorithmHeader = "X-Webhook-Hmac-Algorithm";
 
-    public string Provider => WahaProvider.ProviderName;
+    public override string Provider => WahaProvider.ProviderName;
 
-    public string SecretKey => "webhookHmacKey";
+    public override string SecretKey => WahaSettings.WebhookHmacKey;
 
-    public CallbackAnswers Answers { get; } = new(
+    public override CallbackAnswers Answers { get; } = new(
         Problems.Problem(StatusCodes.Status401Unauthorized, "The webhook signature is not valid.",
             $"Sign the raw body with the session's webhookHmacKey: {SignatureHeader} (hex HMAC-SHA512) and {AlgorithmHeader}: sha512."),
         CallbackProblems.TooLarge(),
         TypedResults.Ok());
 
-    public IReadOnlyList<string> SessionNames(CallbackRequest request) => request.RouteSession is { } name ? [name] : [];
-
-    public Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken) => sessions.FindAsync(name, cancellationToken);
-
-    public bool Verify(CallbackRequest request, string secret) =>
+    public override bool Verify(CallbackRequest request, string secret) =>
         string.Equals(request.Http.Headers[AlgorithmHeader].ToString(), "sha512", StringComparison.OrdinalIgnoreCase)
         && CallbackSignatures.HexHmacMatches(HashAlgorithmName.SHA512, secret, request.Body, request.Http.Headers[SignatureHeader].ToString());
 
-    public IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body) =>
+    public override IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body) =>
         CallbackJson.Read(body, WahaJson.Default.WahaEvent) is { } envelope ? Reports(envelope, request.RouteSession!).ToList() : [];
 
     /// <summary>

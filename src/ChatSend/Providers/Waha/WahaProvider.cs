@@ -47,7 +47,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
         var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
         var name = WahaSession(session, settings);
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(BaseUrl(settings), $"api/sessions/{Uri.EscapeDataString(name)}"));
-        request.Headers.Add("X-Api-Key", secrets.Require(session, "apiKey"));
+        request.Headers.Add("X-Api-Key", secrets.Require(session, WahaSettings.ApiKey));
         using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
         if (!response.IsSuccessStatusCode)
             return new ProviderSessionState("unknown", $"WAHA answered {(int)response.StatusCode} for its session '{name}'");
@@ -65,7 +65,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     {
         var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
         var baseUrl = BaseUrl(settings);
-        var apiKey = secrets.Require(session, "apiKey");
+        var apiKey = secrets.Require(session, WahaSettings.ApiKey);
         var chatId = ChatId(message.Recipient);
         var (path, body) = Request(message, WahaSession(session, settings), chatId);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };

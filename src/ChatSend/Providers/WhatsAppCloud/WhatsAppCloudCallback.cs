@@ -30,7 +30,7 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
 
     public string Provider => WhatsAppCloudProvider.ProviderName;
 
-    public string SecretKey => "appSecret";
+    public string SecretKey => WhatsAppCloudSettings.AppSecret;
 
     public CallbackAnswers Answers { get; } = new(Refused, Refused, Refused);
 
@@ -43,7 +43,7 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
         {
             var matched = false;
             foreach (var session in await sessions.AllAsync(cancellationToken))
-                matched |= secrets.Find(session, "verifyToken") is { } expected && CallbackSignatures.SameText(expected, token);
+                matched |= secrets.Find(session, WhatsAppCloudSettings.VerifyToken) is { } expected && CallbackSignatures.SameText(expected, token);
             if (matched)
                 return Results.Text(challenge, "text/plain", Encoding.UTF8, StatusCodes.Status200OK);
         }

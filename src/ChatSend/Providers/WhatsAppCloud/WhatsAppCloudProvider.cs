@@ -60,7 +60,7 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var endpoint = MessagesEndpoint(session);
-        var token = secrets.Require(session, "accessToken");
+        var token = secrets.Require(session, WhatsAppCloudSettings.AccessToken);
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(Body(message)) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 

@@ -5,11 +5,15 @@ using ChatSend.Providers.Settings;
 namespace ChatSend.Providers.WhatsAppCloud;
 
 /// <summary>A <c>whatsapp-cloud</c> session's settings and secrets.</summary>
-[Secret("accessToken", SecretUse.Sending, "a system user access token with `whatsapp_business_messaging`, sent as `Authorization: Bearer`")]
-[Secret("appSecret", SecretUse.Callbacks, "the Meta app's secret: checks `X-Hub-Signature-256` on every provider callback")]
-[Secret("verifyToken", SecretUse.Callbacks, "a token you make up, answered in the subscription handshake")]
+[Secret(AccessToken, SecretUse.Sending, "a system user access token with `whatsapp_business_messaging`, sent as `Authorization: Bearer`")]
+[Secret(AppSecret, SecretUse.Callbacks, "the Meta app's secret: checks `X-Hub-Signature-256` on every provider callback")]
+[Secret(VerifyToken, SecretUse.Callbacks, "a token you make up, answered in the subscription handshake")]
 public sealed class WhatsAppCloudSettings : ProviderSettings
 {
+    public const string AccessToken = "accessToken";
+    public const string AppSecret = "appSecret";
+    public const string VerifyToken = "verifyToken";
+
     public const string DefaultBaseUrl = "https://graph.facebook.com";
 
     /// <summary>The Graph API version the documentation's examples use (developers.facebook.com, 2026).</summary>
