@@ -22,8 +22,13 @@ public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset
     string? Session = null)
     : IQueueMessage
 {
+    /// <summary>
+    /// Names its message (the sandbox's), or the provider's id for it and the session that may change it (a callback's).
+    /// A provider's receipt without a session, queued by a version that did not check one, is not applied: nothing proves
+    /// whose message it may move.
+    /// </summary>
     [JsonIgnore]
-    public bool IsValid => (Id is not null || (Provider is not null && ProviderMessageId is not null)) && Status.IsReceipt();
+    public bool IsValid => (Id is not null || (Provider is not null && ProviderMessageId is not null && Session is not null)) && Status.IsReceipt();
 }
 
 public sealed class ReceiptQueue(StorageClients storage, TimeProvider time)

@@ -43,7 +43,7 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
         }
         // A callback verified by one session's secret must not move another session's message: to that session, the id
         // is as unknown as any other.
-        if (receipt.Session is { } session && session != id.Session)
+        if (receipt.Session is { } session && !string.Equals(session, id.Session, StringComparison.Ordinal))
         {
             ChatSendTelemetry.UnknownProviderIds.Add(1);
             LogOtherSession(receipt.Status.ToWire(), receipt.Provider, session);

@@ -83,15 +83,33 @@ public sealed class ProviderFrameworkTests(Azurite azurite) : IClassFixture<Azur
         var providerId = (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.ProviderMessageId!;
 
         var row = await _services.Get<ReceiptHandler>().ApplyAsync(
-            new Receipt(null, MessageStatus.Delivered, ProviderMessageId: providerId, Provider: ScriptedProvider.ProviderName));
+            new Receipt(null, MessageStatus.Delivered, ProviderMessageId: providerId, Provider: ScriptedProvider.ProviderName, Session: session.Id));
 
         Assert.Equal(("delivered", message.Id), (row!.Status, row.Id));
     }
 
     [Fact]
+    public async Task AProvidersReceiptThatNamesNoSessionIsNotApplied()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var message = await _services.SendTextAsync(key, session.Id);
+        await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
+        var providerId = (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.ProviderMessageId!;
+
+        // As a version that did not record which session verified the callback queued it.
+        await _services.Get<ReceiptHandler>().HandleAsync(
+            QueueMessagesJson(new Receipt(null, MessageStatus.Read, ProviderMessageId: providerId, Provider: ScriptedProvider.ProviderName)),
+            CancellationToken.None);
+
+        Assert.Equal("sent", (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.Status);
+        Assert.Contains(_services.Logs.Lines, l => l.Contains("Dropped a queue message that is not a valid Receipt"));
+    }
+
+    [Fact]
     public async Task AReceiptForAProviderIdNoMessageHasIsAcknowledgedAndLogged()
     {
-        var receipt = QueueMessagesJson(new Receipt(null, MessageStatus.Read, ProviderMessageId: "wamid.not-ours/==", Provider: "whatsapp-cloud"));
+        var receipt = QueueMessagesJson(new Receipt(null, MessageStatus.Read, ProviderMessageId: "wamid.not-ours/==", Provider: "whatsapp-cloud",
+            Session: "s1"));
 
         await _services.Get<ReceiptHandler>().HandleAsync(receipt, CancellationToken.None); // no throw: the queue deletes it
 
