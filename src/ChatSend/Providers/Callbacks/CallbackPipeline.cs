@@ -28,21 +28,9 @@ public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQue
             return Refuse(callback, callback.Answers.TooLarge, routeSession, "the body is too large");
         var request = new CallbackRequest(http, routeSession, body);
 
-        var names = callback.SessionNames(request);
-        if (names.Count == 0)
-            return Refuse(callback, callback.Answers.Refused, null, "it names no session");
-        var sessions = new Dictionary<string, Session>(StringComparer.Ordinal);
-        foreach (var name in names)
-        {
-            var session = await callback.FindSessionAsync(name, cancellationToken);
-            if (session is null || !string.Equals(session.Provider, callback.Provider, StringComparison.OrdinalIgnoreCase))
-                return Refuse(callback, callback.Answers.Refused, name, $"no {callback.Provider} session is named so");
-            if (secrets.Find(session, callback.SecretKey) is not { } secret)
-                return Refuse(callback, callback.Answers.Refused, name, $"the session's {callback.SecretKey} is not configured");
-            if (!callback.Verify(request, secret))
-                return Refuse(callback, callback.Answers.Refused, name, "the signature or token does not match");
-            sessions[name] = session;
-        }
+        var (sessions, refusal) = await VerifyAsync(callback, request, cancellationToken);
+        if (refusal is not null)
+            return refusal;
 
         IReadOnlyList<CallbackReport> reports;
         try
@@ -59,6 +47,31 @@ public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQue
                 await ApplyAsync(callback, session, report, cancellationToken);
         LogAccepted(callback.Provider, reports.Count);
         return TypedResults.Ok();
+    }
+
+    /// <summary>
+    /// The sessions the callback names, each on the provider, with its secret configured and the request verified by it;
+    /// or the refusal, logged with the step that refused.
+    /// </summary>
+    private async Task<(Dictionary<string, Session> Sessions, IResult? Refusal)> VerifyAsync(IProviderCallback callback, CallbackRequest request,
+        CancellationToken cancellationToken)
+    {
+        var sessions = new Dictionary<string, Session>(StringComparer.Ordinal);
+        var names = callback.SessionNames(request);
+        if (names.Count == 0)
+            return (sessions, Refuse(callback, callback.Answers.Refused, null, "it names no session"));
+        foreach (var name in names)
+        {
+            var session = await callback.FindSessionAsync(name, cancellationToken);
+            if (session is null || !string.Equals(session.Provider, callback.Provider, StringComparison.OrdinalIgnoreCase))
+                return (sessions, Refuse(callback, callback.Answers.Refused, name, $"no {callback.Provider} session is named so"));
+            if (secrets.Find(session, callback.SecretKey) is not { } secret)
+                return (sessions, Refuse(callback, callback.Answers.Refused, name, $"the session's {callback.SecretKey} is not configured"));
+            if (!callback.Verify(request, secret))
+                return (sessions, Refuse(callback, callback.Answers.Refused, name, "the signature or token does not match"));
+            sessions[name] = session;
+        }
+        return (sessions, null);
     }
 
     /// <summary>The one place a report takes effect.</summary>
