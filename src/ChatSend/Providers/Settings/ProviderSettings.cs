@@ -16,8 +16,8 @@ public class ProviderSettings
     [Range(0, int.MaxValue)]
     public int? MaxPerMinute { get; set; }
 
+    // No bounds: any number was always taken, and 0 or less turns the gap off.
     [Description("seconds between two messages to the same recipient; `0` turns the gap off")]
-    [Range(0, 86_400)]
     public double? MinRecipientGapSeconds { get; set; }
 }
 
