@@ -169,6 +169,24 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
     }
 
     [Fact]
+    public async Task AnUpdateWithFieldsOfAnotherShapeThanChatSendReadsIsStillApplied()
+    {
+        var (session, key, instance) = await NewSessionAsync();
+        var id = await SendAsync(key, session.Id, "\"to\":\"+12025550123\",\"text\":\"hi\"");
+        await StatusAsync(key, id, "sent");
+        var keyId = CallFor(instance).KeyId;
+
+        var body = $$$"""
+            {"event":"messages.update","instance":{"name":"{{{instance}}}"},
+             "data":{"keyId":"{{{keyId}}}","remoteJid":12025550123,"fromMe":"true","status":"READ"}}
+            """;
+        using var response = await _app.Http.PostAsync(WebhookUrl(session.Id), new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await StatusAsync(key, id, "read");
+    }
+
+    [Fact]
     public async Task AnErrorStatusFailsTheMessageWithAReason()
     {
         var (session, key, instance) = await NewSessionAsync();

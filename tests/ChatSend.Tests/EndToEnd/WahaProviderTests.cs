@@ -275,6 +275,23 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
     }
 
     [Fact]
+    public async Task AnAckWithFieldsOfAnotherShapeThanChatSendReadsIsStillApplied()
+    {
+        var (session, key, wahaSession) = await NewSessionAsync();
+        var id = await SendAsync(session, key, """to":"+12025550123","text":"hi""");
+        var sent = await StatusAsync(id, "sent");
+
+        var body = $$$"""
+            {"event":"message.ack","session":{"name":"{{{wahaSession}}}"},"engine":"WEBJS",
+             "payload":{"id":"{{{sent.ProviderMessageId}}}","from":"15550100001@c.us","fromMe":"yes","ack":3,"ackName":3}}
+            """;
+        using var response = await waha.PostEventAsync(_app.Http.BaseAddress!, session.Id, body);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await StatusAsync(id, "read");
+    }
+
+    [Fact]
     public async Task AWebhookForAnotherProvidersSessionOrNoSessionIs401()
     {
         var (sandbox, _) = await _app.NewSessionAsync();

@@ -280,6 +280,25 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
     }
 
     [Fact]
+    public async Task AStatusOfAnotherShapeThanDocumentedIsSkippedAndTheOthersInTheNotificationAreApplied()
+    {
+        var (session, key) = await NewSessionAsync();
+        var to = NewRecipient();
+        var id = await SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"odd company"}""");
+        var call = await CallToAsync(to);
+        await StatusAsync(id, "sent");
+
+        var failedStatus = FakeCloudApi.Status(call.Id, "failed", DateTimeOffset.UtcNow, FakeCloudApi.StatusError(131026, "Message undeliverable", "x"));
+        failedStatus["timestamp"] = 1700000000; // a number where Meta documents a string: the time is not taken, the status is
+        failedStatus["errors"]![0]!["error_data"] = "not an object";
+        var odd = new System.Text.Json.Nodes.JsonObject { ["id"] = 12345, ["status"] = "read" }; // an id that is no string
+        await PostAsync(Statuses(session, odd, failedStatus));
+
+        var failed = await StatusAsync(id, "failed");
+        Assert.Equal("WhatsApp reported the message failed (error 131026): Message undeliverable", failed!.FailureReason);
+    }
+
+    [Fact]
     public async Task AWebhookForAPhoneNumberNoSessionHasIsRefused()
     {
         await NewSessionAsync();

@@ -22,6 +22,13 @@ public static class CallbackJson
         }
     }
 
+    /// <summary>The items of a list that are of the documented shape; the others are skipped.</summary>
+    public static IEnumerable<T> ReadEach<T>(IReadOnlyList<JsonElement>? items, JsonTypeInfo<T> type) where T : class =>
+        (items ?? []).Select(item => Read(item, type)).OfType<T>();
+
+    /// <summary>A JSON string's value, or null for anything else (a field ChatSend only shows, whatever its shape).</summary>
+    public static string? Text(JsonElement element) => element.ValueKind == JsonValueKind.String ? element.GetString() : null;
+
     /// <summary>A part of a body, as the provider documents it, or null when it is of another shape.</summary>
     public static T? Read<T>(JsonElement element, JsonTypeInfo<T> type) where T : class
     {

@@ -50,7 +50,7 @@ public sealed class EvolutionCallback(SessionStore sessions) : RouteSessionCallb
         foreach (var element in updates)
         {
             if (CallbackJson.Read(element, EvolutionJson.Default.EvolutionMessageUpdate) is not { KeyId: { Length: > 0 } keyId } update
-                || update.FromMe == false)
+                || update.FromMe.ValueKind == JsonValueKind.False)
                 continue;
             MessageStatus? status = update.Status switch
             {
@@ -69,17 +69,18 @@ public sealed class EvolutionCallback(SessionStore sessions) : RouteSessionCallb
     }
 }
 
-/// <summary>Evolution's webhook envelope: the event name (<c>messages.update</c> or <c>MESSAGES_UPDATE</c>) and its data.</summary>
+/// <summary>Evolution's webhook envelope, as far as ChatSend reads it: the event name (<c>messages.update</c> or <c>MESSAGES_UPDATE</c>) and its data.</summary>
 public sealed record EvolutionEvent(
     [property: JsonPropertyName("event")] string? Event,
-    [property: JsonPropertyName("instance")] string? Instance,
     [property: JsonPropertyName("data")] JsonElement Data);
 
-/// <summary>One <c>messages.update</c> entry: the WhatsApp key id of the message, whether the instance sent it, and its status.</summary>
+/// <summary>
+/// One <c>messages.update</c> entry: the WhatsApp key id of the message, whether the instance sent it (only JSON false
+/// says it did not), and its status.
+/// </summary>
 public sealed record EvolutionMessageUpdate(
     [property: JsonPropertyName("keyId")] string? KeyId,
-    [property: JsonPropertyName("remoteJid")] string? RemoteJid,
-    [property: JsonPropertyName("fromMe")] bool? FromMe,
+    [property: JsonPropertyName("fromMe")] JsonElement FromMe,
     [property: JsonPropertyName("status")] string? Status);
 
 [JsonSerializable(typeof(EvolutionEvent))]

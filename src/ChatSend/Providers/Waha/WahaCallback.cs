@@ -46,7 +46,7 @@ public sealed class WahaCallback(SessionStore sessions) : RouteSessionCallback(s
     {
         if (body.Event != "message.ack" || body.Payload.ValueKind != JsonValueKind.Object
             || CallbackJson.Read(body.Payload, WahaJson.Default.WahaAck) is not { Id: { Length: > 0 } id, Ack: { } ack } payload
-            || payload.FromMe == false)
+            || payload.FromMe.ValueKind == JsonValueKind.False)
             yield break;
         MessageStatus? status = ack switch
         {
@@ -59,22 +59,25 @@ public sealed class WahaCallback(SessionStore sessions) : RouteSessionCallback(s
         };
         if (status is { } reached)
             yield return new StatusReport(session, id, reached,
-                Reason: reached == MessageStatus.Failed ? $"WAHA reported an error delivering the message (ack -1, {payload.AckName ?? "ERROR"})" : null);
+                Reason: reached == MessageStatus.Failed ? $"WAHA reported an error delivering the message (ack -1, {CallbackJson.Text(payload.AckName) ?? "ERROR"})" : null);
     }
 }
 
-/// <summary>WAHA's event envelope (https://waha.devlike.pro/docs/how-to/events/): the payload's shape depends on the event.</summary>
+/// <summary>
+/// WAHA's event envelope (https://waha.devlike.pro/docs/how-to/events/), as far as ChatSend reads it: the payload's shape
+/// depends on the event. Fields only shown (<c>ackName</c>) or only tested for JSON false (<c>fromMe</c>) are kept as they
+/// come, so another shape of them does not lose the status.
+/// </summary>
 public sealed record WahaEvent(
     [property: JsonPropertyName("event")] string? Event,
-    [property: JsonPropertyName("session")] string? Session,
     [property: JsonPropertyName("payload")] JsonElement Payload);
 
 /// <summary>The payload of <c>message.ack</c>: the message's id (<c>true_&lt;chat&gt;_&lt;id&gt;</c>), whose it is, and the ack level.</summary>
 public sealed record WahaAck(
     [property: JsonPropertyName("id")] string? Id,
-    [property: JsonPropertyName("fromMe")] bool? FromMe,
+    [property: JsonPropertyName("fromMe")] JsonElement FromMe,
     [property: JsonPropertyName("ack")] int? Ack,
-    [property: JsonPropertyName("ackName")] string? AckName);
+    [property: JsonPropertyName("ackName")] JsonElement AckName);
 
 [JsonSerializable(typeof(WahaEvent))]
 [JsonSerializable(typeof(WahaAck))]

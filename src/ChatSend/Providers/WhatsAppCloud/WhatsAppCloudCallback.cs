@@ -54,7 +54,7 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
 
     public IReadOnlyList<string> SessionNames(CallbackRequest request) =>
         CallbackJson.Read(request.Body, CloudJson.Default.CloudNotification) is { } notification
-            ? Changes(notification).Select(c => c.PhoneNumberId).Distinct().ToList()
+            ? notification.Changes().Select(c => c.PhoneNumberId).Distinct().ToList()
             : [];
 
     public Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken) =>
@@ -66,16 +66,10 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
 
     public IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body) =>
         CallbackJson.Read(body, CloudJson.Default.CloudNotification) is { } notification
-            ? (from change in Changes(notification)
-               from status in change.Value.Statuses ?? []
+            ? (from change in notification.Changes()
+               from status in CallbackJson.ReadEach(change.Value.Statuses, CloudJson.Default.CloudStatus)
                select ToReport(change.PhoneNumberId, status)).OfType<CallbackReport>().ToList()
             : [];
-
-    private static IEnumerable<(string PhoneNumberId, CloudValue Value)> Changes(CloudNotification notification) =>
-        from entry in notification.Entry ?? []
-        from change in entry.Changes ?? []
-        where change.Value?.Metadata?.PhoneNumberId is { Length: > 0 }
-        select (change.Value!.Metadata!.PhoneNumberId!, change.Value);
 
     /// <summary>One status as a report, or null for a status ChatSend does not track.</summary>
     private static StatusReport? ToReport(string phoneNumberId, CloudStatus status)
@@ -93,17 +87,19 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
         };
         if (mapped is not { } reached)
             return null;
-        DateTimeOffset? at = long.TryParse(status.Timestamp, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+        DateTimeOffset? at = long.TryParse(CallbackJson.Text(status.Timestamp), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
             && seconds is > 0 and < 253402300800 ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
         return new StatusReport(phoneNumberId, id, reached, at, reached == MessageStatus.Failed ? FailureReason(status) : null);
     }
 
     private static string FailureReason(CloudStatus status)
     {
-        if (status.Errors is not [var error, ..])
+        if (CallbackJson.ReadEach(status.Errors, CloudJson.Default.CloudError).FirstOrDefault() is not { } error)
             return "WhatsApp reported the message failed";
-        var text = string.Join(": ", new[] { error.Title ?? error.Message, error.ErrorData?.Details }.Where(t => !string.IsNullOrWhiteSpace(t)));
-        return $"WhatsApp reported the message failed{(error.Code is { } code ? $" (error {code})" : "")}{(text.Length > 0 ? ": " + text : "")}";
+        int? code = error.Code.ValueKind == JsonValueKind.Number && error.Code.TryGetInt32(out var number) ? number : null;
+        var details = error.ErrorData.ValueKind == JsonValueKind.Object && error.ErrorData.TryGetProperty("details", out var d) ? CallbackJson.Text(d) : null;
+        var text = string.Join(": ", new[] { CallbackJson.Text(error.Title) ?? CallbackJson.Text(error.Message), details }.Where(t => !string.IsNullOrWhiteSpace(t)));
+        return $"WhatsApp reported the message failed{(code is { } c ? $" (error {c})" : "")}{(text.Length > 0 ? ": " + text : "")}";
     }
 
     [LoggerMessage(LogLevel.Warning, "WhatsApp Cloud subscription handshake refused: a wrong or missing verify token")]
