@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Data.Tables;
 using ChatSend.Messages;
 using ChatSend.Storage;
@@ -7,13 +6,14 @@ using Microsoft.Extensions.Caching.Memory;
 namespace ChatSend.Providers;
 
 /// <summary>
-/// Which message a provider's id belongs to, so a provider callback that only knows the provider's id finds its message with
-/// one point read. Written when the provider answers, before the answer is recorded, so a fast callback finds it.
-/// Partition: the provider's id (escaped: ids may hold '/'), spreading the load; row: the provider's name.
+/// Which message of a session a provider's id belongs to, so a provider callback that only knows the provider's id finds
+/// its message with one storage call. Written when the provider answers, before the answer is recorded, so a fast
+/// callback finds it. Partition: the provider's id (escaped: ids may hold '/'), spreading the load; row: the provider's
+/// name and the session, so an entry is found only by the session whose callback names it, and one session's send can
+/// never take over another session's entry (a provider answering with an id it gave someone else). Entries written
+/// before the session was part of the key (row: the provider's name alone) are still read, for their own session only.
 /// An entry never changes once written, so the instance that wrote or read it keeps it in memory for a while: the
-/// receipts that follow a send on that instance find their message without a read. Finding a message here proves
-/// nothing about who may change it: <see cref="Receipts.ReceiptHandler"/> checks that it belongs to the session whose
-/// secret verified the callback.
+/// receipts that follow a send on that instance find their message without a read.
 /// </summary>
 public sealed class ProviderMessageIndex(StorageClients storage) : IDisposable
 {
@@ -23,26 +23,36 @@ public sealed class ProviderMessageIndex(StorageClients storage) : IDisposable
 
     public async Task AddAsync(string provider, string providerMessageId, MessageId id, CancellationToken cancellationToken = default)
     {
-        await _table.UpsertEntityAsync(new TableEntity(Key(providerMessageId), provider) { ["MessageId"] = id.Value },
+        await _table.UpsertEntityAsync(new TableEntity(PartitionOf(providerMessageId), RowOf(provider, id.Session)) { ["MessageId"] = id.Value },
             TableUpdateMode.Replace, cancellationToken);
-        Remember(provider, providerMessageId, id);
+        Remember(provider, id.Session, providerMessageId, id);
     }
 
-    public async Task<MessageId?> FindAsync(string provider, string providerMessageId, CancellationToken cancellationToken = default)
+    /// <summary>The message of <paramref name="session"/> the provider's id names, or null when it names none of that session's.</summary>
+    public async Task<MessageId?> FindAsync(string provider, string session, string providerMessageId, CancellationToken cancellationToken = default)
     {
-        if (_known.TryGetValue((provider, providerMessageId), out MessageId known))
+        if (_known.TryGetValue((provider, session, providerMessageId), out MessageId known))
             return known;
-        var entity = await _table.GetEntityIfExistsAsync<TableEntity>(Key(providerMessageId), provider, cancellationToken: cancellationToken);
-        if (!entity.HasValue || !MessageId.TryParse(entity.Value!.GetString("MessageId"), out var id))
-            return null;
-        Remember(provider, providerMessageId, id);
-        return id;
+        // One call for both rows: the session's own, and one written before sessions were part of the key.
+        var (row, legacy) = (RowOf(provider, session), provider);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(providerMessageId)} and (RowKey eq {row} or RowKey eq {legacy})");
+        MessageId? found = null;
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: 2, select: ["RowKey", "MessageId"], cancellationToken))
+        {
+            if (MessageId.TryParse(entity.GetString("MessageId"), out var id) && id.Session == session && (found is null || entity.RowKey == row))
+                found = id;
+        }
+        if (found is { } result)
+            Remember(provider, session, providerMessageId, result);
+        return found;
     }
 
     public void Dispose() => _known.Dispose();
 
-    private void Remember(string provider, string providerMessageId, MessageId id) =>
-        _known.Set((provider, providerMessageId), id, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = KeptFor });
+    private void Remember(string provider, string session, string providerMessageId, MessageId id) =>
+        _known.Set((provider, session, providerMessageId), id, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = KeptFor });
 
-    private static string Key(string providerMessageId) => Uri.EscapeDataString(providerMessageId);
+    private static string PartitionOf(string providerMessageId) => Uri.EscapeDataString(providerMessageId);
+
+    private static string RowOf(string provider, string session) => provider + ":" + session;
 }

@@ -35,18 +35,13 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
 
     private async Task<MessageEntity?> ApplyAsync(Receipt receipt, ReceiptSpan span, CancellationToken cancellationToken)
     {
-        if ((receipt.Id ?? await index.FindAsync(receipt.Provider!, receipt.ProviderMessageId!, cancellationToken)) is not { } id)
+        // A provider's id is looked up for the session that verified the callback: a callback verified by one session's
+        // secret finds only that session's messages, so another session's id is as unknown to it as any other.
+        if ((receipt.Id ?? (receipt.Session is { } named ? await index.FindAsync(receipt.Provider!, named, receipt.ProviderMessageId!, cancellationToken) : null))
+            is not { } id)
         {
             ChatSendTelemetry.UnknownProviderIds.Add(1);
             LogUnknown(receipt.Status.ToWire(), receipt.Provider, receipt.Session);
-            return null;
-        }
-        // A callback verified by one session's secret must not move another session's message: to that session, the id
-        // is as unknown as any other.
-        if (receipt.Session is { } session && !string.Equals(session, id.Session, StringComparison.Ordinal))
-        {
-            ChatSendTelemetry.UnknownProviderIds.Add(1);
-            LogOtherSession(receipt.Status.ToWire(), receipt.Provider, session);
             return null;
         }
         var moved = false;
@@ -71,9 +66,6 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
 
     [LoggerMessage(LogLevel.Information, "Receipt {Status} from {Provider} for session {Session}: a provider id no message has; acknowledged")]
     private partial void LogUnknown(string status, string? provider, string? session);
-
-    [LoggerMessage(LogLevel.Warning, "Receipt {Status} from {Provider} for session {Session}: the provider id is another session's message; acknowledged as unknown")]
-    private partial void LogOtherSession(string status, string? provider, string session);
 
     [LoggerMessage(LogLevel.Warning, "Receipt {Status} for unknown message {MessageId} dropped")]
     private partial void LogMissing(string status, string messageId);

@@ -266,12 +266,30 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
         // Signed with the attacker's own key, on its own route: valid for its session, about the victim's message.
         using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, attacker.Id, attackerWaha, sent.ProviderMessageId!, ack);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: the provider id is another session's message; acknowledged as unknown");
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has; acknowledged");
         Assert.Equal("sent", (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!.Status);
 
         // The same ack from the message's own session moves it.
         await AckAsync(victim, victimWaha, sent.ProviderMessageId!, ack);
         await StatusAsync(id, status);
+    }
+
+    [Fact]
+    public async Task ASendThatIsAnsweredWithAnotherSessionsProviderIdCannotTakeItsStatuses()
+    {
+        var (victim, victimKey, victimWaha) = await NewSessionAsync();
+        var (attacker, attackerKey, _) = await NewSessionAsync();
+        var id = await SendAsync(victim, victimKey, """to":"120363012345678901@g.us","text":"to the group""");
+        var providerId = (await StatusAsync(id, "sent")).ProviderMessageId!;
+
+        // The attacker's own WAHA answers its send with the id of the victim's message (it saw it in the group).
+        waha.AnswerNext(new FakeWaha.Answer(201, $$"""{"id":"{{providerId}}","ack":0,"fromMe":true}"""));
+        var attackers = await SendAsync(attacker, attackerKey, """to":"120363012345678901@g.us","text":"mine""");
+        Assert.Equal(providerId, (await StatusAsync(attackers, "sent")).ProviderMessageId);
+
+        await AckAsync(victim, victimWaha, providerId, 3);
+        await StatusAsync(id, "read");
+        Assert.Equal("sent", (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(attackers)))!.Status);
     }
 
     [Fact]

@@ -238,7 +238,7 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
 
         // The attacker's own phone number id, signed with its own app secret: valid for its session, about the victim's message.
         await PostAsync(Statuses(attacker, FakeCloudApi.Status(call.Id, status, DateTimeOffset.UtcNow)));
-        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: the provider id is another session's message; acknowledged as unknown");
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has; acknowledged");
         Assert.Equal("sent", (await FindAsync(id))!.Status);
 
         await PostAsync(Statuses(victim, FakeCloudApi.Status(call.Id, status, DateTimeOffset.UtcNow)));

@@ -89,6 +89,26 @@ public sealed class ProviderFrameworkTests(Azurite azurite) : IClassFixture<Azur
     }
 
     [Fact]
+    public async Task AnIndexEntryWrittenBeforeSessionsWereItsKeyIsFoundForItsOwnSessionOnly()
+    {
+        var (session, key) = await _services.NewSessionAsync();
+        var message = await _services.SendTextAsync(key, session.Id);
+        var providerId = "legacy-" + Guid.NewGuid().ToString("N");
+        // As an earlier version wrote it: row = the provider's name alone.
+        await azurite.Clients.Table(ChatSend.Storage.StorageNames.ProviderIdsTable).AddEntityAsync(
+            new Azure.Data.Tables.TableEntity(Uri.EscapeDataString(providerId), ScriptedProvider.ProviderName) { ["MessageId"] = message.Id });
+        var receipts = _services.Get<ReceiptHandler>();
+
+        var other = await receipts.ApplyAsync(new Receipt(null, MessageStatus.Delivered, ProviderMessageId: providerId,
+            Provider: ScriptedProvider.ProviderName, Session: "someone-else"));
+        var own = await receipts.ApplyAsync(new Receipt(null, MessageStatus.Delivered, ProviderMessageId: providerId,
+            Provider: ScriptedProvider.ProviderName, Session: session.Id));
+
+        Assert.Null(other);
+        Assert.Equal(("delivered", message.Id), (own!.Status, own.Id));
+    }
+
+    [Fact]
     public async Task AProvidersReceiptThatNamesNoSessionIsNotApplied()
     {
         var (session, key) = await _services.NewSessionAsync();
