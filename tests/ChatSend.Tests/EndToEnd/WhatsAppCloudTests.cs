@@ -35,11 +35,12 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <summary>A session with a business phone number of its own, as every Cloud API session has.</summary>
-    private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token", string appSecret = "wa-app-secret")
+    /// <summary>A session with a business phone number of its own, as every Cloud API session has (unless told the number).</summary>
+    private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token", string appSecret = "wa-app-secret",
+        string? phoneNumberId = null)
     {
         var session = new Session("w" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
-            new Dictionary<string, string> { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
+            new Dictionary<string, string> { ["phoneNumberId"] = phoneNumberId ?? cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
             new Dictionary<string, string> { ["accessToken"] = tokenSecret, ["appSecret"] = appSecret, ["verifyToken"] = "wa-verify" });
         await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return (session, await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));
@@ -266,6 +267,38 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         await PostAsync(Combined(read1, Statuses(second, FakeCloudApi.Status(call2.Id, "read", DateTimeOffset.UtcNow))));
         await StatusAsync(id1, "read");
         await StatusAsync(id2, "read");
+    }
+
+    [Theory]
+    [InlineData("wa-app-secret")]
+    [InlineData("wa-other-app-secret")]
+    public async Task SessionsStoredBeforeANumberWasOneSessionsEachGetTheirStatusesFromTheAppTheyTrust(string secondAppSecret)
+    {
+        // Stored directly, as before the session command refused a second session with the number.
+        var phone = cloud.NewPhoneNumberId();
+        var (first, firstKey) = await NewSessionAsync(phoneNumberId: phone);
+        var (second, secondKey) = await NewSessionAsync(appSecret: secondAppSecret, phoneNumberId: phone);
+        var (to1, to2) = (NewRecipient(), NewRecipient());
+        var id1 = await SendAsync(firstKey, $$"""{"session":"{{first.Id}}","to":"+{{to1}}","text":"one"}""");
+        var id2 = await SendAsync(secondKey, $$"""{"session":"{{second.Id}}","to":"+{{to2}}","text":"two"}""");
+        var (call1, call2) = (await CallToAsync(to1), await CallToAsync(to2));
+        await StatusAsync(id1, "sent");
+        await StatusAsync(id2, "sent");
+
+        // Signed with the first session's app secret: the second's message moves only when it trusts the same app.
+        await PostAsync(Statuses(first, FakeCloudApi.Status(call1.Id, "read", DateTimeOffset.UtcNow), FakeCloudApi.Status(call2.Id, "read", DateTimeOffset.UtcNow)));
+        await StatusAsync(id1, "read");
+        if (secondAppSecret == "wa-app-secret")
+            await StatusAsync(id2, "read");
+        else
+        {
+            await _app.Logs.WaitForAsync(1, $"for session {first.Id}: a provider id no message has; acknowledged");
+            Assert.Equal("sent", (await FindAsync(id2))!.Status);
+            // The other app's notification for the same number reaches it.
+            var fromItsApp = Statuses(second, FakeCloudApi.Status(call2.Id, "read", DateTimeOffset.UtcNow));
+            await PostAsync(fromItsApp, signature: cloud.Sign(fromItsApp, "the-secret-of-another-meta-app"));
+            await StatusAsync(id2, "read");
+        }
     }
 
     /// <summary>One notification holding the changes of several, as Meta batches the changes of one business account.</summary>

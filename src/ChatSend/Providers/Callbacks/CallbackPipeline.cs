@@ -43,35 +43,37 @@ public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQue
             return callback.Answers.NotJson;
         }
         foreach (var report in reports)
-            if (sessions.GetValueOrDefault(report.SessionName) is { } session)
+            foreach (var session in sessions.GetValueOrDefault(report.SessionName) ?? [])
                 await ApplyAsync(callback, session, report, cancellationToken);
         LogAccepted(callback.Provider, reports.Count);
         return TypedResults.Ok();
     }
 
     /// <summary>
-    /// The sessions the callback names, each on the provider, with its secret configured and the request verified by it;
-    /// or the refusal, logged with the step that refused.
+    /// For each name the callback gives, the sessions on the provider it stands for whose secret verifies the request; or
+    /// the refusal, logged with the step that refused, when a name has none.
     /// </summary>
-    private async Task<(Dictionary<string, Session> Sessions, IResult? Refusal)> VerifyAsync(IProviderCallback callback, CallbackRequest request,
-        CancellationToken cancellationToken)
+    private async Task<(Dictionary<string, IReadOnlyList<Session>> Sessions, IResult? Refusal)> VerifyAsync(IProviderCallback callback,
+        CallbackRequest request, CancellationToken cancellationToken)
     {
-        var sessions = new Dictionary<string, Session>(StringComparer.Ordinal);
+        var verified = new Dictionary<string, IReadOnlyList<Session>>(StringComparer.Ordinal);
         var names = callback.SessionNames(request);
         if (names.Count == 0)
-            return (sessions, Refuse(callback, callback.Answers.Refused, null, "it names no session"));
+            return (verified, Refuse(callback, callback.Answers.Refused, null, "it names no session"));
         foreach (var name in names)
         {
-            var session = await callback.FindSessionAsync(name, cancellationToken);
-            if (session is null || !string.Equals(session.Provider, callback.Provider, StringComparison.OrdinalIgnoreCase))
-                return (sessions, Refuse(callback, callback.Answers.Refused, name, $"no {callback.Provider} session is named so"));
-            if (secrets.Find(session, callback.SecretKey) is not { } secret)
-                return (sessions, Refuse(callback, callback.Answers.Refused, name, $"the session's {callback.SecretKey} is not configured"));
-            if (!callback.Verify(request, secret))
-                return (sessions, Refuse(callback, callback.Answers.Refused, name, "the signature or token does not match"));
-            sessions[name] = session;
+            var sessions = (await callback.FindSessionsAsync(name, cancellationToken))
+                .Where(s => string.Equals(s.Provider, callback.Provider, StringComparison.OrdinalIgnoreCase)).ToList();
+            if (sessions.Count == 0)
+                return (verified, Refuse(callback, callback.Answers.Refused, name, $"no {callback.Provider} session is named so"));
+            var keyed = sessions.Select(s => (Session: s, Secret: secrets.Find(s, callback.SecretKey))).Where(s => s.Secret is not null).ToList();
+            if (keyed.Count == 0)
+                return (verified, Refuse(callback, callback.Answers.Refused, name, $"the session's {callback.SecretKey} is not configured"));
+            verified[name] = keyed.Where(s => callback.Verify(request, s.Secret!)).Select(s => s.Session).ToList();
+            if (verified[name].Count == 0)
+                return (verified, Refuse(callback, callback.Answers.Refused, name, "the signature or token does not match"));
         }
-        return (sessions, null);
+        return (verified, null);
     }
 
     /// <summary>The one place a report takes effect.</summary>

@@ -28,8 +28,11 @@ public interface IProviderCallback
     /// </summary>
     IReadOnlyList<string> SessionNames(CallbackRequest request);
 
-    /// <summary>The session a name stands for, or null.</summary>
-    Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken);
+    /// <summary>
+    /// The sessions a name stands for: one, or none; several only where sessions stored before a phone number was one
+    /// session's share a Cloud API number.
+    /// </summary>
+    Task<IReadOnlyList<Session>> FindSessionsAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Whether the request carries proof of <paramref name="secret"/>, compared in constant time.</summary>
     bool Verify(CallbackRequest request, string secret);
@@ -68,7 +71,8 @@ public abstract class RouteSessionCallback(SessionStore sessions) : IProviderCal
 
     public IReadOnlyList<string> SessionNames(CallbackRequest request) => request.RouteSession is { } name ? [name] : [];
 
-    public Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken) => sessions.FindAsync(name, cancellationToken);
+    public async Task<IReadOnlyList<Session>> FindSessionsAsync(string name, CancellationToken cancellationToken) =>
+        await sessions.FindAsync(name, cancellationToken) is { } session ? [session] : [];
 
     public abstract bool Verify(CallbackRequest request, string secret);
 

@@ -16,7 +16,7 @@ namespace ChatSend.Providers.WhatsAppCloud;
 /// https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components). <c>GET</c> is the subscription handshake:
 /// <c>hub.challenge</c> is echoed when <c>hub.verify_token</c> equals the <c>verifyToken</c> secret of any session on this
 /// provider. <c>POST</c> names its sessions by each change's <c>metadata.phone_number_id</c> and is verified by
-/// <c>X-Hub-Signature-256</c> (HMAC-SHA256 of the raw body with the app secret of every session it names); its
+/// <c>X-Hub-Signature-256</c> (HMAC-SHA256 of the raw body with the app secret of a session of each number it names); its
 /// <c>statuses</c> are reported. Every refusal, an oversized body included, is 401.
 /// </summary>
 public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions, ProviderSecrets secrets, ILogger<WhatsAppCloudCallback> logger)
@@ -57,7 +57,7 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
             ? notification.Changes().Select(c => c.PhoneNumberId).Distinct().ToList()
             : [];
 
-    public Task<Session?> FindSessionAsync(string name, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<Session>> FindSessionsAsync(string name, CancellationToken cancellationToken) =>
         sessions.FindByPhoneNumberIdAsync(name, cancellationToken);
 
     public bool Verify(CallbackRequest request, string secret) =>

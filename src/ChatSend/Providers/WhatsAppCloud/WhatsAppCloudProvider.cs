@@ -52,7 +52,7 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     /// <summary>A phone number is one session's: Meta's callbacks name only the number, and reach that session alone.</summary>
     public async Task<IReadOnlyList<SettingError>> CheckAsync(Session session, CancellationToken cancellationToken) =>
         ProviderSettingsSchema.Read<WhatsAppCloudSettings>(session).PhoneNumberId is { } phone
-        && await sessions.FindByPhoneNumberIdAsync(phone, cancellationToken) is { } owner && owner.Id != session.Id
+        && (await sessions.FindByPhoneNumberIdAsync(phone, cancellationToken)).FirstOrDefault(s => s.Id != session.Id) is { } owner
             ? [new SettingError("setting", ProviderSettingsSchema.KeyOf(nameof(WhatsAppCloudSettings.PhoneNumberId)),
                 $"is already the phone number of session '{owner.Id}'")]
             : [];

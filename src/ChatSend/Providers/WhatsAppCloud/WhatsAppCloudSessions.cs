@@ -7,7 +7,8 @@ namespace ChatSend.Providers.WhatsAppCloud;
 /// The sessions on <c>whatsapp-cloud</c>, by their <c>phoneNumberId</c> setting, for callbacks that name only the phone
 /// number. Read by scanning the sessions table (one small partition per session) and kept for 30 seconds; a phone
 /// number not in the list causes a fresh scan at most every 5 seconds, so a new session is found quickly and unknown
-/// ids cannot make every request scan.
+/// ids cannot make every request scan. A phone number is one session's (the <c>session</c> command refuses a second), but
+/// sessions stored before that rule may share one: each of them is listed.
 /// </summary>
 public sealed class WhatsAppCloudSessions(SessionStore sessions, TimeProvider time)
 {
@@ -16,17 +17,16 @@ public sealed class WhatsAppCloudSessions(SessionStore sessions, TimeProvider ti
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Snapshot? _snapshot;
 
-    private sealed record Snapshot(DateTimeOffset At, IReadOnlyList<Session> All, IReadOnlyDictionary<string, Session> ByPhoneNumberId);
+    private sealed record Snapshot(DateTimeOffset At, IReadOnlyList<Session> All, ILookup<string, Session> ByPhoneNumberId);
 
-    public async Task<Session?> FindByPhoneNumberIdAsync(string phoneNumberId, CancellationToken cancellationToken)
+    /// <summary>The sessions whose <c>phoneNumberId</c> this is: one, or none (or, stored before the rule, several).</summary>
+    public async Task<IReadOnlyList<Session>> FindByPhoneNumberIdAsync(string phoneNumberId, CancellationToken cancellationToken)
     {
         var snapshot = await GetAsync(cancellationToken);
-        if (snapshot.ByPhoneNumberId.TryGetValue(phoneNumberId, out var session))
-            return session;
-        if (time.GetUtcNow() - snapshot.At < MinRefresh)
-            return null;
+        if (snapshot.ByPhoneNumberId.Contains(phoneNumberId) || time.GetUtcNow() - snapshot.At < MinRefresh)
+            return snapshot.ByPhoneNumberId[phoneNumberId].ToList();
         snapshot = await GetAsync(cancellationToken, force: true);
-        return snapshot.ByPhoneNumberId.GetValueOrDefault(phoneNumberId);
+        return snapshot.ByPhoneNumberId[phoneNumberId].ToList();
     }
 
     /// <summary>Every session on this provider (disabled ones too: their messages still get statuses) (for the verify token of the subscription handshake).</summary>
@@ -49,10 +49,9 @@ public sealed class WhatsAppCloudSessions(SessionStore sessions, TimeProvider ti
                     && string.Equals(session.Provider, WhatsAppCloudProvider.ProviderName, StringComparison.OrdinalIgnoreCase))
                     found.Add(session);
             }
-            var byPhone = new Dictionary<string, Session>(StringComparer.Ordinal);
-            foreach (var session in found)
-                if (ProviderSettingsSchema.Read<WhatsAppCloudSettings>(session).PhoneNumberId is { } phone)
-                    byPhone.TryAdd(phone, session);
+            var byPhone = found.Select(session => (Phone: ProviderSettingsSchema.Read<WhatsAppCloudSettings>(session).PhoneNumberId, Session: session))
+                .Where(s => s.Phone is not null)
+                .ToLookup(s => s.Phone!, s => s.Session, StringComparer.Ordinal);
             return _snapshot = new Snapshot(time.GetUtcNow(), found, byPhone);
         }
         finally
