@@ -89,6 +89,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddWahaProvider();
         services.AddEvolutionProvider();
         services.AddSingleton<CallbackPipeline>();
+        services.AddSingleton<Inbound.InboundRecorder>();
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();

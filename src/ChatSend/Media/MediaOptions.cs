@@ -41,11 +41,12 @@ public sealed class MediaOptions : IValidatableObject
 
     public long MaxBytesFor(Send.MessageType type) => type switch
     {
-        Send.MessageType.Image => ImageMaxBytes,
+        Send.MessageType.Image or Send.MessageType.Sticker => ImageMaxBytes,
         Send.MessageType.Video => VideoMaxBytes,
-        Send.MessageType.Ptt => PttMaxBytes,
+        Send.MessageType.Ptt or Send.MessageType.Audio => PttMaxBytes,
         Send.MessageType.Document => DocumentMaxBytes,
-        Send.MessageType.Text => throw new ArgumentOutOfRangeException(nameof(type), "a text has no media"),
+        Send.MessageType.Text or Send.MessageType.Location or Send.MessageType.Contacts or Send.MessageType.Reaction
+            or Send.MessageType.Button or Send.MessageType.Unsupported => throw new ArgumentOutOfRangeException(nameof(type), type, "no media"),
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

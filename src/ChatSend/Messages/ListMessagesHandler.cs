@@ -15,12 +15,14 @@ public sealed record MessagePage(
 
 /// <summary>What <c>GET /messages</c> asks for, checked.</summary>
 public sealed record MessageQuery(string Session, int Limit, string? After, MessageStatus? Status, string? To,
-    DateTimeOffset? Since, DateTimeOffset? Until);
+    DateTimeOffset? Since, DateTimeOffset? Until, string? Chat = null, MessageDirection? Direction = null);
 
 /// <summary>
 /// <c>GET /messages?session=…</c>: one partition range, newest first. <c>since</c>/<c>until</c> narrow the row-key range
 /// (row keys start with the acceptance time, newest first: <see cref="MessageRowKeys.AcceptedBetween"/>);
-/// <c>status</c>/<c>to</c> filter within it; the cursor is the last row key of the page.
+/// <c>status</c>/<c>to</c>/<c>direction</c> filter within it; the cursor is the last row key of the page. With <c>chat</c>,
+/// one conversation: one range read of the chat's index rows (<see cref="MessageRowKeys.ChatIndex(string, RowKeyRange, string?)"/>),
+/// then its messages, 15 to a read.
 /// </summary>
 public sealed class ListMessagesHandler(MessageStore messages)
 {
@@ -37,6 +39,9 @@ public sealed class ListMessagesHandler(MessageStore messages)
         new(ApiParameterIn.Query, "to", typeof(string), "only messages to this recipient (normalised as in POST /send)"),
         new(ApiParameterIn.Query, "since", typeof(DateTimeOffset), "only messages accepted at or after this ISO 8601 time"),
         new(ApiParameterIn.Query, "until", typeof(DateTimeOffset), "only messages accepted at or before this ISO 8601 time"),
+        new(ApiParameterIn.Query, "chat", typeof(string),
+            "one conversation, both directions: a phone number (normalised as in POST /send), a group JID, or a customer's id as a message shows it"),
+        new(ApiParameterIn.Query, "direction", typeof(MessageDirection), "only messages the session sent (outbound) or received (inbound)"),
     ];
 
     public async Task<Results<Ok<MessagePage>, ProblemHttpResult>> HandleAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -47,7 +52,7 @@ public sealed class ListMessagesHandler(MessageStore messages)
             return Problems.Validation(errors.ToDictionary());
         if (!request.HttpContext.GetApiKeyScope().Covers(query.Session))
             return Problems.SessionForbidden(query.Session);
-        var (rows, next) = await messages.PageAsync(query, cancellationToken);
+        var (rows, next) = query.Chat is null ? await messages.PageAsync(query, cancellationToken) : await messages.ChatPageAsync(query, cancellationToken);
         return TypedResults.Ok(new MessagePage(rows.Select(m => MessageView.From(m, withHistory: true)).ToList(), next));
     }
 
@@ -69,7 +74,14 @@ public sealed class ListMessagesHandler(MessageStore messages)
         var to = query["to"].ToString() is { Length: > 0 } t ? Recipient.Parse(t)?.Value ?? Invalid<string>(errors, "to", Recipient.Rule) : null;
         var since = Time(query, "since", errors);
         var until = Time(query, "until", errors);
-        return errors.Count == 0 ? new MessageQuery(session, limit, after, status, to, since, until) : null;
+        var chat = query["chat"].ToString() is { Length: > 0 } c
+            ? Recipient.Parse(c)?.Value ?? (c.Length <= 256 && !c.Any(char.IsControl) ? c : Invalid<string>(errors, "chat", Recipient.Rule + ", or a customer's id as a message shows it"))
+            : null;
+        MessageDirection? direction = null;
+        if (query["direction"].ToString() is { Length: > 0 } d)
+            direction = MessageDirections.TryParse(d, out var parsedDirection) ? parsedDirection
+                : Invalid<MessageDirection>(errors, "direction", "must be inbound or outbound");
+        return errors.Count == 0 ? new MessageQuery(session, limit, after, status, to, since, until, chat, direction) : null;
     }
 
     private static DateTimeOffset? Time(IQueryCollection query, string field, FieldErrors errors)

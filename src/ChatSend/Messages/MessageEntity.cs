@@ -42,6 +42,23 @@ public sealed class MessageEntity : ITableEntity
     public string? ProviderMessageId { get; set; }
     public string? FailureReason { get; set; }
 
+    /// <summary><c>inbound</c> for a customer's message; empty (rows from before) or <c>outbound</c> for one the session sent.</summary>
+    public string Direction { get; set; } = "";
+
+    /// <summary>The other side of the conversation: the recipient of a sent message, the customer or group of a received one.</summary>
+    public string? Chat { get; set; }
+
+    /// <summary>The message this one quotes: ChatSend's id when ChatSend knows it, else only the provider's id for it.</summary>
+    public string? ReplyTo { get; set; }
+    public string? ReplyToProviderId { get; set; }
+
+    /// <summary>A received message's location, contacts, reaction or button, as JSON (<see cref="MessageDetails"/>).</summary>
+    public string? Details { get; set; }
+
+    /// <summary>The provider's reference to a received message's file, as JSON, until it is fetched; why fetching it failed.</summary>
+    public string? ProviderMedia { get; set; }
+    public string? MediaError { get; set; }
+
     /// <summary>How many times delivery was handed to the provider.</summary>
     public int Attempts { get; set; }
 
@@ -74,6 +91,13 @@ public sealed class MessageEntity : ITableEntity
 
     [IgnoreDataMember]
     public MessageStatus CurrentStatus => MessageStatuses.Parse(Status);
+
+    [IgnoreDataMember]
+    public bool IsInbound => Direction == MessageDirections.Inbound;
+
+    /// <summary>The chat, for rows written before messages recorded one (a sent message's chat is its recipient).</summary>
+    [IgnoreDataMember]
+    public string ChatOrRecipient => Chat ?? Recipient;
 
     [IgnoreDataMember]
     public MessageType MessageType

@@ -9,19 +9,27 @@ namespace ChatSend.Messages;
 /// letters (<c>[0-9a-f]{16}[a-z2-7]{10}</c>), so newer messages sort first;</item>
 /// <item>its <b>work marker</b> (<see cref="WorkMarker"/>) while it has work ahead: <c>~</c> + the message row key;</item>
 /// <item>its <b>outbox entries</b> (<see cref="Events.OutboxEntry"/>), one per status change not yet handed to every
-/// sink: <c>~~</c> + the message row key + <c>:</c> + the change's position in the history as two digits.</item>
+/// sink: <c>~~</c> + the message row key + <c>:</c> + the change's position in the history as two digits;</item>
+/// <item>for a customer's message, two <b>index rows</b>, written once with it and never changed: its provider's id
+/// (<c>~~~p:</c> + provider + <c>:</c> + the escaped id), which makes a redelivered callback conflict instead of
+/// recording the message twice and lets a reply find the message it quotes; and its place in its chat
+/// (<c>~~~c:</c> + the escaped chat + <c>:</c> + the message row key), which lists a conversation with one range read.</item>
 /// </list>
 /// Row keys compare ordinally, and <c>~</c> sorts after every digit and lowercase letter, so the partition reads as
-/// every message row, then every work marker, then every outbox entry. That gives each reader one row-key range and
-/// no scan: a listing reads <see cref="Messages"/> (below <c>~</c>), narrowed by acceptance time with
+/// every message row, then every work marker, then every outbox entry, then the index rows. That gives each reader one
+/// row-key range and no scan: a listing reads <see cref="Messages"/> (below <c>~</c>), narrowed by acceptance time with
 /// <see cref="AcceptedBetween"/>; the sweeper reads <see cref="Markers"/> (from <c>~</c> up to <c>~~</c>) and
-/// <see cref="Outbox"/> (from <c>~~</c> on); a message's pending events are <see cref="OutboxOf"/> (from <c>~~key:</c>
-/// up to <c>~~key;</c>, since <c>;</c> follows <c>:</c>), in status order.
+/// <see cref="Outbox"/> (from <c>~~</c> up to <c>~~~</c>); a message's pending events are <see cref="OutboxOf"/> (from
+/// <c>~~key:</c> up to <c>~~key;</c>, since <c>;</c> follows <c>:</c>), in status order; a chat's messages are
+/// <see cref="ChatIndex"/>, newest first.
 /// </summary>
 public static class MessageRowKeys
 {
     private const string MarkerPrefix = "~";
     private const string OutboxPrefix = "~~";
+    private const string IndexPrefix = "~~~";
+    private const string ProviderIdPrefix = IndexPrefix + "p:";
+    private const string ChatPrefix = IndexPrefix + "c:";
 
     /// <summary>Every message row, and nothing else.</summary>
     public static RowKeyRange Messages { get; } = new(null, MarkerPrefix);
@@ -30,7 +38,30 @@ public static class MessageRowKeys
     public static RowKeyRange Markers { get; } = new(MarkerPrefix, OutboxPrefix);
 
     /// <summary>Every outbox entry, and nothing else.</summary>
-    public static RowKeyRange Outbox { get; } = new(OutboxPrefix, null);
+    public static RowKeyRange Outbox { get; } = new(OutboxPrefix, IndexPrefix);
+
+    /// <summary>The index row of a customer's message by its provider's id.</summary>
+    public static string ProviderIdOf(string provider, string providerMessageId) =>
+        $"{ProviderIdPrefix}{provider}:{Uri.EscapeDataString(providerMessageId)}";
+
+    /// <summary>A message's index row in its chat: the chat's rows sort newest first, as messages do.</summary>
+    public static string ChatEntryOf(string chat, MessageId id) => $"{ChatPrefix}{Uri.EscapeDataString(chat)}:{id.RowKey}";
+
+    /// <summary>
+    /// The index rows of one chat (newest first) for the message rows in <paramref name="messages"/>, after the message row
+    /// key <paramref name="after"/> when given.
+    /// </summary>
+    public static RowKeyRange ChatIndex(string chat, RowKeyRange messages, string? after = null)
+    {
+        var prefix = $"{ChatPrefix}{Uri.EscapeDataString(chat)}:";
+        var from = prefix + (messages.From ?? "");
+        if (after is not null && string.CompareOrdinal(prefix + after + "!", from) > 0)
+            from = prefix + after + "!"; // '!' sorts before every row key character: the first key after 'after'
+        return new(from, prefix + (messages.To ?? MarkerPrefix));
+    }
+
+    /// <summary>The message row key a chat index row points at.</summary>
+    public static string MessageOfChatEntry(string chatRowKey) => chatRowKey[(chatRowKey.LastIndexOf(':') + 1)..];
 
     /// <summary>
     /// The message rows accepted at or after <paramref name="since"/> and at or before <paramref name="until"/> (either

@@ -15,6 +15,9 @@ public enum MessageStatus
     [JsonStringEnumMemberName("played")] Played,
     [JsonStringEnumMemberName("failed")] Failed,
     [JsonStringEnumMemberName("canceled")] Canceled,
+
+    /// <summary>A customer's message ChatSend recorded (inbound); <c>read</c> once the session marks it read.</summary>
+    [JsonStringEnumMemberName("received")] Received,
 }
 
 public static class MessageStatuses
@@ -23,7 +26,8 @@ public static class MessageStatuses
     /// Every legal move, per the contract: <c>scheduled → queued → sent → delivered → read → played</c>, where a step
     /// may be skipped (receipts overtake each other) but never taken back. <c>failed</c> is possible until the message
     /// is delivered (a provider may report failure after <c>sent</c>); <c>canceled</c> only before delivery starts.
-    /// Nothing leaves <c>played</c>, <c>failed</c> or <c>canceled</c>.
+    /// Nothing leaves <c>played</c>, <c>failed</c> or <c>canceled</c>. A customer's message starts <c>received</c> and may
+    /// only become <c>read</c>.
     /// </summary>
     public static IReadOnlyDictionary<MessageStatus, IReadOnlySet<MessageStatus>> Moves { get; } =
         new Dictionary<MessageStatus, IReadOnlySet<MessageStatus>>
@@ -38,6 +42,7 @@ public static class MessageStatuses
             [MessageStatus.Played] = Set(),
             [MessageStatus.Failed] = Set(),
             [MessageStatus.Canceled] = Set(),
+            [MessageStatus.Received] = Set(MessageStatus.Read),
         }.ToFrozenDictionary();
 
     public static string ToWire(this MessageStatus status) => WireNames<MessageStatus>.Of(status);

@@ -28,14 +28,66 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         [
             new TableTransactionAction(TableTransactionActionType.Add, message),
             new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, ChatEntry(message)),
             ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
         ], cancellationToken) ?? ETag.All;
         await RecordedAsync(message, events);
     }
 
-    /// <summary>Removes a message this request wrote and its marker, whatever changed them since.</summary>
-    public async Task RemoveAsync(MessageId id, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Records a customer's message with its index rows (its provider's id, its place in its chat), its events and, when
+    /// it has work ahead (a file to fetch), its marker: all or nothing, once. A message whose provider id the session
+    /// already has (a callback delivered again, or handled by two instances at once) conflicts and is not written
+    /// again: false. Its events are announced either way, so a first try whose announcement was lost is not left to the
+    /// sweeper.
+    /// </summary>
+    public async Task<bool> InsertReceivedAsync(MessageEntity message, string provider, DateTimeOffset? markerDue,
+        CancellationToken cancellationToken = default)
     {
+        message.HasMarker = markerDue is not null;
+        var events = await outbox.EntriesForAsync(message, cancellationToken);
+        var providerRow = new TableEntity(message.PartitionKey, MessageRowKeys.ProviderIdOf(provider, message.ProviderMessageId!))
+        {
+            ["MessageId"] = message.Id,
+        };
+        try
+        {
+            var responses = await _table.SubmitTransactionAsync(
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, providerRow),
+                new TableTransactionAction(TableTransactionActionType.Add, message),
+                new TableTransactionAction(TableTransactionActionType.Add, ChatEntry(message)),
+                ..(markerDue is { } due ? new[] { new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)) } : []),
+                ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
+            ], cancellationToken);
+            message.ETag = responses.Value[1].Headers.ETag ?? ETag.All;
+            await RecordedAsync(message, events);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == Azure.Data.Tables.Models.TableErrorCode.EntityAlreadyExists.ToString())
+        {
+            // Recorded before: by this very call's first try (its answer lost), an earlier delivery, or another instance.
+            if (events.Count > 0)
+                await outbox.AnnounceAsync(message.MessageId);
+            return false;
+        }
+    }
+
+    /// <summary>The message a provider's id names among the session's customers' messages, or null.</summary>
+    public async Task<MessageId?> FindReceivedAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken = default)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(session, MessageRowKeys.ProviderIdOf(provider, providerMessageId),
+            select: ["MessageId"], cancellationToken: cancellationToken);
+        return row.HasValue && MessageId.TryParse(row.Value!.GetString("MessageId"), out var id) && id.Session == session ? id : null;
+    }
+
+    private static TableEntity ChatEntry(MessageEntity message) =>
+        new(message.PartitionKey, MessageRowKeys.ChatEntryOf(message.ChatOrRecipient, message.MessageId)) { ["Direction"] = message.Direction };
+
+    /// <summary>Removes a message this request wrote, its marker and its chat entry, whatever changed them since.</summary>
+    public async Task RemoveAsync(MessageEntity message, CancellationToken cancellationToken = default)
+    {
+        var id = message.MessageId;
         _recent.Forget(id);
         try
         {
@@ -43,14 +95,16 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
             [
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, id.RowKey), ETag.All),
                 new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, MessageRowKeys.MarkerOf(id)), ETag.All),
+                new TableTransactionAction(TableTransactionActionType.Delete, ChatEntry(message), ETag.All),
             ], cancellationToken);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // Not both were there (a delete of a missing entity fails the whole transaction): the row first, so no
-            // row is ever left without its marker.
+            // Not all were there (a delete of a missing entity fails the whole transaction): the row first, so no
+            // row is ever left without its marker (a chat entry without its row is skipped by listings).
             await _table.DeleteEntityAsync(id.Session, id.RowKey, ETag.All, cancellationToken);
             await _table.DeleteEntityAsync(id.Session, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(id.Session, ChatEntry(message).RowKey, ETag.All, cancellationToken);
         }
     }
 
@@ -152,6 +206,8 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
             clauses.Add(TableClient.CreateQueryFilter($"Status eq {status.ToWire()}"));
         if (query.To is { } to)
             clauses.Add(TableClient.CreateQueryFilter($"Recipient eq {to}"));
+        if (query.Direction is { } direction)
+            clauses.Add(DirectionFilter(direction));
 
         var rows = new List<MessageEntity>(query.Limit + 1);
         await foreach (var row in _table.QueryAsync<MessageEntity>(string.Join(" and ", clauses), maxPerPage: query.Limit + 1,
@@ -163,6 +219,46 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         }
         return rows.Count > query.Limit ? (rows[..query.Limit], rows[query.Limit - 1].RowKey) : (rows, null);
     }
+
+    /// <summary>
+    /// One page of a conversation: one range read of the chat's index rows (narrowed by time and direction, written with
+    /// each message), then those messages, 15 row keys to a read, in parallel; <c>status</c> and <c>to</c> are applied to
+    /// the messages read, so such a page may hold fewer than the limit while another follows.
+    /// </summary>
+    public async Task<(IReadOnlyList<MessageEntity> Rows, string? Next)> ChatPageAsync(MessageQuery query, CancellationToken cancellationToken = default)
+    {
+        var range = MessageRowKeys.ChatIndex(query.Chat!, MessageRowKeys.AcceptedBetween(query.Since, query.Until), query.After);
+        var filter = range.Filter(query.Session) + (query.Direction is { } d ? " and " + DirectionFilter(d) : "");
+        var keys = new List<string>(query.Limit + 1);
+        await foreach (var entry in _table.QueryAsync<TableEntity>(filter, maxPerPage: query.Limit + 1, select: ["RowKey"], cancellationToken))
+        {
+            keys.Add(MessageRowKeys.MessageOfChatEntry(entry.RowKey));
+            if (keys.Count > query.Limit)
+                break;
+        }
+        var next = keys.Count > query.Limit ? keys[query.Limit - 1] : null;
+        var page = keys.Take(query.Limit).ToList();
+        var reads = page.Chunk(15).Select(async chunk =>
+        {
+            var rows = new List<MessageEntity>();
+            var byKey = string.Join(" or ", chunk.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}")));
+            await foreach (var row in _table.QueryAsync<MessageEntity>($"{TableClient.CreateQueryFilter($"PartitionKey eq {query.Session}")} and ({byKey})",
+                               cancellationToken: cancellationToken))
+                rows.Add(row);
+            return rows;
+        });
+        var found = (await Task.WhenAll(reads)).SelectMany(r => r)
+            .Where(m => query.Status is not { } status || m.Status == status.ToWire())
+            .Where(m => query.To is not { } to || m.Recipient == to)
+            .OrderBy(m => m.RowKey, StringComparer.Ordinal)
+            .ToList();
+        return (found, next);
+    }
+
+    /// <summary>Rows from before messages had a direction (no such property) are the session's own: "not inbound" keeps them.</summary>
+    private static string DirectionFilter(MessageDirection direction) => direction == MessageDirection.Inbound
+        ? TableClient.CreateQueryFilter($"Direction eq {MessageDirections.Inbound}")
+        : $"not ({TableClient.CreateQueryFilter($"Direction eq {MessageDirections.Inbound}")})";
 
     /// <summary>A session's markers whose time has come.</summary>
     public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string session, DateTimeOffset now, CancellationToken cancellationToken = default) =>

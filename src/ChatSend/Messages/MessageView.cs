@@ -1,10 +1,15 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ChatSend.Send;
 
 namespace ChatSend.Messages;
 
-/// <summary>The wire shape of a message, per the public contract; GET adds the history and failure reason.</summary>
+/// <summary>
+/// The wire shape of a message, per the public contract, in either direction: a customer's message has <c>fromMe: false</c>,
+/// <c>direction: inbound</c>, <c>chat</c> and <c>sender</c> the customer (in a group, <c>chat</c> the group), and <c>to</c>
+/// and <c>recipient</c> the session's number. GET adds the history and failure reason.
+/// </summary>
 public sealed record MessageView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("to")] string To,
@@ -33,15 +38,60 @@ public sealed record MessageView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? FailureReason { get; init; }
 
-    public static MessageView From(MessageEntity m, bool withHistory = false) =>
-        new(m.Id, m.To, m.Content, m.MessageType, FormatTime(m.AcceptedAt), m.CurrentStatus, FromMe: true, m.Sender, m.Recipient)
+    [JsonPropertyName("direction")]
+    public MessageDirection Direction { get; init; }
+
+    /// <summary>The other side of the conversation: the recipient of a sent message; the customer, or the group, of a received one.</summary>
+    [JsonPropertyName("chat")]
+    public string Chat { get; init; } = "";
+
+    [JsonPropertyName("providerMessageId")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ProviderMessageId { get; init; }
+
+    /// <summary>The message this one quotes: ChatSend's id when it knows it, else <c>{"providerMessageId": "…"}</c>.</summary>
+    [JsonPropertyName("replyTo")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public JsonNode? ReplyTo { get; init; }
+
+    [JsonPropertyName("location")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LocationDetails? Location { get; init; }
+
+    [JsonPropertyName("contacts")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ContactDetails>? Contacts { get; init; }
+
+    [JsonPropertyName("reaction")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReactionDetails? Reaction { get; init; }
+
+    [JsonPropertyName("button")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ButtonDetails? Button { get; init; }
+
+    public static MessageView From(MessageEntity m, bool withHistory = false)
+    {
+        var details = MessageDetails.FromJson(m.Details);
+        return new(m.Id, m.To, m.Content, m.MessageType, FormatTime(m.AcceptedAt), m.CurrentStatus, FromMe: !m.IsInbound, m.Sender, m.Recipient)
         {
+            Direction = m.IsInbound ? MessageDirection.Inbound : MessageDirection.Outbound,
+            Chat = m.ChatOrRecipient,
+            ProviderMessageId = m.ProviderMessageId,
+            ReplyTo = m.ReplyTo is { } replyTo ? JsonValue.Create(replyTo)
+                : m.ReplyToProviderId is { } providerId ? new JsonObject { ["providerMessageId"] = providerId }
+                : null,
+            Location = details?.Location,
+            Contacts = details?.Contacts,
+            Reaction = details?.Reaction,
+            Button = details?.Button,
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
             SendAt = m.SendAt is { } sendAt ? FormatTime(sendAt) : null,
             ExpectedAt = withHistory && m.ExpectedAt is { } expected && m.CurrentStatus is MessageStatus.Queued or MessageStatus.Scheduled
                 ? FormatTime(expected) : null,
         };
+    }
 
     /// <summary>The answer <c>POST /send</c> gave: the message as it was accepted, whatever happened since.</summary>
     public static MessageView Accepted(MessageEntity m) => From(m) with { Status = m.GetHistory()[0].Status };

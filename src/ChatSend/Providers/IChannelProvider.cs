@@ -71,6 +71,9 @@ public sealed record ProviderSessionState(
 public sealed class ProviderException(string reason, bool transient, TimeSpan? retryAfter = null, Exception? inner = null)
     : Exception(reason, inner)
 {
+    /// <summary>A type only customers send (a sticker, a location…): <c>/send</c> never makes one, so none reaches a provider.</summary>
+    public static ProviderException NotSendable(MessageType type) => new($"ChatSend does not send {type.ToWire()} messages", transient: false);
+
     public bool IsTransient { get; } = transient;
     public TimeSpan? RetryAfter { get; } = retryAfter;
 }

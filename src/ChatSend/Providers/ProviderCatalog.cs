@@ -43,10 +43,10 @@ public static class ProviderCatalog
     public static string CapabilitiesTable()
     {
         var table = new StringBuilder();
-        var types = Enum.GetValues<MessageType>();
+        var types = MessageTypes.Sendable;
         var features = BuiltIn[0].Capabilities.Features().Select(f => f.Name).ToList();
         table.AppendLine("| provider | " + string.Join(" | ", types.Select(t => t.ToWire()).Concat(features)) + " |");
-        table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", types.Length + features.Count)));
+        table.AppendLine("|---|" + string.Concat(Enumerable.Repeat("---|", types.Count + features.Count)));
         foreach (var provider in BuiltIn)
             table.AppendLine($"| `{provider.Name}` | " + string.Join(" | ",
                 types.Select(t => provider.Capabilities.Types.Contains(t)).Concat(provider.Capabilities.Features().Select(f => f.Supported))
@@ -90,7 +90,7 @@ public static class ProviderCatalog
     }
 
     private static IEnumerable<string> Types(ProviderCapabilities capabilities) =>
-        Enum.GetValues<MessageType>().Where(capabilities.Types.Contains).Select(t => t.ToWire());
+        MessageTypes.Sendable.Where(capabilities.Types.Contains).Select(t => t.ToWire());
 
     /// <summary>The provider's own pace where a pacing setting is absent.</summary>
     private static string Pace(ProviderDescriptor provider, string key) =>

@@ -36,7 +36,7 @@ public sealed partial class MessageAcceptor(
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
-            await UndoAsync(id, staged);
+            await UndoAsync(message, staged);
             throw;
         }
         ChatSendTelemetry.Accepted.Add(1, new KeyValuePair<string, object?>(ChatSendTelemetry.Tags.MessageType, message.Type));
@@ -52,13 +52,14 @@ public sealed partial class MessageAcceptor(
     }
 
     // The transaction may have landed with its answer lost: remove the row and marker (a few tries), then the media.
-    private async Task UndoAsync(MessageId id, StagedMedia? staged)
+    private async Task UndoAsync(MessageEntity message, StagedMedia? staged)
     {
+        var id = message.MessageId;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await messages.RemoveAsync(id, CancellationToken.None);
+                await messages.RemoveAsync(message, CancellationToken.None);
                 break;
             }
             catch (Exception ex) when (StorageFailure.IsStorageFailure(ex) && attempt < UndoBackoff.Length)

@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace ChatSend.Send;
 
-/// <summary>The message types of the contract, inferred from which field of the request is present.</summary>
+/// <summary>
+/// The message types of the contract. <c>/send</c> infers one of <see cref="MessageTypes.Sendable"/> from which field of
+/// the request is present; the others only come in, from customers.
+/// </summary>
 [JsonConverter(typeof(WireNameJsonConverter<MessageType>))]
 public enum MessageType
 {
@@ -11,10 +14,29 @@ public enum MessageType
     [JsonStringEnumMemberName("video")] Video,
     [JsonStringEnumMemberName("document")] Document,
     [JsonStringEnumMemberName("ptt")] Ptt,
+    [JsonStringEnumMemberName("audio")] Audio,
+    [JsonStringEnumMemberName("sticker")] Sticker,
+    [JsonStringEnumMemberName("location")] Location,
+    [JsonStringEnumMemberName("contacts")] Contacts,
+    [JsonStringEnumMemberName("reaction")] Reaction,
+    [JsonStringEnumMemberName("button")] Button,
+    [JsonStringEnumMemberName("unsupported")] Unsupported,
 }
 
 public static class MessageTypes
 {
+    /// <summary>The types <c>/send</c> can ask for (<see cref="SendRequest"/>); a provider declares which of them it sends.</summary>
+    public static IReadOnlyList<MessageType> Sendable { get; } =
+        [MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt];
+
+    /// <summary>Whether a message of this type carries a file.</summary>
+    public static bool HasMedia(this MessageType type) => type switch
+    {
+        MessageType.Image or MessageType.Video or MessageType.Document or MessageType.Ptt or MessageType.Audio or MessageType.Sticker => true,
+        MessageType.Text or MessageType.Location or MessageType.Contacts or MessageType.Reaction or MessageType.Button
+            or MessageType.Unsupported => false,
+    };
+
     public static string ToWire(this MessageType type) => WireNames<MessageType>.Of(type);
 
     public static MessageType Parse(string wire) => WireNames<MessageType>.Parse(wire);
@@ -22,10 +44,10 @@ public static class MessageTypes
     /// <summary>The MIME top-level type a media type requires, or null when any is allowed.</summary>
     public static string? RequiredMimeFamily(this MessageType type) => type switch
     {
-        MessageType.Text => null,
-        MessageType.Image => "image",
+        MessageType.Image or MessageType.Sticker => "image",
         MessageType.Video => "video",
-        MessageType.Document => null,
-        MessageType.Ptt => "audio",
+        MessageType.Ptt or MessageType.Audio => "audio",
+        MessageType.Text or MessageType.Document or MessageType.Location or MessageType.Contacts or MessageType.Reaction
+            or MessageType.Button or MessageType.Unsupported => null,
     };
 }

@@ -25,6 +25,8 @@ public sealed record SendCommand(
             Id = id.Value,
             To = To.Value,
             Recipient = To.Value,
+            Direction = MessageDirections.Outbound,
+            Chat = To.Value,
             Sender = session.SenderPhone,
             MessageType = Type,
             Text = Text,

@@ -19,6 +19,8 @@ public static class ChatSendTelemetry
 
     public static readonly Counter<long> Accepted = Meter.CreateCounter<long>("chatsend.messages.accepted", "{message}",
         "Messages accepted by POST /send (tag: type).");
+    public static readonly Counter<long> Received = Meter.CreateCounter<long>("chatsend.messages.received", "{message}",
+        "Customers' messages recorded from provider callbacks, once each (tag: type).");
     public static readonly Counter<long> Sent = Meter.CreateCounter<long>("chatsend.messages.sent", "{message}",
         "Messages a provider took (tag: provider).");
     public static readonly Counter<long> Delivered = Meter.CreateCounter<long>("chatsend.messages.delivered", "{message}",

@@ -78,7 +78,7 @@ public sealed class OpenApiDocumentTests(DocsHost host) : IClassFixture<DocsHost
     public async Task ListMessagesDeclaresTheQueryItReads()
     {
         var list = (await host.LiveDocumentAsync()).GetProperty("paths").GetProperty("/messages").GetProperty("get");
-        Assert.Equal(["session", "limit", "cursor", "status", "to", "since", "until"],
+        Assert.Equal(["session", "limit", "cursor", "status", "to", "since", "until", "chat", "direction"],
             list.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         var status = Assert.Single(list.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "status");
         Assert.Contains("delivered", status.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));

@@ -45,7 +45,13 @@ public sealed class ProviderTypeMatrixTests(Azurite azurite, MediaServer media, 
         MessageType.Video => ("videoUrl", $"\"videoUrl\":\"{media.Url("/file/mp4/5000?type=video/mp4")}\""),
         MessageType.Document => ("documentUrl", $"\"documentUrl\":\"{media.Url("/file/pdf/4000?type=application/pdf")}\",\"filename\":\"a.pdf\""),
         MessageType.Ptt => ("audioUrl", $"\"audioUrl\":\"{media.Url("/file/ogg/2000?type=audio/ogg")}\""),
+        MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
+            or MessageType.Button or MessageType.Unsupported => throw new InvalidOperationException($"/send has no field for {type.ToWire()}"),
     };
+
+    [Fact]
+    public void NoProviderDeclaresATypeOnlyCustomersSend() =>
+        Assert.All(ProviderCatalog.BuiltIn, p => Assert.Subset(MessageTypes.Sendable.ToHashSet(), p.Capabilities.Types.ToHashSet()));
 
     [Theory]
     [MemberData(nameof(Providers))]
@@ -54,7 +60,7 @@ public sealed class ProviderTypeMatrixTests(Azurite azurite, MediaServer media, 
         var declared = ProviderCatalog.BuiltIn.Single(p => p.Name == provider).Capabilities;
         var (session, key) = await NewSessionAsync(provider);
 
-        var outcomes = await Task.WhenAll(Enum.GetValues<MessageType>().Select(async type =>
+        var outcomes = await Task.WhenAll(MessageTypes.Sendable.Select(async type =>
         {
             var (field, json) = Request(type);
             using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,

@@ -143,7 +143,7 @@ public sealed class EventOutboxTests(Azurite azurite) : IClassFixture<Azurite>, 
         _sink.Follow(session.Id);
         RefuseEventsJob();
         var message = await _services.SendTextAsync(key, session.Id);
-        await _services.Get<MessageStore>().RemoveAsync(message.MessageId); // as a /send answered 503 removes what it wrote
+        await _services.Get<MessageStore>().RemoveAsync(message); // as a /send answered 503 removes what it wrote
 
         await SweepAsync(TimeSpan.FromSeconds(61));
 

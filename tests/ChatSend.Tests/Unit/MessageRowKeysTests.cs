@@ -105,6 +105,29 @@ public sealed class MessageRowKeysTests
     {
         Assert.Equal("PartitionKey eq 's' and RowKey ge '~' and RowKey lt '~~'", MessageRowKeys.Markers.Filter("s"));
         Assert.Equal("PartitionKey eq 'o''k' and RowKey lt '~'", MessageRowKeys.Messages.Filter("o'k"));
-        Assert.Equal("PartitionKey eq 's' and RowKey ge '~~'", MessageRowKeys.Outbox.Filter("s"));
+        Assert.Equal("PartitionKey eq 's' and RowKey ge '~~' and RowKey lt '~~~'", MessageRowKeys.Outbox.Filter("s"));
+    }
+
+    [Fact]
+    public void IndexRowsSortAfterEveryOutboxEntryAndAChatsRowsAreOneRangeNewestFirst()
+    {
+        var older = new MessageId("s", MessageId.NewRowKey(DateTimeOffset.Parse("2026-01-01T00:00:00Z")));
+        var newer = new MessageId("s", MessageId.NewRowKey(DateTimeOffset.Parse("2026-06-01T00:00:00Z")));
+        var chat = MessageRowKeys.ChatIndex("+14155550123", MessageRowKeys.AcceptedBetween(null, null));
+        string[] index = [MessageRowKeys.ProviderIdOf("waha", "true_1@c.us_A/B"), MessageRowKeys.ChatEntryOf("+14155550123", older)];
+
+        Assert.All(index, key => Assert.False(MessageRowKeys.Outbox.Contains(key) || MessageRowKeys.Markers.Contains(key)
+            || MessageRowKeys.Messages.Contains(key), key));
+        Assert.DoesNotContain('/', index[0]);
+        Assert.True(chat.Contains(MessageRowKeys.ChatEntryOf("+14155550123", older)));
+        Assert.True(chat.Contains(MessageRowKeys.ChatEntryOf("+14155550123", newer)));
+        Assert.False(chat.Contains(MessageRowKeys.ChatEntryOf("+14155550124", newer)));
+        Assert.True(string.CompareOrdinal(MessageRowKeys.ChatEntryOf("+14155550123", newer), MessageRowKeys.ChatEntryOf("+14155550123", older)) < 0);
+        // After the newer one (a cursor): the older one only.
+        var next = MessageRowKeys.ChatIndex("+14155550123", MessageRowKeys.AcceptedBetween(null, null), newer.RowKey);
+        Assert.Equal((false, true), (next.Contains(MessageRowKeys.ChatEntryOf("+14155550123", newer)), next.Contains(MessageRowKeys.ChatEntryOf("+14155550123", older))));
+        // Narrowed by time: only the newer one.
+        var since = MessageRowKeys.ChatIndex("+14155550123", MessageRowKeys.AcceptedBetween(DateTimeOffset.Parse("2026-03-01T00:00:00Z"), null));
+        Assert.Equal((true, false), (since.Contains(MessageRowKeys.ChatEntryOf("+14155550123", newer)), since.Contains(MessageRowKeys.ChatEntryOf("+14155550123", older))));
     }
 }

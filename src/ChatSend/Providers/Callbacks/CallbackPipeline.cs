@@ -13,11 +13,13 @@ namespace ChatSend.Providers.Callbacks;
 /// <see cref="MaxBodyBytes"/>; the sessions it names are found (and must be on the provider); each session's secret is
 /// looked up and the request verified with it in constant time; only then is the body parsed as JSON, read by the
 /// provider's own typed parser, and what it reports applied here. A callback may change only messages of the sessions that verified it:
-/// each report goes on the receipts queue with its session, and <see cref="ReceiptHandler"/> drops a report for another
-/// session's message like one for an unknown id. The answer is 200 once every report is queued, so a storage failure
-/// before that answers 503 and the provider sends it again (applying is idempotent).
+/// each status goes on the receipts queue with its session (<see cref="ReceiptHandler"/> finds only that session's
+/// messages), and each customer's message is recorded in that session. The answer is 200 once every report is queued or
+/// recorded, so a storage failure before that answers 503 and the provider sends it again (applying is idempotent: a
+/// message recorded before is not recorded twice).
 /// </summary>
-public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQueue receipts, ILogger<CallbackPipeline> logger)
+public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQueue receipts, Inbound.InboundRecorder inbound,
+    ILogger<CallbackPipeline> logger)
 {
     /// <summary>A provider's callback is small; this is far above any of them, and bounds what is held in memory.</summary>
     public const int MaxBodyBytes = 1024 * 1024;
@@ -76,12 +78,16 @@ public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQue
         return (verified, null);
     }
 
-    /// <summary>The one place a report takes effect.</summary>
+    /// <summary>
+    /// The one place a report takes effect: a status is queued for the receipt handler; a customer's message is recorded
+    /// (once, however often it is delivered) before the callback is answered.
+    /// </summary>
     private Task ApplyAsync(IProviderCallback callback, Session session, CallbackReport report, CancellationToken cancellationToken) =>
         report switch
         {
             StatusReport status => receipts.EnqueueAsync(new Receipt(null, status.Status, status.At, status.ProviderMessageId, status.Reason,
                 Provider: callback.Provider, Session: session.Id), cancellationToken: cancellationToken),
+            InboundReport message => inbound.RecordAsync(session, callback.Provider, message, cancellationToken),
             _ => throw new InvalidOperationException($"a {report.GetType().Name} has no way to be applied"),
         };
 

@@ -78,3 +78,24 @@ public abstract class RouteSessionCallback(SessionStore sessions) : IProviderCal
 
     public abstract IReadOnlyList<CallbackReport> Parse(CallbackRequest request, JsonElement body);
 }
+
+/// <summary>
+/// A customer's message to the session. <see cref="Chat"/> is the customer, or the group; <see cref="Sender"/> the
+/// customer (in a group, the participant): an E.164 number where the provider gives one (<see cref="Inbound.ChatAddress"/>),
+/// else its id as given (a WhatsApp LID, the Cloud API's user id). <see cref="SentAt"/> is the provider's time for it.
+/// </summary>
+public sealed record InboundReport(string SessionName, string ProviderMessageId, DateTimeOffset? SentAt, string Chat, string Sender,
+    Send.MessageType Type, string? Text) : CallbackReport(SessionName)
+{
+    /// <summary>Location, contacts, reaction or button; a reaction names the provider's id of the message it is on.</summary>
+    public Messages.MessageDetails? Details { get; init; }
+
+    /// <summary>The provider's id of the message this one quotes.</summary>
+    public string? QuotedProviderId { get; init; }
+
+    /// <summary>The provider's reference to the file (its own JSON: an id, a URL, a key), fetched after the message is recorded.</summary>
+    public string? Media { get; init; }
+
+    /// <summary>The sender's phone number when the provider gives it beside an opaque id (<see cref="Sender"/>), so the two are one person.</summary>
+    public string? SenderPhone { get; init; }
+}

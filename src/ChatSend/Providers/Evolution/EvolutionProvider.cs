@@ -55,6 +55,8 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
             MessageType.Video => ("sendMedia", Media(number, "video", message)),
             MessageType.Document => ("sendMedia", Media(number, "document", message)),
             MessageType.Ptt => ("sendWhatsAppAudio", new JsonObject { ["number"] = number, ["audio"] = StagedMedia(message).Url.AbsoluteUri }),
+            MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
+                or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
         };
         using var response = await api.SendAsync(HttpMethod.Post, $"message/{path}/{api.Instance}", body, cancellationToken);
         var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);

@@ -120,6 +120,8 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
             MessageType.Video => ("api/sendVideo", WithFile(body, message, caption: true)),
             MessageType.Document => ("api/sendFile", WithFile(body, message, caption: true)),
             MessageType.Ptt => ("api/sendVoice", WithFile(body, message, caption: false)),
+            MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
+                or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
         };
     }
 

@@ -119,6 +119,8 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             MessageType.Video => ("video", WithCaption(Media(message), message.Text)),
             MessageType.Document => ("document", WithFileName(WithCaption(Media(message), message.Text), Media(message))),
             MessageType.Ptt => ("audio", new JsonObject { ["link"] = Media(message).Url.AbsoluteUri, ["voice"] = true }),
+            MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
+                or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
         };
         body["type"] = type;
         body[type] = content;

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using ChatSend.Messages;
+using ChatSend.Providers;
+using ChatSend.Providers.Callbacks;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using ChatSend.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace ChatSend.Inbound;
+
+/// <summary>
+/// Records a customer's message as a message of the session, <c>received</c>, exactly once: its row, its index rows and
+/// its <c>received</c> event go in one transaction, and a second delivery of the same provider message (a provider
+/// retrying, two instances handling one callback) conflicts on the provider-id row and writes nothing. Its row key is
+/// the provider's time for the message and a hash of the provider's id, so the same message always gets the same id.
+/// </summary>
+public sealed partial class InboundRecorder(MessageStore messages, ProviderMessageIndex index, TimeProvider time, ILogger<InboundRecorder> logger)
+{
+    /// <returns>The message as recorded, and whether this call recorded it (false: it was recorded before).</returns>
+    public async Task<(MessageEntity Message, bool Recorded)> RecordAsync(Session session, string provider, InboundReport report,
+        CancellationToken cancellationToken)
+    {
+        var sentAt = report.SentAt ?? time.GetUtcNow();
+        var id = new MessageId(session.Id, RowKeyOf(sentAt, provider, report.ProviderMessageId));
+        var message = new MessageEntity
+        {
+            PartitionKey = id.Session,
+            RowKey = id.RowKey,
+            Id = id.Value,
+            Direction = MessageDirections.Inbound,
+            Chat = report.Chat,
+            Sender = report.Sender,
+            To = session.SenderPhone,
+            Recipient = session.SenderPhone,
+            MessageType = report.Type,
+            Text = report.Text,
+            Content = report.Text ?? "",
+            AcceptedAt = sentAt,
+            ProviderMessageId = report.ProviderMessageId,
+            ProviderMedia = report.Media,
+        };
+        if (report.QuotedProviderId is { } quoted)
+        {
+            message.ReplyTo = (await FindAsync(session.Id, provider, quoted, cancellationToken))?.Value;
+            message.ReplyToProviderId = quoted;
+        }
+        message.Details = (report.Details is { Reaction: { } reaction } details
+            ? details with { Reaction = reaction with { MessageId = (await FindAsync(session.Id, provider, reaction.MessageId, cancellationToken))?.Value ?? reaction.MessageId } }
+            : report.Details)?.ToJson();
+        message.Advance(MessageStatus.Received, sentAt);
+
+        var recorded = await messages.InsertReceivedAsync(message, provider, markerDue: null, cancellationToken);
+        if (recorded)
+        {
+            ChatSendTelemetry.Received.Add(1, new KeyValuePair<string, object?>(ChatSendTelemetry.Tags.MessageType, message.Type));
+            LogRecorded(message.Id, message.Type, Recipient.Mask(message.Chat!));
+        }
+        else
+            LogAlreadyRecorded(message.Id);
+        return (message, recorded);
+    }
+
+    /// <summary>The session's message a provider's id names: a customer's (in its partition) or one the session sent (the index).</summary>
+    public async Task<MessageId?> FindAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken) =>
+        await messages.FindReceivedAsync(session, provider, providerMessageId, cancellationToken)
+        ?? await index.FindAsync(provider, session, providerMessageId, cancellationToken);
+
+    /// <summary>The provider's time (newer first, as every message row) and 10 base32 letters of a hash of its id.</summary>
+    public static string RowKeyOf(DateTimeOffset sentAt, string provider, string providerMessageId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{provider}:{providerMessageId}"));
+        Span<char> letters = stackalloc char[10];
+        for (var i = 0; i < letters.Length; i++)
+            letters[i] = Base32[hash[i] % 32];
+        return MessageId.TimePrefix(sentAt) + new string(letters);
+    }
+
+    private const string Base32 = "abcdefghijklmnopqrstuvwxyz234567";
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} ({Type}) received from {Chat}")]
+    private partial void LogRecorded(string messageId, string type, string chat);
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} was recorded before: a callback delivered again; nothing written")]
+    private partial void LogAlreadyRecorded(string messageId);
+}
