@@ -24,14 +24,15 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
     {
         var sentAt = report.SentAt ?? time.GetUtcNow();
         var id = new MessageId(session.Id, RowKeyOf(sentAt, provider, report.ProviderMessageId));
+        var (chat, sender, alias) = await IdentifyAsync(session.Id, report, cancellationToken);
         var message = new MessageEntity
         {
             PartitionKey = id.Session,
             RowKey = id.RowKey,
             Id = id.Value,
             Direction = MessageDirections.Inbound,
-            Chat = report.Chat,
-            Sender = report.Sender,
+            Chat = chat,
+            Sender = sender,
             To = session.SenderPhone,
             Recipient = session.SenderPhone,
             MessageType = report.Type,
@@ -51,7 +52,7 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
             : report.Details)?.ToJson();
         message.Advance(MessageStatus.Received, sentAt);
 
-        var recorded = await messages.InsertReceivedAsync(message, provider, markerDue: null, cancellationToken);
+        var recorded = await messages.InsertReceivedAsync(message, provider, markerDue: null, alias is null ? null : [alias], cancellationToken);
         if (recorded)
         {
             ChatSendTelemetry.Received.Add(1, new KeyValuePair<string, object?>(ChatSendTelemetry.Tags.MessageType, message.Type));
@@ -60,6 +61,25 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
         else
             LogAlreadyRecorded(message.Id);
         return (message, recorded);
+    }
+
+    /// <summary>
+    /// Who wrote: a customer known by an opaque id (a LID, a Cloud API user id) is shown by the phone number once a callback
+    /// gave the two together, so one person stays one chat. The first such callback also writes the alias row (beside its
+    /// message); later ones with the id alone read it (one point read).
+    /// </summary>
+    private async Task<(string Chat, string Sender, Azure.Data.Tables.ITableEntity? Alias)> IdentifyAsync(string session, InboundReport report,
+        CancellationToken cancellationToken)
+    {
+        if (report.Sender.StartsWith('+') || ChatAddress.IsGroup(report.Sender))
+            return (report.Chat, report.Sender, null);
+        var phone = report.SenderPhone is { } given ? ChatAddress.FromJid(given) is var p && p.StartsWith('+') ? p : null
+            : await messages.FindAliasAsync(session, report.Sender, cancellationToken);
+        if (phone is null)
+            return (report.Chat, report.Sender, null);
+        // In a one-to-one chat the chat is the customer; in a group it stays the group.
+        var chat = report.Chat == report.Sender ? phone : report.Chat;
+        return (chat, phone, report.SenderPhone is null ? null : MessageStore.Alias(session, report.Sender, phone));
     }
 
     /// <summary>The session's message a provider's id names: a customer's (in its partition) or one the session sent (the index).</summary>

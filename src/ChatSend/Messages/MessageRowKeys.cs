@@ -13,7 +13,9 @@ namespace ChatSend.Messages;
 /// <item>for a customer's message, two <b>index rows</b>, written once with it and never changed: its provider's id
 /// (<c>~~~p:</c> + provider + <c>:</c> + the escaped id), which makes a redelivered callback conflict instead of
 /// recording the message twice and lets a reply find the message it quotes; and its place in its chat
-/// (<c>~~~c:</c> + the escaped chat + <c>:</c> + the message row key), which lists a conversation with one range read.</item>
+/// (<c>~~~c:</c> + the escaped chat + <c>:</c> + the message row key), which lists a conversation with one range read;</item>
+/// <item>for a customer known by an opaque id (a WhatsApp LID, a Cloud API user id), once a callback gave it together with
+/// a phone number, an <b>alias</b> row (<c>~~~a:</c> + the escaped id) holding that number, so the person stays one chat.</item>
 /// </list>
 /// Row keys compare ordinally, and <c>~</c> sorts after every digit and lowercase letter, so the partition reads as
 /// every message row, then every work marker, then every outbox entry, then the index rows. That gives each reader one
@@ -30,6 +32,7 @@ public static class MessageRowKeys
     private const string IndexPrefix = "~~~";
     private const string ProviderIdPrefix = IndexPrefix + "p:";
     private const string ChatPrefix = IndexPrefix + "c:";
+    private const string AliasPrefix = IndexPrefix + "a:";
 
     /// <summary>Every message row, and nothing else.</summary>
     public static RowKeyRange Messages { get; } = new(null, MarkerPrefix);
@@ -59,6 +62,9 @@ public static class MessageRowKeys
             from = prefix + after + "!"; // '!' sorts before every row key character: the first key after 'after'
         return new(from, prefix + (messages.To ?? MarkerPrefix));
     }
+
+    /// <summary>The row that maps a customer's opaque id (a WhatsApp LID, a Cloud API user id) to the phone number seen with it.</summary>
+    public static string AliasOf(string customerId) => $"{AliasPrefix}{Uri.EscapeDataString(customerId)}";
 
     /// <summary>The message row key a chat index row points at.</summary>
     public static string MessageOfChatEntry(string chatRowKey) => chatRowKey[(chatRowKey.LastIndexOf(':') + 1)..];

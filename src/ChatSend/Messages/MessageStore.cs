@@ -42,7 +42,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
     /// sweeper.
     /// </summary>
     public async Task<bool> InsertReceivedAsync(MessageEntity message, string provider, DateTimeOffset? markerDue,
-        CancellationToken cancellationToken = default)
+        IReadOnlyList<ITableEntity>? beside = null, CancellationToken cancellationToken = default)
     {
         message.HasMarker = markerDue is not null;
         var events = await outbox.EntriesForAsync(message, cancellationToken);
@@ -58,6 +58,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
                 new TableTransactionAction(TableTransactionActionType.Add, message),
                 new TableTransactionAction(TableTransactionActionType.Add, ChatEntry(message)),
                 ..(markerDue is { } due ? new[] { new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)) } : []),
+                ..(beside ?? []).Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
                 ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
             ], cancellationToken);
             message.ETag = responses.Value[1].Headers.ETag ?? ETag.All;
@@ -80,6 +81,18 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
             select: ["MessageId"], cancellationToken: cancellationToken);
         return row.HasValue && MessageId.TryParse(row.Value!.GetString("MessageId"), out var id) && id.Session == session ? id : null;
     }
+
+    /// <summary>The phone number a customer's opaque id was seen with in this session, or null.</summary>
+    public async Task<string?> FindAliasAsync(string session, string customerId, CancellationToken cancellationToken = default)
+    {
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(session, MessageRowKeys.AliasOf(customerId), select: ["Phone"],
+            cancellationToken: cancellationToken);
+        return row.HasValue ? row.Value!.GetString("Phone") : null;
+    }
+
+    /// <summary>The row that says a customer's opaque id is this phone number (written beside the message that showed both).</summary>
+    public static ITableEntity Alias(string session, string customerId, string phone) =>
+        new TableEntity(session, MessageRowKeys.AliasOf(customerId)) { ["Phone"] = phone };
 
     private static TableEntity ChatEntry(MessageEntity message) =>
         new(message.PartitionKey, MessageRowKeys.ChatEntryOf(message.ChatOrRecipient, message.MessageId)) { ["Direction"] = message.Direction };
