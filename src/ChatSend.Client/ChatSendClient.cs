@@ -61,6 +61,8 @@ public sealed class ChatSendClient(HttpClient http, IOptions<ChatSendClientOptio
         Append(query, "to", filter?.To);
         Append(query, "since", Time(filter?.Since));
         Append(query, "until", Time(filter?.Until));
+        Append(query, "chat", filter?.Chat);
+        Append(query, "direction", filter?.Direction);
         return CallAsync(HttpMethod.Get, query.ToString(), ClientJson.Default.MessagePage, cancellationToken);
     }
 

@@ -40,7 +40,57 @@ public sealed record ChatSendMessage
 
     /// <summary>Why a <c>failed</c> message failed.</summary>
     [JsonPropertyName("failureReason")] public string? FailureReason { get; init; }
+
+    /// <summary><c>outbound</c> for a message the session sent, <c>inbound</c> for a customer's.</summary>
+    [JsonPropertyName("direction")] public string? Direction { get; init; }
+
+    /// <summary>The other side of the conversation: the recipient of a sent message; the customer, or the group, of a received one.</summary>
+    [JsonPropertyName("chat")] public string? Chat { get; init; }
+
+    /// <summary>The provider's id for the message, once it has one.</summary>
+    [JsonPropertyName("providerMessageId")] public string? ProviderMessageId { get; init; }
+
+    /// <summary>The message this one quotes: ChatSend's id as a string, or <c>{"providerMessageId": …}</c> when ChatSend does not have it.</summary>
+    [JsonPropertyName("replyTo")] public System.Text.Json.JsonElement? ReplyTo { get; init; }
+
+    /// <summary>A customer's location.</summary>
+    [JsonPropertyName("location")] public MessageLocation? Location { get; init; }
+
+    /// <summary>A customer's shared contacts.</summary>
+    [JsonPropertyName("contacts")] public IReadOnlyList<MessageContact>? Contacts { get; init; }
+
+    /// <summary>A customer's reaction: the emoji (empty when removed) and the message it is on.</summary>
+    [JsonPropertyName("reaction")] public MessageReaction? Reaction { get; init; }
+
+    /// <summary>The button or list row a customer tapped.</summary>
+    [JsonPropertyName("button")] public MessageButton? Button { get; init; }
+
+    /// <summary>True for a customer's message.</summary>
+    [JsonIgnore] public bool IsInbound => Direction == "inbound";
 }
+
+/// <summary>A shared location.</summary>
+public sealed record MessageLocation(
+    [property: JsonPropertyName("latitude")] double Latitude,
+    [property: JsonPropertyName("longitude")] double Longitude,
+    [property: JsonPropertyName("name")] string? Name = null,
+    [property: JsonPropertyName("address")] string? Address = null);
+
+/// <summary>A shared contact: a name and phone numbers.</summary>
+public sealed record MessageContact(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("phones")] IReadOnlyList<string> Phones);
+
+/// <summary>An emoji on a message (empty when the reaction was removed), and that message's id.</summary>
+public sealed record MessageReaction(
+    [property: JsonPropertyName("emoji")] string Emoji,
+    [property: JsonPropertyName("messageId")] string MessageId);
+
+/// <summary>A tapped quick-reply button or list row.</summary>
+public sealed record MessageButton(
+    [property: JsonPropertyName("id")] string? Id,
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("payload")] string? Payload = null);
 
 /// <summary>One step of a message's <see cref="ChatSendMessage.StatusHistory"/>.</summary>
 /// <param name="Status">The status reached.</param>

@@ -14,7 +14,10 @@ public sealed record MessagePage(
 /// <param name="To">Only messages to this recipient (a phone number in any accepted form, or a group JID).</param>
 /// <param name="Since">Only messages accepted at or after this time.</param>
 /// <param name="Until">Only messages accepted before this time.</param>
-public sealed record MessageFilter(MessageStatus? Status = null, string? To = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null);
+/// <param name="Chat">One conversation, both directions: a phone number, a group JID, or a customer's id as a message shows it.</param>
+/// <param name="Direction"><c>inbound</c> (customers' messages) or <c>outbound</c> (the session's).</param>
+public sealed record MessageFilter(MessageStatus? Status = null, string? To = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null,
+    string? Chat = null, string? Direction = null);
 
 /// <summary>Which page of <c>GET /messages</c> to read.</summary>
 /// <param name="Limit">Messages per page, 1 to 200; the server's default (50) when null.</param>

@@ -26,12 +26,18 @@ public readonly record struct MessageStatus(string Value)
     public static MessageStatus Failed { get; } = new("failed");
     /// <summary>Final: canceled by <c>DELETE</c> before any delivery attempt.</summary>
     public static MessageStatus Canceled { get; } = new("canceled");
+    /// <summary>A customer's message, recorded; it becomes <see cref="Read"/> once marked read.</summary>
+    public static MessageStatus Received { get; } = new("received");
 
     /// <inheritdoc/>
     public override string ToString() => Value ?? "";
 }
 
-/// <summary>A message type as ChatSend names it on the wire: <c>text</c>, <c>image</c>, <c>video</c>, <c>document</c> or <c>ptt</c>.</summary>
+/// <summary>
+/// A message type as ChatSend names it on the wire: <c>text</c>, <c>image</c>, <c>video</c>, <c>document</c> or <c>ptt</c>
+/// (what a send can be), and what only customers send: <c>audio</c>, <c>sticker</c>, <c>location</c>, <c>contacts</c>,
+/// <c>reaction</c>, <c>button</c>, <c>unsupported</c>.
+/// </summary>
 [JsonConverter(typeof(MessageTypeConverter))]
 public readonly record struct MessageType(string Value)
 {
@@ -45,6 +51,20 @@ public readonly record struct MessageType(string Value)
     public static MessageType Document { get; } = new("document");
     /// <summary>A voice note (push to talk), sent from <c>audioUrl</c>.</summary>
     public static MessageType Ptt { get; } = new("ptt");
+    /// <summary>A customer's audio file that is not a voice note.</summary>
+    public static MessageType Audio { get; } = new("audio");
+    /// <summary>A customer's sticker.</summary>
+    public static MessageType Sticker { get; } = new("sticker");
+    /// <summary>A customer's location (<see cref="ChatSendMessage.Location"/>).</summary>
+    public static MessageType Location { get; } = new("location");
+    /// <summary>A customer's shared contacts (<see cref="ChatSendMessage.Contacts"/>).</summary>
+    public static MessageType Contacts { get; } = new("contacts");
+    /// <summary>A customer's reaction to a message (<see cref="ChatSendMessage.Reaction"/>).</summary>
+    public static MessageType Reaction { get; } = new("reaction");
+    /// <summary>A quick-reply button or list row the customer tapped (<see cref="ChatSendMessage.Button"/>).</summary>
+    public static MessageType Button { get; } = new("button");
+    /// <summary>A customer's message of a type ChatSend does not read; <see cref="ChatSendMessage.Content"/> names it.</summary>
+    public static MessageType Unsupported { get; } = new("unsupported");
 
     /// <inheritdoc/>
     public override string ToString() => Value ?? "";
