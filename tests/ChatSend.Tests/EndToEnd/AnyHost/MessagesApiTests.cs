@@ -90,12 +90,38 @@ public sealed class MessagesApiTests(ChatSendTarget target) : IClassFixture<Chat
     [InlineData("cursor=..%2F", "cursor")]
     [InlineData("status=lost", "status")]
     [InlineData("since=yesterday", "since")]
+    [InlineData("direction=sideways", "direction")]
+    [InlineData("chat=%0A", "chat")]
     public async Task ABadListingQueryIs400NamingTheParameter(string query, string field)
     {
         var (session, key) = await target.NewSessionAsync();
         var (response, problem) = await SendAsync(HttpMethod.Get, $"/messages?session={session.Id}&{query}", key);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task AConversationListsOnlyItsChatNewestFirstAndPagesByCursor()
+    {
+        var (session, key) = await target.NewSessionAsync();
+        async Task<string> ToAsync(string to) =>
+            (await SendAsync(HttpMethod.Post, "/send", key, $$"""{"session":"{{session.Id}}","to":"{{to}}","text":"hi"}""")).Body.Str("id");
+        var first = await ToAsync("+12025550123");
+        await ToAsync("+12025550124");
+        var second = await ToAsync("+1 (202) 555-0123");
+
+        var (_, page1) = await SendAsync(HttpMethod.Get, $"/messages?session={session.Id}&chat=%2B12025550123&limit=1", key);
+        var (_, page2) = await SendAsync(HttpMethod.Get, $"/messages?session={session.Id}&chat=12025550123&limit=1&cursor={page1.Str("next")}", key);
+        var (_, outbound) = await SendAsync(HttpMethod.Get, $"/messages?session={session.Id}&chat=%2B12025550123&direction=outbound", key);
+        var (_, inbound) = await SendAsync(HttpMethod.Get, $"/messages?session={session.Id}&direction=inbound", key);
+
+        Assert.Equal([second], page1.GetProperty("items").EnumerateArray().Select(m => m.Str("id")));
+        Assert.Equal([first], page2.GetProperty("items").EnumerateArray().Select(m => m.Str("id")));
+        Assert.Equal(JsonValueKind.Null, page2.GetProperty("next").ValueKind);
+        Assert.Equal([second, first], outbound.GetProperty("items").EnumerateArray().Select(m => m.Str("id")));
+        Assert.All(outbound.GetProperty("items").EnumerateArray(), m =>
+            Assert.Equal(("outbound", "+12025550123", true), (m.Str("direction"), m.Str("chat"), m.GetProperty("fromMe").GetBoolean())));
+        Assert.Empty(inbound.GetProperty("items").EnumerateArray());
     }
 
     [Fact]
