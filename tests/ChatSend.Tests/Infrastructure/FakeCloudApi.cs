@@ -14,7 +14,8 @@ namespace ChatSend.Tests.Infrastructure;
 /// message type, <c>to</c> as digits), downloads media links and hashes them, and answers the documented success body
 /// (<c>messages[0].id</c> a <c>wamid.</c>) or Graph error body. A recipient can be scripted to get an error instead.
 /// Anything a real API would refuse is answered with error 100 and kept in <see cref="Violations"/>, so a test can
-/// assert that there were none. It also signs and posts status webhooks, as Meta does.
+/// assert that there were none. It also signs and posts status webhooks, as Meta does, builds the notifications of customers'
+/// messages of every type (<see cref="Message"/>), and serves their media (<see cref="AddMedia"/>) the way Meta does.
 /// </summary>
 public sealed class FakeCloudApi : FakeHttpServer
 {
@@ -57,7 +58,12 @@ public sealed class FakeCloudApi : FakeHttpServer
             },
         }.ToJsonString();
 
-    protected override void Map(WebApplication app) => app.MapPost("/{version}/{phoneNumberId}/messages", HandleAsync);
+    protected override void Map(WebApplication app)
+    {
+        app.MapPost("/{version}/{phoneNumberId}/messages", HandleAsync);
+        app.MapGet("/{version}/{mediaId}", RetrieveMedia);
+        app.MapGet(DownloadPath, DownloadMedia);
+    }
 
     private async Task<IResult> HandleAsync(HttpContext context, string version, string phoneNumberId)
     {
@@ -231,6 +237,269 @@ public sealed class FakeCloudApi : FakeHttpServer
             request.Headers.TryAddWithoutValidation("X-Hub-Signature-256", signature == "sign" ? Sign(body) : signature);
         return await _webhooks.SendAsync(request);
     }
+
+    // ---- Customers' messages (inbound) and their media ----
+    // Written from Meta's documentation, as read in 2026:
+    //   the messages webhook and its common structure (contacts[].profile.name, contacts[].wa_id, messages[].from, id, timestamp, type):
+    //     https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages
+    //     https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components
+    //   one page per type, under …/webhooks/reference/messages/: text/ (text.body), image/ video/ document/ sticker/ (mime_type,
+    //     sha256, id; caption; a document's filename; a sticker's animated), audio/ (audio.voice: true for a voice recording),
+    //     location/ (latitude, longitude as numbers, name, address), contacts/ (name.formatted_name…, phones[].phone/wa_id/type),
+    //     reaction/ ("When an end user removes a reaction emoji, WhatsApp sends a webhook without the emoji field"),
+    //     interactive/ (interactive.type button_reply {id, title} or list_reply {id, title, description}), button/ (a template's
+    //     quick reply: button.text and button.payload, with context.from and context.id of the template message), unsupported/
+    //     (type unsupported, unsupported.type, errors[0].code 131051), group/ (messages[].group_id).
+    //   a reply: messages[].context {from: the business number, id: the wamid it quotes}.
+    //   business-scoped user ids (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids,
+    //     updated Nov 2026): since April 2026 every messages webhook carries the user's BSUID (contacts[].user_id, messages[].from_user_id,
+    //     e.g. US.13491208655302741918); a user who adopts a username may have no phone number in the webhook: contacts[].wa_id and
+    //     messages[].from are then omitted.
+    //   media (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-phone-numbers/media/): "Retrieve media
+    //     URL" GET /{version}/{media-id} (optional phone_number_id: answered only when the media is that number's) with the access token
+    //     answers {messaging_product, url, mime_type, sha256, file_size, id}; "Download media" GETs that url (lookaside.fbsbx.com, valid
+    //     five minutes) with the same Bearer token. Media ids in webhooks expire after 7 days. An id Graph does not know is its usual
+    //     400 (code 100, subcode 33); the documentation shows no answer for an expired one, so the fake answers 404 for it.
+
+    /// <summary>Where the fake serves media bytes (Meta's are on lookaside.fbsbx.com, another host than the API).</summary>
+    public const string DownloadPath = "/fbsbx/whatsapp_business/attachments/";
+
+    /// <summary>The business's display number in notifications (what context.from names).</summary>
+    public const string DisplayPhoneNumber = "15550783881";
+
+    private readonly ConcurrentDictionary<string, MediaFile> _mediaFiles = new();
+    private readonly ConcurrentDictionary<string, bool> _expiredMedia = new();
+
+    /// <summary>A customer's file Meta holds: its media id, bytes, MIME type, SHA-256 (hex) and the number it was sent to.</summary>
+    public sealed record MediaFile(string Id, byte[] Bytes, string MimeType, string Sha256, string PhoneNumberId, string Hash);
+
+    /// <summary>Each media call: which step (retrieve, download), the media id, whether it carried the token, the phone_number_id asked.</summary>
+    public sealed record MediaCall(string Step, string MediaId, bool Authorized, string? PhoneNumberId);
+
+    public ConcurrentQueue<MediaCall> MediaCalls { get; } = new();
+
+    /// <summary>What to answer a media id's retrieval instead of its URL.</summary>
+    public ConcurrentDictionary<string, Scripted> MediaScripts { get; } = new();
+
+    /// <summary>A file a customer sent to <paramref name="phoneNumberId"/> (default: <see cref="PhoneNumberId"/>), as Meta keeps it.</summary>
+    public MediaFile AddMedia(byte[] bytes, string mimeType, string? phoneNumberId = null)
+    {
+        var id = Random.Shared.NextInt64(1_000_000_000_000_000, 9_999_999_999_999_999).ToString();
+        var file = new MediaFile(id, bytes, mimeType, Convert.ToHexStringLower(SHA256.HashData(bytes)), phoneNumberId ?? PhoneNumberId,
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
+        _mediaFiles[id] = file;
+        return file;
+    }
+
+    /// <summary>A media id Meta had but no longer has (older than 7 days): its retrieval answers 404.</summary>
+    public string ExpiredMediaId()
+    {
+        var id = Random.Shared.NextInt64(1_000_000_000_000_000, 9_999_999_999_999_999).ToString();
+        _expiredMedia[id] = true;
+        return id;
+    }
+
+    private IResult RetrieveMedia(HttpContext context, string version, string mediaId)
+    {
+        var authorized = context.Request.Headers.Authorization.ToString() == $"Bearer {AccessToken}";
+        var number = context.Request.Query["phone_number_id"].ToString() is { Length: > 0 } n ? n : null;
+        MediaCalls.Enqueue(new MediaCall("retrieve", mediaId, authorized, number));
+        if (!authorized)
+            return Json(401, Error(190, "Error validating access token: The session has expired or the token is invalid."));
+        if (version != Version)
+            return Refuse($"path /{version}/{mediaId}: wrong version");
+        if (MediaScripts.TryGetValue(mediaId, out var scripted))
+        {
+            if (scripted.RetryAfter is { } retryAfter)
+                context.Response.Headers.RetryAfter = retryAfter;
+            return Json(scripted.Status, scripted.Body);
+        }
+        if (_expiredMedia.ContainsKey(mediaId))
+            return Json(404, Error(100, "(#100) The media is no longer available", $"Media {mediaId} has expired."));
+        if (!_mediaFiles.TryGetValue(mediaId, out var file))
+            return Json(400, UnknownObject(mediaId));
+        if (number is not null && number != file.PhoneNumberId)
+            return Json(400, Error(100, "(#100) Invalid parameter", "The media was not sent to this phone number id."));
+        return Json(200, new JsonObject
+        {
+            ["messaging_product"] = "whatsapp",
+            ["url"] = $"{BaseUrl}{DownloadPath}?mid={file.Id}&ext={DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds()}&hash={file.Hash}",
+            ["mime_type"] = file.MimeType,
+            ["sha256"] = file.Sha256,
+            ["file_size"] = file.Bytes.Length.ToString(),
+            ["id"] = file.Id,
+        }.ToJsonString());
+    }
+
+    private IResult DownloadMedia(HttpContext context)
+    {
+        var mid = context.Request.Query["mid"].ToString();
+        var authorized = context.Request.Headers.Authorization.ToString() == $"Bearer {AccessToken}";
+        MediaCalls.Enqueue(new MediaCall("download", mid, authorized, null));
+        if (!authorized)
+            return Results.StatusCode(401);
+        return _mediaFiles.TryGetValue(mid, out var file) && context.Request.Query["hash"] == file.Hash
+            ? Results.Bytes(file.Bytes, file.MimeType)
+            : Results.StatusCode(404);
+    }
+
+    /// <summary>Graph's answer for an id it has no object for.</summary>
+    private static string UnknownObject(string id) =>
+        new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["message"] = $"Unsupported get request. Object with ID '{id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.",
+                ["type"] = "GraphMethodException",
+                ["code"] = 100,
+                ["error_subcode"] = 33,
+                ["fbtrace_id"] = "A" + Guid.NewGuid().ToString("N")[..20],
+            },
+        }.ToJsonString();
+
+    /// <summary>A wamid as Meta makes them: <c>wamid.</c> and base64 (with <c>+</c>, <c>/</c> and <c>=</c> now and then).</summary>
+    public static string NewMessageId() => "wamid." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(31));
+
+    /// <summary>
+    /// A notification of customers' messages to <paramref name="phoneNumberId"/>, with the contact who sent them (null: none,
+    /// as a system message has none) and, in the same change, statuses.
+    /// </summary>
+    public static string MessagesPayload(string phoneNumberId, JsonObject? contact, IEnumerable<JsonNode> messages,
+        IEnumerable<JsonObject>? statuses = null)
+    {
+        var value = new JsonObject
+        {
+            ["messaging_product"] = "whatsapp",
+            ["metadata"] = new JsonObject { ["display_phone_number"] = DisplayPhoneNumber, ["phone_number_id"] = phoneNumberId },
+        };
+        if (contact is not null)
+            value["contacts"] = new JsonArray(contact);
+        value["messages"] = new JsonArray(messages.ToArray());
+        if (statuses is not null)
+            value["statuses"] = new JsonArray(statuses.Select(JsonNode? (s) => s).ToArray());
+        return new JsonObject
+        {
+            ["object"] = "whatsapp_business_account",
+            ["entry"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "102290129340398",
+                ["changes"] = new JsonArray(new JsonObject { ["value"] = value, ["field"] = "messages" }),
+            }),
+        }.ToJsonString();
+    }
+
+    /// <summary>
+    /// The sender as <c>contacts[0]</c> names them: the profile name, <c>wa_id</c> (the number's digits; null when the number is
+    /// hidden behind a username) and the business-scoped <c>user_id</c>.
+    /// </summary>
+    public static JsonObject Contact(string? waId, string name = "Sheena Nelson", string? userId = null)
+    {
+        var contact = new JsonObject { ["profile"] = new JsonObject { ["name"] = name } };
+        if (waId is not null)
+            contact["wa_id"] = waId;
+        if (userId is not null)
+            contact["user_id"] = userId;
+        return contact;
+    }
+
+    /// <summary>
+    /// One message of a customer: from the number's digits (null when hidden), its wamid, time (Unix seconds, a string), type
+    /// and its content under the type's name; <paramref name="replyTo"/> puts the quoted wamid in <c>context</c>.
+    /// </summary>
+    public static JsonObject Message(string? from, string type, JsonNode? content, DateTimeOffset? at = null, string? id = null,
+        string? replyTo = null, string? fromUserId = null, string? groupId = null)
+    {
+        var message = new JsonObject();
+        if (replyTo is not null)
+            message["context"] = new JsonObject { ["from"] = DisplayPhoneNumber, ["id"] = replyTo };
+        if (from is not null)
+            message["from"] = from;
+        if (fromUserId is not null)
+            message["from_user_id"] = fromUserId;
+        if (groupId is not null)
+            message["group_id"] = groupId;
+        message["id"] = id ?? NewMessageId();
+        message["timestamp"] = (at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString();
+        message["type"] = type;
+        if (content is not null)
+            message[type] = content;
+        if (type == "unsupported")
+            message["errors"] = new JsonArray(new JsonObject
+            {
+                ["code"] = 131051,
+                ["title"] = "Message type unknown",
+                ["message"] = "Message type unknown",
+                ["error_data"] = new JsonObject { ["details"] = "Message type is currently not supported." },
+            });
+        return message;
+    }
+
+    public static JsonObject TextContent(string body) => new() { ["body"] = body };
+
+    /// <summary>An image, video, document or audio as the webhook describes it (a document's file name, an audio's voice flag).</summary>
+    public static JsonObject MediaContent(MediaFile file, string? caption = null, string? filename = null, bool? voice = null)
+    {
+        var content = new JsonObject { ["mime_type"] = file.MimeType, ["sha256"] = file.Sha256, ["id"] = file.Id };
+        if (caption is not null)
+            content["caption"] = caption;
+        if (filename is not null)
+            content["filename"] = filename;
+        if (voice is not null)
+            content["voice"] = voice;
+        return content;
+    }
+
+    public static JsonObject StickerContent(MediaFile file) =>
+        new() { ["mime_type"] = file.MimeType, ["sha256"] = file.Sha256, ["id"] = file.Id, ["animated"] = false };
+
+    public static JsonObject LocationContent(double latitude, double longitude, string? name = null, string? address = null)
+    {
+        var content = new JsonObject { ["latitude"] = latitude, ["longitude"] = longitude };
+        if (name is not null)
+            content["name"] = name;
+        if (address is not null)
+            content["address"] = address;
+        return content;
+    }
+
+    /// <summary>One shared contact card: its name (formatted, first, last) and phone numbers (digits become wa_id too).</summary>
+    public static JsonArray ContactsContent(string formattedName, params string[] phones) =>
+        new(new JsonObject
+        {
+            ["name"] = new JsonObject
+            {
+                ["formatted_name"] = formattedName,
+                ["first_name"] = formattedName.Split(' ')[0],
+                ["last_name"] = formattedName.Split(' ')[^1],
+            },
+            ["phones"] = new JsonArray(phones.Select(JsonNode? (p) => new JsonObject
+            {
+                ["phone"] = p,
+                ["wa_id"] = new string(p.Where(char.IsAsciiDigit).ToArray()),
+                ["type"] = "CELL",
+            }).ToArray()),
+        });
+
+    /// <summary>A reaction to the business's message <paramref name="messageId"/>; without <c>emoji</c> when it was removed.</summary>
+    public static JsonObject ReactionContent(string messageId, string? emoji)
+    {
+        var content = new JsonObject { ["message_id"] = messageId };
+        if (emoji is not null)
+            content["emoji"] = emoji;
+        return content;
+    }
+
+    public static JsonObject ButtonReplyContent(string id, string title) =>
+        new() { ["type"] = "button_reply", ["button_reply"] = new JsonObject { ["id"] = id, ["title"] = title } };
+
+    public static JsonObject ListReplyContent(string id, string title, string description) =>
+        new() { ["type"] = "list_reply", ["list_reply"] = new JsonObject { ["id"] = id, ["title"] = title, ["description"] = description } };
+
+    /// <summary>A template's quick-reply button, tapped (type <c>button</c>).</summary>
+    public static JsonObject QuickReplyContent(string text, string payload) => new() { ["payload"] = payload, ["text"] = text };
+
+    /// <summary>What an unsupported message was, as Meta says (an edit, a poll…).</summary>
+    public static JsonObject UnsupportedContent(string type) => new() { ["type"] = type };
 
     protected override ValueTask DisposeResourcesAsync()
     {

@@ -5,7 +5,10 @@ namespace ChatSend.Providers.WhatsAppCloud;
 
 public static class WhatsAppCloudServiceCollectionExtensions
 {
-    /// <summary>The <c>whatsapp-cloud</c> provider, its HTTP client (no automatic retries: delivery owns them) and its callbacks.</summary>
+    /// <summary>
+    /// The <c>whatsapp-cloud</c> provider, its HTTP client (no automatic retries: delivery owns them), its callbacks and the
+    /// source of its customers' files.
+    /// </summary>
     public static IServiceCollection AddWhatsAppCloud(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         services.AddOptions<WhatsAppCloudOptions>().Bind(configuration.GetSection(WhatsAppCloudOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -14,6 +17,7 @@ public static class WhatsAppCloudServiceCollectionExtensions
         services.AddSingleton<IChannelProvider, WhatsAppCloudProvider>();
         services.AddSingleton<WhatsAppCloudSessions>();
         services.AddSingleton<WhatsAppCloudCallback>();
+        services.AddSingleton<Inbound.IInboundMediaSource, WhatsAppCloudMediaSource>();
         return services;
     }
 }
