@@ -433,6 +433,13 @@ public sealed class WhatsAppCloudInboundTests(Azurite azurite, FakeCloudApi clou
         var byNumber = await ReceivedAsync(session, key, "+" + customer, shown);
         Assert.Equal("+" + customer, byNumber.Str("chat"));
         Assert.Equal("+" + customer, byNumber.Str("sender"));
+
+        // Once seen with its number, the user id alone (the number hidden again) stays that person's chat.
+        var later = FakeCloudApi.NewMessageId();
+        await PostAsync(FakeCloudApi.MessagesPayload(PhoneNumberIdOf(session), FakeCloudApi.Contact(null, userId: "US.17" + customer),
+            [FakeCloudApi.Message(null, "text", FakeCloudApi.TextContent("hidden again"), id: later, fromUserId: "US.17" + customer)]));
+        var byIdAfter = await ReceivedAsync(session, key, "+" + customer, later);
+        Assert.Equal(("+" + customer, "+" + customer), (byIdAfter.Str("chat"), byIdAfter.Str("sender")));
     }
 
     [Fact]
@@ -450,7 +457,7 @@ public sealed class WhatsAppCloudInboundTests(Azurite azurite, FakeCloudApi clou
         }
 
         var both = Assert.Single(Parse(FakeCloudApi.Contact(customer, userId: userId), FakeCloudApi.Message(customer, "text", FakeCloudApi.TextContent("hi"), fromUserId: userId)));
-        Assert.Equal(("+" + customer, "+" + customer, "+" + customer), (both.Chat, both.Sender, both.SenderPhone));
+        Assert.Equal((userId, userId, "+" + customer), (both.Chat, both.Sender, both.SenderPhone)); // the recorder shows the number
         var idAlone = Assert.Single(Parse(FakeCloudApi.Contact(null, userId: userId), FakeCloudApi.Message(null, "text", FakeCloudApi.TextContent("hi"), fromUserId: userId)));
         Assert.Equal((userId, userId, null), (idAlone.Chat, idAlone.Sender, idAlone.SenderPhone));
         var numberAlone = Assert.Single(Parse(FakeCloudApi.Contact(customer), FakeCloudApi.Message(customer, "text", FakeCloudApi.TextContent("hi")))); // before April 2026

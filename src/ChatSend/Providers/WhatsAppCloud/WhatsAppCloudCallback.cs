@@ -92,8 +92,8 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
     /// A customer's message as a report, or null (logged) when it has no id or names no sender. The customer (chat and sender)
     /// is the phone number (<c>from</c>, else the sender's <c>contacts[].wa_id</c>) in E.164; when the number is hidden (a user
     /// with a username) the business-scoped user id as given (<c>from_user_id</c>, else <c>contacts[].user_id</c>).
-    /// <see cref="InboundReport.SenderPhone"/> is the number when a user id came beside it. In a group (<c>group_id</c>) the
-    /// chat is the group and the sender the participant.
+    /// When both came, the sender is the user id and <see cref="InboundReport.SenderPhone"/> the number, which the recorder
+    /// shows and remembers for the user id. In a group (<c>group_id</c>) the chat is the group and the sender the participant.
     /// </summary>
     private InboundReport? ToReport(string phoneNumberId, CloudMessage message, IReadOnlyList<CloudContact> contacts)
     {
@@ -108,7 +108,9 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
                       ?? (contacts.Count == 1 && message.From is null && message.FromUserId is null ? contacts[0] : null);
         var phone = ChatAddress.FromDigits(message.From ?? "") ?? ChatAddress.FromDigits(contact?.WaId ?? "");
         var userId = Address(message.FromUserId) ?? Address(contact?.UserId);
-        if ((phone ?? userId ?? Address(message.From)) is not { } sender)
+        // With both, the user id is who wrote and the number what it maps to: the recorder keeps the pair, so a later
+        // message with the user id alone (a number hidden since) stays in the same chat.
+        if ((phone is not null && userId is not null ? userId : phone ?? userId ?? Address(message.From)) is not { } sender)
         {
             LogMessageSkipped(phoneNumberId, $"message {id} names no sender (from, from_user_id or its contact's wa_id or user_id)");
             return null;
