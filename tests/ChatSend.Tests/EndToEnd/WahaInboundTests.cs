@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatSend.Auth;
+using ChatSend.Inbound;
 using ChatSend.Messages;
+using ChatSend.Providers;
 using ChatSend.Providers.Waha;
 using ChatSend.Sessions;
 using ChatSend.Tests.Infrastructure;
@@ -14,7 +16,8 @@ namespace ChatSend.Tests.EndToEnd;
 /// <summary>
 /// What customers send through WAHA, end to end: the fake WAHA posts its signed <c>message</c> and
 /// <c>message.reaction</c> events (each engine's shape) to the local host over Azurite, and each becomes the session's
-/// received message, read back as a client reads it (<c>GET /messages?chat=</c>, <c>GET /messages/{id}</c>).
+/// received message, read back as a client reads it (<c>GET /messages?chat=</c>, <c>GET /messages/{id}</c>). The file of
+/// a message is opened from the fake's files endpoint by the WAHA media source, with the session's key, and only there.
 /// </summary>
 public sealed class WahaInboundTests(Azurite azurite, FakeWaha waha)
     : IClassFixture<Azurite>, IClassFixture<FakeWaha>, IAsyncLifetime
@@ -84,6 +87,9 @@ public sealed class WahaInboundTests(Azurite azurite, FakeWaha waha)
         Assert.True(MessageId.TryParse(message.Str("id"), out var id));
         return (await _app.Services.GetRequiredService<MessageStore>().FindAsync(id))!;
     }
+
+    private IInboundMediaSource MediaSource =>
+        Assert.Single(_app.Services.GetServices<IInboundMediaSource>(), s => s.Provider == WahaProvider.ProviderName);
 
     [Fact]
     public async Task ACustomersTextIsAReceivedMessageOfTheirChatAtTheTimeWahaGives()
@@ -498,5 +504,110 @@ public sealed class WahaInboundTests(Azurite azurite, FakeWaha waha)
 
         var message = await ReceivedAsync(session.Id, key, Customer, payload);
         Assert.Equal(("text", "still here", MessageView.FormatTime(sentAt)), (message.Str("type"), message.Str("content"), message.Str("timestamp")));
+    }
+
+    [Fact]
+    public async Task TheFileOfAReceivedMessageOpensFromWahaWithTheSessionsKeyWhichIsNeverLogged()
+    {
+        var (session, key, wahaSession) = await NewSessionAsync();
+        var bytes = RandomNumberGenerator.GetBytes(5000);
+        var id = FakeWaha.ReceivedId(CustomerJid);
+        var url = waha.AddFile(wahaSession, id, "jpeg", bytes, "image/jpeg");
+        var payload = FakeWaha.Message(CustomerJid, "", id: id, data: FakeWaha.Webjs("image"), media: FakeWaha.Media(url, "image/jpeg"));
+        await PostAsync(session.Id, wahaSession, payload);
+        var row = await RowAsync(await ReceivedAsync(session.Id, key, Customer, payload));
+
+        await using var file = await MediaSource.OpenAsync(session, row.ProviderMedia!, CancellationToken.None);
+        using var read = new MemoryStream();
+        await file.Content.CopyToAsync(read);
+
+        Assert.Equal(bytes, read.ToArray());
+        Assert.Equal(("image/jpeg", 5000L), (file.MimeType, file.Length));
+        Assert.Equal(FakeWaha.ApiKey, Assert.Single(waha.FileRequests, r => r.Path == $"{wahaSession}/{id}.jpeg").ApiKeyHeader);
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.Contains(FakeWaha.ApiKey, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A reference to a file anywhere but the session's own WAHA files, even a server that would answer (the fake under
+    /// another name), is refused before any request, so the key never leaves for it; the refusal names no path (which
+    /// holds the customer's number).
+    /// </summary>
+    [Theory]
+    [InlineData("another host")]
+    [InlineData("another scheme")]
+    [InlineData("another WAHA endpoint")]
+    [InlineData("a way out of the files")]
+    [InlineData("an encoded way out of the files")]
+    [InlineData("user info")]
+    public async Task AFileAnywhereButTheSessionsWahaFilesIsRefusedWithoutARequest(string where)
+    {
+        var (session, _, wahaSession) = await NewSessionAsync();
+        var file = $"{wahaSession}/false_14155550123@c.us_3EB0DDDDDDDDDDDDDDDD.jpeg";
+        waha.Files[file] = ([1, 2, 3], "image/jpeg");
+        var url = where switch
+        {
+            "another host" => $"http://localhost:{waha.Port}/api/files/{file}",
+            "another scheme" => $"https://127.0.0.1:{waha.Port}/api/files/{file}",
+            "another WAHA endpoint" => $"{waha.BaseUrl}/api/sessions/{wahaSession}",
+            "a way out of the files" => $"{waha.BaseUrl}/api/files/../sessions/{wahaSession}",
+            "an encoded way out of the files" => $"{waha.BaseUrl}/api/files/%2e%2e/sessions/{wahaSession}",
+            _ => $"http://someone@127.0.0.1:{waha.Port}/api/files/{file}",
+        };
+        var requestsBefore = waha.FileRequests.Count;
+
+        var refused = await Assert.ThrowsAsync<ProviderException>(() =>
+            MediaSource.OpenAsync(session, new WahaMediaReference(url, "image/jpeg", null).ToJson(), CancellationToken.None));
+
+        Assert.False(refused.IsTransient);
+        Assert.DoesNotContain("14155550123", refused.Message);
+        Assert.Equal(requestsBefore, waha.FileRequests.Count);
+    }
+
+    [Theory]
+    [InlineData("wrong key", false)]
+    [InlineData("gone", false)]
+    [InlineData("503", true)]
+    [InlineData("429", true)]
+    [InlineData("unreachable", true)]
+    [InlineData("not downloaded", false)]
+    [InlineData("download failed", false)]
+    public async Task WahasAnswerForAFileIsTransientOrPermanentAsItMeans(string answer, bool transient)
+    {
+        using var closed = new ClosedPort();
+        var (session, key, wahaSession) = await NewSessionAsync(apiKeySecret: answer == "wrong key" ? "waha_wrong_key" : "waha_key",
+            baseUrl: answer == "unreachable" ? closed.BaseUrl : null);
+        var id = FakeWaha.ReceivedId(CustomerJid);
+        var url = waha.AddFile(wahaSession, id, "ogg", [1, 2, 3], "audio/ogg");
+        var reference = answer switch
+        {
+            "gone" => new WahaMediaReference(url.Replace(".ogg", ".oga"), "audio/ogg", null),
+            "unreachable" => new WahaMediaReference(url.Replace(waha.BaseUrl, closed.BaseUrl), "audio/ogg", null),
+            "not downloaded" or "download failed" => null,
+            _ => new WahaMediaReference(url, "audio/ogg", null),
+        };
+        if (answer is "503" or "429")
+            waha.AnswerNextFile(int.Parse(answer, System.Globalization.CultureInfo.InvariantCulture));
+        string stored;
+        if (reference is null)
+        {
+            // WAHA saw a file but did not download it (WHATSAPP_DOWNLOAD_MEDIA=false), or failed to: the message still arrives.
+            var payload = FakeWaha.Message(CustomerJid, null, id: id, data: FakeWaha.Webjs("ptt"));
+            payload["hasMedia"] = true;
+            if (answer == "download failed")
+                payload["media"] = new JsonObject { ["url"] = null, ["mimetype"] = "audio/ogg", ["error"] = new JsonObject { ["message"] = $"Failed to download {id}" } };
+            await PostAsync(session.Id, wahaSession, payload);
+            stored = (await RowAsync(await ReceivedAsync(session.Id, key, Customer, payload))).ProviderMedia!;
+        }
+        else
+            stored = reference.ToJson();
+
+        var failed = await Assert.ThrowsAsync<ProviderException>(() => MediaSource.OpenAsync(session, stored, CancellationToken.None));
+
+        Assert.Equal(transient, failed.IsTransient);
+        Assert.DoesNotContain("14155550123", failed.Message);
+        if (answer == "not downloaded")
+            Assert.Contains("WHATSAPP_DOWNLOAD_MEDIA", failed.Message);
+        if (answer == "download failed")
+            Assert.StartsWith("WAHA could not download the file: {\"message\":\"Failed to download false_…@c.us_", failed.Message);
     }
 }
