@@ -51,6 +51,8 @@ public sealed partial class FakeWaha : FakeHttpServer
             context.Request.Headers["X-Api-Key"].ToString() != ApiKey ? Nest(401, """{"message":"Unauthorized","statusCode":401}""")
             : Sessions.TryGetValue(name, out var status) ? Results.Json(new { name, status })
             : Nest(404, $$"""{"message":"Session \"{{name}}\" does not exist","statusCode":404}"""));
+        // GET /api/files/{session}/{message id}.{ext}: the files WAHA downloaded from received messages, behind the API key.
+        app.MapGet("/api/files/{**path}", (HttpContext context, string path) => ServeFile(context, path));
     }
 
     private async Task<IResult> HandleAsync(HttpContext context, string path)
@@ -156,6 +158,150 @@ public sealed partial class FakeWaha : FakeHttpServer
         });
         return await PostEventAsync(app, chatSendSession, body, hmacKey, signatureOverride, algorithm);
     }
+
+    // ---- Received messages -----------------------------------------------------------------------------------------
+    // Written from WAHA's documentation of its events, and its engines' source where the documentation leaves the shape
+    // to the engine:
+    //  * https://waha.devlike.pro/docs/how-to/events/ (envelope: id, timestamp in ms, event, session, me, payload,
+    //    engine; `message`, `message.any` "fired on all message creations, including your own", `message.reaction`)
+    //  * https://waha.devlike.pro/docs/how-to/receive-messages/ (payload: id false_<chat>_<id>, timestamp in seconds,
+    //    from, fromMe, to, participant "for groups - participant who sent the message", body, hasMedia,
+    //    media {url, mimetype, filename, error}, location {latitude, longitude, description}, vCards [..],
+    //    replyTo {id, participant, body} whose id "may be absent depending on engine", _data "internal engine data";
+    //    #media-files: media.url is built from WAHA_BASE_URL and downloaded with X-Api-Key)
+    //  * https://waha.devlike.pro/docs/how-to/storages/#media---local (files kept 180 s unless WHATSAPP_FILES_LIFETIME)
+    //  * https://waha.devlike.pro/docs/how-to/contacts/ ("@lid and @c.us"; API - Lids) (@lid, a hidden user id beside the phone number)
+    //  * devlikeapro/waha src/core/engines/webjs/session.webjs.core.ts (toWAMessage: _data = whatsapp-web.js rawData, with
+    //    its `type`: chat, image, ptt, sticker, vcard, buttons_response, list_response, poll_creation…; replyTo.id the
+    //    quoted message's short id; processMessageReaction: from = sender, to = chat) and
+    //    src/core/engines/noweb/session.noweb.core.ts (toWAMessage: _data = the Baileys message {key, message}, location
+    //    and vCards left empty; processMessageReaction: from = chat, participant = sender; replyTo.id = stanzaId)
+    //  * the phone number beside a LID: NOWEB's _data.key.remoteJidAlt (Baileys 7; senderPn before, participantAlt /
+    //    participantPn in groups), github.com/devlikeapro/waha/issues/2010 and /issues/1443; GOWS's whatsmeow
+    //    _data.Info.SenderAlt; WAHA itself adds no phone field (github.com/devlikeapro/waha/issues/993).
+
+    /// <summary>The WAHA session's own account, as the envelope's <c>me</c> gives it (the ChatSend test sessions' sender).</summary>
+    public const string MeId = "15550100001@c.us";
+
+    /// <summary>Files served at <c>/api/files/…</c> by path, and every request for one (path and the X-Api-Key sent).</summary>
+    public ConcurrentDictionary<string, (byte[] Bytes, string MimeType)> Files { get; } = new();
+
+    public ConcurrentQueue<(string Path, string? ApiKeyHeader)> FileRequests { get; } = new();
+
+    private readonly ConcurrentQueue<int> _fileAnswers = new();
+
+    /// <summary>The next file request (after the key check) is answered with this status instead of the file.</summary>
+    public void AnswerNextFile(int status) => _fileAnswers.Enqueue(status);
+
+    /// <summary>Keeps a file as WAHA's local media storage does (<c>{session}/{message id}.{ext}</c>) and returns its media.url.</summary>
+    public string AddFile(string wahaSession, string messageId, string extension, byte[] bytes, string mimeType)
+    {
+        var path = $"{wahaSession}/{messageId}.{extension}";
+        Files[path] = (bytes, mimeType);
+        return $"{BaseUrl}/api/files/{path}";
+    }
+
+    private IResult ServeFile(HttpContext context, string path)
+    {
+        var key = context.Request.Headers["X-Api-Key"].ToString();
+        FileRequests.Enqueue((path, key.Length > 0 ? key : null));
+        if (key != ApiKey)
+            return Nest(401, """{"message":"Unauthorized","statusCode":401}""");
+        if (_fileAnswers.TryDequeue(out var status))
+            return Nest(status, JsonSerializer.Serialize(new { statusCode = status, message = "scripted" }));
+        return Files.TryGetValue(path, out var file)
+            ? Results.Bytes(file.Bytes, file.MimeType)
+            : Nest(404, JsonSerializer.Serialize(new { statusCode = 404, message = $"Cannot GET /api/files/{path}", error = "Not Found" }));
+    }
+
+    /// <summary>A new message id as WAHA gives a received one: <c>false_&lt;chat&gt;_&lt;WhatsApp's id&gt;</c>.</summary>
+    public static string ReceivedId(string chatId) => $"false_{chatId}_{ShortId()}";
+
+    public static string ShortId() => "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>
+    /// The payload of a <c>message</c> event from <paramref name="from"/> (in a group, the group, with
+    /// <paramref name="participant"/> the sender), as every engine documents it; <paramref name="data"/> is the engine's
+    /// <c>_data</c> (<see cref="Webjs"/>, <see cref="Noweb"/>, <see cref="Gows"/>; none: only the documented fields).
+    /// </summary>
+    public static JsonObject Message(string from, string? body = null, string? participant = null, JsonObject? data = null,
+        JsonObject? media = null, long? timestamp = null, string? id = null)
+    {
+        var payload = new JsonObject
+        {
+            ["id"] = id ?? ReceivedId(from),
+            ["timestamp"] = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["from"] = from,
+            ["fromMe"] = false,
+            ["source"] = "app",
+            ["to"] = MeId,
+            ["participant"] = participant,
+            ["body"] = body,
+            ["hasMedia"] = media is not null,
+            ["media"] = media,
+            ["ack"] = 2,
+            ["ackName"] = "DEVICE",
+            ["vCards"] = new JsonArray(),
+            ["replyTo"] = null,
+        };
+        if (data is not null)
+            payload["_data"] = data;
+        return payload;
+    }
+
+    /// <summary>WAHA's <c>media</c> of a file it downloaded.</summary>
+    public static JsonObject Media(string url, string mimeType, string? filename = null) =>
+        new() { ["url"] = url, ["mimetype"] = mimeType, ["filename"] = filename, ["error"] = null };
+
+    /// <summary>WEBJS's <c>_data</c> (whatsapp-web.js's raw message): its <c>type</c> and whatever else the type carries.</summary>
+    public static JsonObject Webjs(string type, JsonObject? more = null)
+    {
+        var data = new JsonObject { ["type"] = type };
+        foreach (var (name, value) in more ?? new JsonObject())
+            data[name] = value?.DeepClone();
+        return data;
+    }
+
+    /// <summary>NOWEB's <c>_data</c> (the Baileys message): its <c>key</c> (with <paramref name="key"/>'s fields added) and <c>message</c>.</summary>
+    public static JsonObject Noweb(string remoteJid, JsonObject message, JsonObject? key = null)
+    {
+        var k = new JsonObject { ["remoteJid"] = remoteJid.Replace("@c.us", "@s.whatsapp.net"), ["fromMe"] = false, ["id"] = ShortId() };
+        foreach (var (name, value) in key ?? new JsonObject())
+            k[name] = value?.DeepClone();
+        return new JsonObject { ["key"] = k, ["messageTimestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["pushName"] = "~", ["message"] = message };
+    }
+
+    /// <summary>GOWS's <c>_data</c> (the whatsmeow event): <c>Info</c> and <c>Message</c>.</summary>
+    public static JsonObject Gows(JsonObject info, JsonObject message) => new() { ["Info"] = info, ["Message"] = message };
+
+    /// <summary>The payload of <c>message.reaction</c> as WEBJS gives it (from = the sender, to = the chat) or NOWEB (from = the chat).</summary>
+    public static JsonObject Reaction(string chat, string sender, string messageId, string emoji, string engine = "WEBJS") => new()
+    {
+        ["id"] = ReceivedId(chat),
+        ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
+        ["from"] = engine == "WEBJS" ? sender : chat,
+        ["fromMe"] = false,
+        ["participant"] = sender,
+        ["to"] = engine == "WEBJS" ? chat : MeId,
+        ["reaction"] = new JsonObject { ["text"] = emoji, ["messageId"] = messageId },
+    };
+
+    /// <summary>A WAHA event with <paramref name="payload"/>, signed as WAHA signs (<see cref="PostEventAsync"/>).</summary>
+    public Task<HttpResponseMessage> PostMessageAsync(Uri app, string chatSendSession, string wahaSession, JsonObject payload,
+        string @event = "message") => PostEventAsync(app, chatSendSession, Envelope(wahaSession, payload, @event));
+
+    public string Envelope(string wahaSession, JsonObject payload, string @event = "message") => new JsonObject
+    {
+        ["id"] = "evt_" + Guid.NewGuid().ToString("N"),
+        ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        ["event"] = @event,
+        ["session"] = wahaSession,
+        ["metadata"] = new JsonObject(),
+        ["me"] = new JsonObject { ["id"] = MeId, ["pushName"] = "ChatSend test" },
+        ["payload"] = payload.DeepClone(),
+        ["engine"] = Engine,
+        ["environment"] = new JsonObject { ["version"] = "2026.3.1", ["engine"] = Engine, ["tier"] = "CORE" },
+    }.ToJsonString();
 
     public async Task<HttpResponseMessage> PostEventAsync(Uri app, string chatSendSession, string body, string? hmacKey = HmacKey,
         string? signatureOverride = null, string algorithm = "sha512")
