@@ -36,8 +36,8 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
             To = session.SenderPhone,
             Recipient = session.SenderPhone,
             MessageType = report.Type,
-            Text = report.Text,
-            Content = report.Text ?? "",
+            Text = Cut(report.Text),
+            Content = Cut(report.Text) ?? "",
             AcceptedAt = sentAt,
             ProviderMessageId = report.ProviderMessageId,
             ProviderMedia = report.Media,
@@ -86,6 +86,29 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
     public async Task<MessageId?> FindAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken) =>
         await messages.FindReceivedAsync(session, provider, providerMessageId, cancellationToken)
         ?? await index.FindAsync(provider, session, providerMessageId, cancellationToken);
+
+    /// <summary>
+    /// At most this many characters of a customer's text are kept: WhatsApp allows 65,536, a table property holds 32,767,
+    /// and an event must fit one webhook job (48 KB) even when every character takes three bytes.
+    /// </summary>
+    public const int MaxTextCharacters = 16_000;
+
+    /// <summary>The text, cut between two characters a reader sees (never inside an emoji or before its accents).</summary>
+    private static string? Cut(string? text)
+    {
+        if (text is null || text.Length <= MaxTextCharacters)
+            return text;
+        var info = new System.Globalization.StringInfo(text);
+        var length = 0;
+        for (var i = 0; i < info.LengthInTextElements; i++)
+        {
+            var element = info.SubstringByTextElements(i, 1);
+            if (length + element.Length > MaxTextCharacters)
+                break;
+            length += element.Length;
+        }
+        return text[..length];
+    }
 
     /// <summary>The provider's time (newer first, as every message row) and 10 base32 letters of a hash of its id.</summary>
     public static string RowKeyOf(DateTimeOffset sentAt, string provider, string providerMessageId)

@@ -413,6 +413,23 @@ public sealed class WahaInboundTests(Azurite azurite, FakeWaha waha)
     }
 
     [Fact]
+    public async Task ALidSeenOnceWithItsPhoneNumberStaysThatChatWhenItComesAlone()
+    {
+        var (session, key, wahaSession) = await NewSessionAsync();
+        var withPhone = FakeWaha.Message(Lid, "Hi", data: FakeWaha.Noweb(Lid, new JsonObject { ["conversation"] = "Hi" },
+            new JsonObject { ["remoteJidAlt"] = "14155550123@s.whatsapp.net" }));
+        var alone = FakeWaha.Message(Lid, "It's me again", data: FakeWaha.Noweb(Lid, new JsonObject { ["conversation"] = "It's me again" }));
+
+        await PostAsync(session.Id, wahaSession, withPhone);
+        await ReceivedAsync(session.Id, key, Customer, withPhone);
+        await PostAsync(session.Id, wahaSession, alone);
+
+        var again = await ReceivedAsync(session.Id, key, Customer, alone);
+        Assert.Equal((Customer, Customer), (again.Str("chat"), again.Str("sender")));
+        Assert.Empty(await ChatAsync(session.Id, key, Lid));
+    }
+
+    [Fact]
     public async Task AGroupParticipantsLidWithItsPhoneNumberShowsThePhoneNumberAsTheSender()
     {
         var (session, key, wahaSession) = await NewSessionAsync();

@@ -164,6 +164,17 @@ public sealed class InboundRecorderTests(Azurite azurite) : IClassFixture<Azurit
         Assert.Equal(message.Id, Assert.Single(await ChatAsync(group)).Id);
     }
 
+    [Fact]
+    public async Task AVeryLongTextIsKeptUpToItsLimitCutBetweenCharacters()
+    {
+        var text = new string('a', InboundRecorder.MaxTextCharacters - 1) + "👍🏽" + new string('b', 50_000);
+
+        var (message, _) = await RecordAsync(Report(text, "+14155550131"));
+
+        var stored = (await _services.Get<MessageStore>().FindAsync(message.MessageId))!;
+        Assert.Equal(new string('a', InboundRecorder.MaxTextCharacters - 1), stored.Content); // the emoji and its skin tone do not fit: neither is kept
+    }
+
     /// <summary>Runs every job on the events queue through the dispatcher, as the queue trigger would.</summary>
     private async Task DispatchQueuedAsync()
     {

@@ -88,8 +88,8 @@ public sealed class WahaCallback(SessionStore sessions) : RouteSessionCallback(s
 /// (<c>@newsletter</c>) are no customer's message and report nothing;</item>
 /// <item>chat: the group (<c>from</c> ending <c>@g.us</c>), else the sender; sender: the group's <c>participant</c>, else
 /// <c>from</c>; a number as E.164 (<see cref="ChatAddress.FromJid"/>), a LID (<c>…@lid</c>) as given unless WAHA's engine
-/// data names its phone number beside it (<see cref="WahaEngineData.SenderAlt"/>): then the phone number, which is who the
-/// customer is, and <see cref="InboundReport.SenderPhone"/>;</item>
+/// data names its phone number beside it (<see cref="WahaEngineData.SenderAlt"/>) as <see cref="InboundReport.SenderPhone"/>,
+/// which the recorder shows and remembers for the LID;</item>
 /// <item>the type from what WAHA documents (<c>location</c>, <c>vCards</c>, <c>hasMedia</c> and <c>media.mimetype</c>,
 /// <c>body</c>), refined by its engine's raw message (<c>_data</c>, <see cref="WahaEngineData"/>) where only that tells a
 /// voice note from an audio file, a sticker from an image, or names a button reply or a type ChatSend does not know;</item>
@@ -114,8 +114,10 @@ public static partial class WahaInbound
 
         var group = ChatAddress.IsGroup(from);
         var senderJid = group ? Jid(message.Participant) ?? Jid(message.Author) ?? engine.Participant() ?? from : from;
+        // A LID stays the sender, with its phone number beside it when the engine names one: the recorder shows the number
+        // and remembers it for the LID, so the LID alone later is the same person.
         var phone = senderJid.EndsWith(LidSuffix, StringComparison.Ordinal) ? Phone(engine.SenderAlt(group)) : null;
-        var sender = phone ?? ChatAddress.FromJid(senderJid);
+        var sender = ChatAddress.FromJid(senderJid);
         var content = Content(message, engine);
         return new InboundReport(session, id, Time(message.Timestamp), group ? from : sender, sender, content.Type, content.Text)
         {
