@@ -1,7 +1,10 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ChatSend.Inbound;
 using ChatSend.Messages;
+using ChatSend.Providers;
 using ChatSend.Providers.Evolution;
 using ChatSend.Sessions;
 using ChatSend.Tests.Infrastructure;
@@ -12,8 +15,9 @@ namespace ChatSend.Tests.EndToEnd;
 /// <summary>
 /// Customers' messages through Evolution API v2, end to end: the fake Evolution (<see cref="EvolutionServer"/>) posts
 /// <c>messages.upsert</c> webhooks as Evolution writes them to the local host's <c>POST /webhooks/evolution/{session}</c>
-/// over Azurite, and what a user reads back is <c>GET /messages</c>. The callback is answered once the message is
-/// recorded, so each message can be read as soon as the webhook has its 200.
+/// over Azurite, and what a user reads back is <c>GET /messages</c>; the files of media messages come from the fake's
+/// <c>getBase64FromMediaMessage</c> through <see cref="EvolutionMediaSource"/>. The callback is answered once the message
+/// is recorded, so each message can be read as soon as the webhook has its 200.
 /// </summary>
 public sealed class EvolutionInboundTests(Azurite azurite, EvolutionServer evolution)
     : IClassFixture<Azurite>, IClassFixture<EvolutionServer>, IAsyncLifetime
@@ -386,5 +390,80 @@ public sealed class EvolutionInboundTests(Azurite azurite, EvolutionServer evolu
         var chat = await ChatAsync(key, session.Id, Customer);
         Assert.Equal([second.KeyId, first.KeyId], chat.Select(ProviderId)); // newest first
         Assert.Equal(["second", "first"], chat.Select(m => m.Str("content")));
+    }
+
+    public static TheoryData<string, int, bool> Files => new()
+    {
+        // what, its size (its base64 spans chunks and ends with each padding), whether the answer is escaped JSON
+        { "image", 1, false },
+        { "document", 2, false },
+        { "voice note", 100_000, false },
+        { "video", 70_001, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public async Task TheMediaSourceOpensTheFileOfACustomersMessageFromEvolution(string what, int size, bool escaped)
+    {
+        var (session, key, instance) = await NewSessionAsync();
+        evolution.Instances[instance].EscapedAnswers = escaped;
+        var upsert = UpsertOf(what);
+        var (mimeType, fileName) = what switch
+        {
+            "image" => ("image/jpeg", $"{upsert.KeyId}.jpeg"),
+            "document" => ("application/pdf", "invoice-0042.pdf"),
+            "voice note" => ("audio/ogg; codecs=opus", $"{upsert.KeyId}.oga"),
+            _ => ("video/mp4", $"{upsert.KeyId}.mp4"),
+        };
+        var bytes = RandomNumberGenerator.GetBytes(size);
+        evolution.AddMedia(instance, upsert.KeyId, bytes, mimeType, what == "document" ? fileName : null);
+        await PostAsync(session, instance, upsert.ToData());
+        var id = (await ReceivedAsync(key, session, Customer, upsert.KeyId)).Str("id");
+        var reference = (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!.ProviderMedia!;
+        var source = Assert.Single(_app.Services.GetServices<IInboundMediaSource>(), s => s.Provider == EvolutionProvider.ProviderName);
+
+        await using var file = await source.OpenAsync(session, reference, CancellationToken.None);
+        using var read = new MemoryStream();
+        await file.Content.CopyToAsync(read, 4096);
+
+        Assert.Equal(bytes, read.ToArray());
+        Assert.Equal((mimeType, fileName, (long?)size), (file.MimeType, file.FileName, file.Length));
+        var (asked, body) = Assert.Single(evolution.MediaRequests, r => r.Instance == instance);
+        Assert.Equal(upsert.KeyId, body["message"]!["key"]!["id"]!.GetValue<string>());
+        Assert.False(body["convertToMp4"]!.GetValue<bool>());
+        Assert.Equal(upsert.KeyId, JsonNode.Parse(reference)!["keyId"]!.GetValue<string>()); // the reference: the message's key and type
+        Assert.Equal(mimeType, JsonNode.Parse(reference)!["mimetype"]!.GetValue<string>());
+    }
+
+    public static TheoryData<string, bool, string> MediaFailures => new()
+    {
+        // what is wrong, transient, the reason says
+        { "no such message", false, "Message not found" },
+        { "no instance", false, "(404)" },
+        { "wrong key", false, "refused the apikey (401)" },
+        { "503", true, "answered 503" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MediaFailures))]
+    public async Task AFileEvolutionCannotGiveIsAPermanentOrTransientFailure(string what, bool transient, string reason)
+    {
+        var (session, _, instance) = await NewSessionAsync(what == "wrong key" ? "evo_wrong_api" : "evo_api");
+        var upsert = EvolutionUpserts.Image("a photo");
+        if (what != "no such message")
+            evolution.AddMedia(instance, upsert.KeyId, [1, 2, 3], "image/jpeg");
+        if (what == "503")
+            evolution.Instances[instance].FailWith = 503;
+        if (what == "no instance")
+            session = session with { ProviderSettings = new Dictionary<string, string>(session.ProviderSettings) { ["instance"] = "missing-instance" } };
+        var reference = new EvolutionMediaReference(upsert.KeyId, "12025550123@s.whatsapp.net", FromMe: false, null, "image/jpeg", null).ToJson();
+        var source = Assert.Single(_app.Services.GetServices<IInboundMediaSource>(), s => s.Provider == EvolutionProvider.ProviderName);
+
+        var failure = await Assert.ThrowsAsync<ProviderException>(() => source.OpenAsync(session, reference, CancellationToken.None));
+
+        Assert.Equal(transient, failure.IsTransient);
+        Assert.Contains(reason, failure.Message);
+        Assert.DoesNotContain(EvolutionServer.ApiKey, failure.Message);
+        Assert.DoesNotContain(_app.Logs.Lines, l => l.Contains(EvolutionServer.ApiKey));
     }
 }

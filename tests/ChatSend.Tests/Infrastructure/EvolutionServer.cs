@@ -17,7 +17,8 @@ namespace ChatSend.Tests.Infrastructure;
 /// records). It answers 201 with the sent message's <c>key</c>, or the documented error bodies. Instances are set up
 /// per test with a state (open, connecting, close) and, optionally, a failure to answer.
 /// Customers' messages come as the instance's <c>messages.upsert</c> webhooks (<see cref="PostUpsertAsync"/>, built by
-/// <see cref="EvolutionUpserts"/>).
+/// <see cref="EvolutionUpserts"/>), and their files from <c>getBase64FromMediaMessage</c>, serving what a test registered
+/// with <see cref="AddMedia"/>.
 /// </summary>
 public sealed class EvolutionServer : FakeHttpServer
 {
@@ -35,6 +36,9 @@ public sealed class EvolutionServer : FakeHttpServer
         public string State { get; set; } = "open";
         public int? FailWith { get; set; }
         public string? RetryAfter { get; set; }
+
+        /// <summary>getBase64FromMediaMessage answers as a proxy that writes JSON again might: <c>+</c> as <c>\u002B</c>, <c>/</c> as <c>\/</c>.</summary>
+        public bool EscapedAnswers { get; set; }
     }
 
     public sealed record Call(string Route, string Instance, JsonObject Body, string KeyId, string? MediaSha256);
@@ -53,6 +57,7 @@ public sealed class EvolutionServer : FakeHttpServer
         app.MapPost("/message/sendWhatsAppAudio/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendWhatsAppAudio"));
         app.MapGet("/instance/connectionState/{instance}", (HttpContext c, string instance) =>
             Guard(c, instance) ?? Results.Json(new { instance = new { instanceName = instance, state = Instances[instance].State } }));
+        app.MapPost("/chat/getBase64FromMediaMessage/{instance}", (HttpContext c, string instance) => Base64Async(c, instance));
     }
 
     /// <summary>Evolution's error body (src/main.ts): <c>{status, error, response: {message}}</c>.</summary>
@@ -170,6 +175,64 @@ public sealed class EvolutionServer : FakeHttpServer
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
             request.Headers.TryAddWithoutValidation(name, value);
         return await _downloads.SendAsync(request);
+    }
+
+    /// <summary>Files of customers' messages the instance holds, by instance and message key id (<see cref="AddMedia"/>).</summary>
+    public ConcurrentDictionary<(string Instance, string KeyId), StoredMedia> Media { get; } = new();
+
+    /// <summary>Every getBase64FromMediaMessage request's body, in order.</summary>
+    public ConcurrentQueue<(string Instance, JsonObject Body)> MediaRequests { get; } = new();
+
+    /// <summary>A file as Evolution stored its message: the bytes WhatsApp has, the type and the name (documents only).</summary>
+    public sealed record StoredMedia(byte[] Bytes, string MimeType, string? FileName);
+
+    public void AddMedia(string instance, string keyId, byte[] bytes, string mimeType, string? fileName = null) =>
+        Media[(instance, keyId)] = new StoredMedia(bytes, mimeType, fileName);
+
+    /// <summary>
+    /// <c>POST /chat/getBase64FromMediaMessage/{instance}</c> (https://doc.evolution-api.com/v2/api-reference/chat-controller/get-base64;
+    /// src/api/routes/chat.router.ts: no schema, answered 201; chat.dto.ts getBase64FromMediaMessageDto
+    /// <c>{message, convertToMp4?}</c>). whatsapp.baileys.service.ts getBase64FromMediaMessage: without
+    /// <c>message.message</c> the stored message is found by <c>message.key.id</c> alone (<c>getMessage</c>); any failure
+    /// (no such message, not a media message) is a 400 with the error's text. The answer is
+    /// <c>{mediaType, fileName, caption, size: {fileLength, height, width}, mimetype, base64, buffer: null}</c> in that order,
+    /// written by Express's <c>JSON.stringify</c> (no escaping of <c>+</c> or <c>/</c>); a file without a name is called
+    /// <c>{key.id}.{extension of its type}</c>.
+    /// </summary>
+    private async Task<IResult> Base64Async(HttpContext context, string instance)
+    {
+        if (Guard(context, instance) is { } refused)
+            return refused;
+        if (!context.Request.HasJsonContentType() || await JsonNode.ParseAsync(context.Request.Body) is not JsonObject body)
+            return Error(400, "Bad Request", new[] { "TypeError: Cannot read properties of undefined (reading 'key')" });
+        MediaRequests.Enqueue((instance, body));
+        if (Instances[instance].FailWith is { } status)
+            return Error(status, status == 429 ? "Too Many Requests" : "Internal Server Error", "Internal Server Error");
+        if (body["message"]?["key"]?["id"] is not JsonValue idValue || !idValue.TryGetValue<string>(out var keyId)
+            || !Media.TryGetValue((instance, keyId), out var media))
+            return Error(400, "Bad Request", new[] { "Message not found" });
+
+        var extension = media.MimeType.Split(';')[0] switch
+        {
+            "image/jpeg" => "jpeg", "image/webp" => "webp", "video/mp4" => "mp4", "audio/ogg" => "oga", "application/pdf" => "pdf", _ => "bin",
+        };
+        var mediaType = media.MimeType.StartsWith("image/webp") ? "stickerMessage"
+            : media.MimeType.StartsWith("image/") ? "imageMessage"
+            : media.MimeType.StartsWith("video/") ? "videoMessage"
+            : media.MimeType.StartsWith("audio/") ? "audioMessage"
+            : "documentMessage";
+        var answer = new JsonObject
+        {
+            ["mediaType"] = mediaType,
+            ["fileName"] = media.FileName ?? $"{keyId}.{extension}",
+            ["caption"] = null,
+            ["size"] = new JsonObject { ["fileLength"] = media.Bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), ["height"] = null, ["width"] = null },
+            ["mimetype"] = media.MimeType,
+            ["base64"] = Convert.ToBase64String(media.Bytes),
+            ["buffer"] = null,
+        };
+        var json = Instances[instance].EscapedAnswers ? answer.ToJsonString().Replace("/", "\\/") : answer.ToJsonString(Express);
+        return Results.Text(json, "application/json; charset=utf-8", statusCode: 201);
     }
 
     /// <summary>What <c>JSON.stringify</c> writes: only quotes, backslashes and control characters escaped.</summary>
