@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
@@ -15,6 +16,9 @@ namespace ChatSend.Tests.Infrastructure;
 /// beyond it what WhatsApp needs (a number of digits or a group JID; a media URL it can download, whose SHA-256 it
 /// records). It answers 201 with the sent message's <c>key</c>, or the documented error bodies. Instances are set up
 /// per test with a state (open, connecting, close) and, optionally, a failure to answer.
+/// Customers' messages come as the instance's <c>messages.upsert</c> webhooks (<see cref="PostUpsertAsync"/>, built by
+/// <see cref="EvolutionUpserts"/>), and their files from <c>getBase64FromMediaMessage</c>, serving what a test registered
+/// with <see cref="AddMedia"/>.
 /// </summary>
 public sealed class EvolutionServer : FakeHttpServer
 {
@@ -32,6 +36,9 @@ public sealed class EvolutionServer : FakeHttpServer
         public string State { get; set; } = "open";
         public int? FailWith { get; set; }
         public string? RetryAfter { get; set; }
+
+        /// <summary>getBase64FromMediaMessage answers as a proxy that writes JSON again might: <c>+</c> as <c>\u002B</c>, <c>/</c> as <c>\/</c>.</summary>
+        public bool EscapedAnswers { get; set; }
     }
 
     public sealed record Call(string Route, string Instance, JsonObject Body, string KeyId, string? MediaSha256);
@@ -50,6 +57,7 @@ public sealed class EvolutionServer : FakeHttpServer
         app.MapPost("/message/sendWhatsAppAudio/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendWhatsAppAudio"));
         app.MapGet("/instance/connectionState/{instance}", (HttpContext c, string instance) =>
             Guard(c, instance) ?? Results.Json(new { instance = new { instanceName = instance, state = Instances[instance].State } }));
+        app.MapPost("/chat/getBase64FromMediaMessage/{instance}", (HttpContext c, string instance) => Base64Async(c, instance));
     }
 
     /// <summary>Evolution's error body (src/main.ts): <c>{status, error, response: {message}}</c>.</summary>
@@ -169,9 +177,313 @@ public sealed class EvolutionServer : FakeHttpServer
         return await _downloads.SendAsync(request);
     }
 
+    /// <summary>Files of customers' messages the instance holds, by instance and message key id (<see cref="AddMedia"/>).</summary>
+    public ConcurrentDictionary<(string Instance, string KeyId), StoredMedia> Media { get; } = new();
+
+    /// <summary>Every getBase64FromMediaMessage request's body, in order.</summary>
+    public ConcurrentQueue<(string Instance, JsonObject Body)> MediaRequests { get; } = new();
+
+    /// <summary>A file as Evolution stored its message: the bytes WhatsApp has, the type and the name (documents only).</summary>
+    public sealed record StoredMedia(byte[] Bytes, string MimeType, string? FileName);
+
+    public void AddMedia(string instance, string keyId, byte[] bytes, string mimeType, string? fileName = null) =>
+        Media[(instance, keyId)] = new StoredMedia(bytes, mimeType, fileName);
+
+    /// <summary>
+    /// <c>POST /chat/getBase64FromMediaMessage/{instance}</c> (https://doc.evolution-api.com/v2/api-reference/chat-controller/get-base64;
+    /// src/api/routes/chat.router.ts: no schema, answered 201; chat.dto.ts getBase64FromMediaMessageDto
+    /// <c>{message, convertToMp4?}</c>). whatsapp.baileys.service.ts getBase64FromMediaMessage: without
+    /// <c>message.message</c> the stored message is found by <c>message.key.id</c> alone (<c>getMessage</c>); any failure
+    /// (no such message, not a media message) is a 400 with the error's text. The answer is
+    /// <c>{mediaType, fileName, caption, size: {fileLength, height, width}, mimetype, base64, buffer: null}</c> in that order,
+    /// written by Express's <c>JSON.stringify</c> (no escaping of <c>+</c> or <c>/</c>); a file without a name is called
+    /// <c>{key.id}.{extension of its type}</c>.
+    /// </summary>
+    private async Task<IResult> Base64Async(HttpContext context, string instance)
+    {
+        if (Guard(context, instance) is { } refused)
+            return refused;
+        if (!context.Request.HasJsonContentType() || await JsonNode.ParseAsync(context.Request.Body) is not JsonObject body)
+            return Error(400, "Bad Request", new[] { "TypeError: Cannot read properties of undefined (reading 'key')" });
+        MediaRequests.Enqueue((instance, body));
+        if (Instances[instance].FailWith is { } status)
+            return Error(status, status == 429 ? "Too Many Requests" : "Internal Server Error", "Internal Server Error");
+        if (body["message"]?["key"]?["id"] is not JsonValue idValue || !idValue.TryGetValue<string>(out var keyId)
+            || !Media.TryGetValue((instance, keyId), out var media))
+            return Error(400, "Bad Request", new[] { "Message not found" });
+
+        var extension = media.MimeType.Split(';')[0] switch
+        {
+            "image/jpeg" => "jpeg", "image/webp" => "webp", "video/mp4" => "mp4", "audio/ogg" => "oga", "application/pdf" => "pdf", _ => "bin",
+        };
+        var mediaType = media.MimeType.StartsWith("image/webp") ? "stickerMessage"
+            : media.MimeType.StartsWith("image/") ? "imageMessage"
+            : media.MimeType.StartsWith("video/") ? "videoMessage"
+            : media.MimeType.StartsWith("audio/") ? "audioMessage"
+            : "documentMessage";
+        var answer = new JsonObject
+        {
+            ["mediaType"] = mediaType,
+            ["fileName"] = media.FileName ?? $"{keyId}.{extension}",
+            ["caption"] = null,
+            ["size"] = new JsonObject { ["fileLength"] = media.Bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), ["height"] = null, ["width"] = null },
+            ["mimetype"] = media.MimeType,
+            ["base64"] = Convert.ToBase64String(media.Bytes),
+            ["buffer"] = null,
+        };
+        var json = Instances[instance].EscapedAnswers ? answer.ToJsonString().Replace("/", "\\/") : answer.ToJsonString(Express);
+        return Results.Text(json, "application/json; charset=utf-8", statusCode: 201);
+    }
+
+    /// <summary>What <c>JSON.stringify</c> writes: only quotes, backslashes and control characters escaped.</summary>
+    private static readonly JsonSerializerOptions Express = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Posts a <c>messages.upsert</c> webhook (the <c>MESSAGES_UPSERT</c> event of
+    /// https://doc.evolution-api.com/v2/en/configuration/webhooks) as webhook.controller.ts builds it (<c>{event, instance,
+    /// data, destination, date_time, sender, server_url, apikey}</c>, <c>event</c> being wa.types.ts's
+    /// <c>Events.MESSAGES_UPSERT</c>, <c>"messages.upsert"</c>) to <paramref name="url"/> (the instance's webhook URL):
+    /// <paramref name="data"/> is one entry (<see cref="UpsertMessage.ToData"/>; whatsapp.baileys.service.ts sends one per
+    /// message), or a list of them.
+    /// </summary>
+    public async Task<HttpResponseMessage> PostUpsertAsync(string url, string instance, JsonNode data, IDictionary<string, string>? headers = null)
+    {
+        var body = new JsonObject
+        {
+            ["event"] = "messages.upsert",
+            ["instance"] = instance,
+            ["data"] = data,
+            ["destination"] = url,
+            ["date_time"] = DateTimeOffset.UtcNow.ToString("O"),
+            ["sender"] = "15550100001@s.whatsapp.net",
+            ["server_url"] = BaseUrl,
+            ["apikey"] = "instance-token-not-ours",
+        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent(body.ToJsonString(Express), Encoding.UTF8, "application/json"),
+        };
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+            request.Headers.TryAddWithoutValidation(name, value);
+        return await _downloads.SendAsync(request);
+    }
+
     protected override ValueTask DisposeResourcesAsync()
     {
         _downloads.Dispose();
         return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A customer's message (or the instance's own, <see cref="FromMe"/>) as a <c>messages.upsert</c> webhook carries it: the
+/// <c>messageRaw</c> of whatsapp.baileys.service.ts <c>prepareMessage</c> (Evolution API 2.3.6,
+/// https://github.com/EvolutionAPI/evolution-api): <c>{key, pushName, status, message, contextInfo, messageType,
+/// messageTimestamp, instanceId, source}</c>. <c>key</c> is Baileys' as it came: <c>remoteJid</c> the chat,
+/// <c>participant</c> the sender in a group, and for someone addressed by a LID (<c>addressingMode: "lid"</c>) the phone
+/// JID beside it in <c>remoteJidAlt</c>/<c>participantAlt</c>. <c>contextInfo</c> is the content's own (its
+/// <c>stanzaId</c>: the quoted message), lifted to the top. Contents are Baileys' proto messages as JSON (WAProto
+/// field names), built by <see cref="EvolutionUpserts"/>.
+/// </summary>
+public sealed record UpsertMessage(string MessageType, JsonObject Message)
+{
+    public string KeyId { get; init; } = "3EB0" + Convert.ToHexString(RandomNumberGenerator.GetBytes(9));
+    public string RemoteJid { get; init; } = "12025550123@s.whatsapp.net";
+    public bool FromMe { get; init; }
+    public string? Participant { get; init; }
+    public string? RemoteJidAlt { get; init; }
+    public string? ParticipantAlt { get; init; }
+    public string? AddressingMode { get; init; }
+    public string PushName { get; init; } = "Maria";
+
+    /// <summary>The key id of the message this one quotes (<c>contextInfo.stanzaId</c>).</summary>
+    public string? QuotedId { get; init; }
+
+    public long Timestamp { get; init; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    public JsonObject ToData()
+    {
+        var key = new JsonObject { ["remoteJid"] = RemoteJid, ["fromMe"] = FromMe, ["id"] = KeyId };
+        if (Participant is not null)
+            key["participant"] = Participant;
+        if (AddressingMode is not null)
+            key["addressingMode"] = AddressingMode;
+        if (RemoteJidAlt is not null)
+            key["remoteJidAlt"] = RemoteJidAlt;
+        if (ParticipantAlt is not null)
+            key["participantAlt"] = ParticipantAlt;
+        var message = (JsonObject)Message.DeepClone();
+        JsonObject? contextInfo = null;
+        if (QuotedId is not null)
+        {
+            contextInfo = new JsonObject
+            {
+                ["stanzaId"] = QuotedId,
+                ["participant"] = "15550100001@s.whatsapp.net",
+                ["quotedMessage"] = new JsonObject { ["conversation"] = "the message quoted" },
+            };
+            // The content keeps its own contextInfo; a text's went with its extendedTextMessage.
+            if (message[MessageType] is JsonObject content)
+                content["contextInfo"] = contextInfo.DeepClone();
+        }
+        if (Participant is not null)
+            message.Insert(0, "senderKeyDistributionMessage", new JsonObject { ["groupId"] = RemoteJid, ["axolotlSenderKeyDistributionMessage"] = "MwiH..." });
+        var data = new JsonObject
+        {
+            ["key"] = key,
+            ["pushName"] = PushName,
+            ["status"] = FromMe ? "SERVER_ACK" : "DELIVERY_ACK",
+            ["message"] = message,
+        };
+        if (contextInfo is not null)
+            data["contextInfo"] = contextInfo;
+        data["messageType"] = MessageType;
+        data["messageTimestamp"] = Timestamp;
+        data["instanceId"] = "0b6a3d4e-6f1c-4f0e-9a51-5c1d7a0f2b11";
+        data["source"] = "android";
+        return data;
+    }
+}
+
+/// <summary>
+/// The contents customers send, as Baileys' proto messages (WAProto.proto field names) after prepareMessage: a text is
+/// <c>conversation</c> (an <c>extendedTextMessage</c> is rewritten to it), media carry their CDN fields (ChatSend reads
+/// <c>mimetype</c>, <c>caption</c>, <c>fileName</c>, <c>ptt</c>), and each is followed by <c>messageContextInfo</c>.
+/// </summary>
+public static class EvolutionUpserts
+{
+    public static UpsertMessage Text(string text) =>
+        new("conversation", WithContextInfo(new JsonObject { ["conversation"] = text }));
+
+    public static UpsertMessage Image(string? caption, string mimeType = "image/jpeg", int length = 3000) =>
+        new("imageMessage", WithContextInfo(new JsonObject { ["imageMessage"] = MediaFields(mimeType, length, caption, new JsonObject { ["height"] = 640, ["width"] = 480 }) }));
+
+    public static UpsertMessage Video(string? caption, string mimeType = "video/mp4", int length = 5000) =>
+        new("videoMessage", WithContextInfo(new JsonObject { ["videoMessage"] = MediaFields(mimeType, length, caption, new JsonObject { ["seconds"] = 4, ["gifPlayback"] = false }) }));
+
+    public static UpsertMessage Document(string fileName, string? caption, string mimeType = "application/pdf", int length = 4000) =>
+        new("documentMessage", WithContextInfo(new JsonObject
+        {
+            ["documentMessage"] = MediaFields(mimeType, length, caption, new JsonObject { ["title"] = fileName, ["pageCount"] = 1, ["fileName"] = fileName }),
+        }));
+
+    /// <summary>A voice note (<c>ptt: true</c>) or an audio file.</summary>
+    public static UpsertMessage Audio(bool ptt, string mimeType = "audio/ogg; codecs=opus", int length = 2000) =>
+        new("audioMessage", WithContextInfo(new JsonObject { ["audioMessage"] = MediaFields(mimeType, length, null, new JsonObject { ["seconds"] = 3, ["ptt"] = ptt }) }));
+
+    public static UpsertMessage Sticker(int length = 1500) =>
+        new("stickerMessage", WithContextInfo(new JsonObject
+        {
+            ["stickerMessage"] = MediaFields("image/webp", length, null, new JsonObject { ["height"] = 64, ["width"] = 64, ["isAnimated"] = false }),
+        }));
+
+    public static UpsertMessage Location(double latitude, double longitude, string? name = null, string? address = null)
+    {
+        var location = new JsonObject { ["degreesLatitude"] = latitude, ["degreesLongitude"] = longitude };
+        if (name is not null)
+            location["name"] = name;
+        if (address is not null)
+            location["address"] = address;
+        location["jpegThumbnail"] = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgI=";
+        return new("locationMessage", WithContextInfo(new JsonObject { ["locationMessage"] = location }));
+    }
+
+    public static UpsertMessage Contact(string displayName, string vcard) =>
+        new("contactMessage", WithContextInfo(new JsonObject { ["contactMessage"] = new JsonObject { ["displayName"] = displayName, ["vcard"] = vcard } }));
+
+    public static UpsertMessage Contacts(params (string DisplayName, string Vcard)[] contacts) =>
+        new("contactsArrayMessage", WithContextInfo(new JsonObject
+        {
+            ["contactsArrayMessage"] = new JsonObject
+            {
+                ["displayName"] = $"{contacts.Length} contacts",
+                ["contacts"] = new JsonArray(contacts.Select(c => (JsonNode)new JsonObject { ["displayName"] = c.DisplayName, ["vcard"] = c.Vcard }).ToArray()),
+            },
+        }));
+
+    /// <summary>A vCard as WhatsApp shares one: the WhatsApp number in <c>waid</c> beside the number as written.</summary>
+    public static string VCard(string name, params string[] telLines) =>
+        "BEGIN:VCARD\nVERSION:3.0\n" + $"N:;{name};;;\nFN:{name}\n" + string.Concat(telLines.Select(t => t + "\n")) + "END:VCARD";
+
+    /// <summary>An emoji on the message <paramref name="reactedTo"/> (a key id); <c>""</c> removes it.</summary>
+    public static UpsertMessage Reaction(string emoji, string reactedTo) =>
+        new("reactionMessage", WithContextInfo(new JsonObject
+        {
+            ["reactionMessage"] = new JsonObject
+            {
+                ["key"] = new JsonObject { ["remoteJid"] = "12025550123@s.whatsapp.net", ["fromMe"] = true, ["id"] = reactedTo },
+                ["text"] = emoji,
+                ["senderTimestampMs"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            },
+        }));
+
+    /// <summary>A tapped button of a buttons message.</summary>
+    public static UpsertMessage ButtonsResponse(string id, string text) =>
+        new("buttonsResponseMessage", WithContextInfo(new JsonObject
+        {
+            ["buttonsResponseMessage"] = new JsonObject { ["selectedButtonId"] = id, ["selectedDisplayText"] = text, ["type"] = "DISPLAY_TEXT" },
+        }));
+
+    /// <summary>A chosen row of a list message.</summary>
+    public static UpsertMessage ListResponse(string rowId, string title) =>
+        new("listResponseMessage", WithContextInfo(new JsonObject
+        {
+            ["listResponseMessage"] = new JsonObject
+            {
+                ["title"] = title,
+                ["listType"] = "SINGLE_SELECT",
+                ["singleSelectReply"] = new JsonObject { ["selectedRowId"] = rowId },
+                ["description"] = "a row's description",
+            },
+        }));
+
+    /// <summary>A tapped quick reply of a template message.</summary>
+    public static UpsertMessage TemplateButtonReply(string id, string text) =>
+        new("templateButtonReplyMessage", WithContextInfo(new JsonObject
+        {
+            ["templateButtonReplyMessage"] = new JsonObject { ["selectedId"] = id, ["selectedDisplayText"] = text, ["selectedIndex"] = 0 },
+        }));
+
+    /// <summary>A poll: a content ChatSend has no type for.</summary>
+    public static UpsertMessage Poll(string name) =>
+        new("pollCreationMessage", WithContextInfo(new JsonObject
+        {
+            ["pollCreationMessage"] = new JsonObject
+            {
+                ["name"] = name,
+                ["options"] = new JsonArray(new JsonObject { ["optionName"] = "yes" }, new JsonObject { ["optionName"] = "no" }),
+                ["selectableOptionsCount"] = 1,
+            },
+        }));
+
+    private static JsonObject MediaFields(string mimeType, int length, string? caption, JsonObject extra)
+    {
+        var media = new JsonObject
+        {
+            ["url"] = "https://mmg.whatsapp.net/v/t62.7118-24/12345_67890.enc?ccb=11-4&oh=01_Q5AaI&oe=6790ABCD&_nc_sid=5e03e0&mms3=true",
+            ["mimetype"] = mimeType,
+        };
+        if (caption is not null)
+            media["caption"] = caption;
+        media["fileSha256"] = "n5ZkVvH4p0QFq3P1uI8m4sT9oYwXy2b6c7d8e9f0a1E=";
+        media["fileLength"] = length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (name, value) in extra)
+            media[name] = value?.DeepClone();
+        media["mediaKey"] = "Z3Jhc3MgaXMgZ3JlZW4gYW5kIHRoZSBza3kgaXMgYmx1ZQ==";
+        media["fileEncSha256"] = "q1w2e3r4t5y6u7i8o9p0a1s2d3f4g5h6j7k8l9z0x1c=";
+        media["directPath"] = "/v/t62.7118-24/12345_67890.enc?ccb=11-4&oh=01_Q5AaI&oe=6790ABCD&_nc_sid=5e03e0";
+        media["mediaKeyTimestamp"] = "1736900000";
+        return media;
+    }
+
+    private static JsonObject WithContextInfo(JsonObject message)
+    {
+        message["messageContextInfo"] = new JsonObject
+        {
+            ["deviceListMetadata"] = new JsonObject { ["senderKeyHash"] = "u+BigPORQMFx0g==", ["senderTimestamp"] = "1736890000" },
+            ["deviceListMetadataVersion"] = 2,
+            ["messageSecret"] = "dGhpcyBpcyBhIG1lc3NhZ2Ugc2VjcmV0IG9mIDMyIGI=",
+        };
+        return message;
     }
 }

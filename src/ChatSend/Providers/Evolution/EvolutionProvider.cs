@@ -103,23 +103,31 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
     public static string Number(string recipient) =>
         recipient.EndsWith("@g.us", StringComparison.OrdinalIgnoreCase) ? recipient : new string(recipient.Where(char.IsAsciiDigit).ToArray());
 
-    private EvolutionApi Api(Session session)
+    private EvolutionApi Api(Session session) => EvolutionApi.For(session, httpClients, secrets, time);
+}
+
+/// <summary>One call's view of an Evolution server: its address, the instance and the key (a header, never logged).</summary>
+internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance, string apiKey, TimeProvider time)
+{
+    /// <summary>The session's server, instance and apikey, from its settings (<see cref="EvolutionSettings"/>) and secrets.</summary>
+    public static EvolutionApi For(Session session, IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time)
     {
         var settings = ProviderSettingsSchema.Read<EvolutionSettings>(session);
         if (settings.BaseUrl is not { Scheme: "http" or "https" } baseUrl)
             throw new ProviderException("the session's baseUrl setting must be the Evolution API's http(s) address (session … --setting baseUrl=https://…)", transient: false);
         if (settings.Instance is not { } instance)
             throw new ProviderException("the session names no Evolution instance (session … --setting instance=<name>)", transient: false);
-        return new EvolutionApi(httpClients.CreateClient(HttpClientName), baseUrl, instance, secrets.Require(session, EvolutionSettings.ApiKey), time);
+        return new EvolutionApi(httpClients.CreateClient(EvolutionProvider.HttpClientName), baseUrl, instance, secrets.Require(session, EvolutionSettings.ApiKey), time);
     }
-}
 
-/// <summary>One call's view of an Evolution server: its address, the instance and the key (a header, never logged).</summary>
-internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance, string apiKey, TimeProvider time)
-{
     public string Instance { get; } = Uri.EscapeDataString(instance);
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken)
+    /// <summary>
+    /// One call. With <see cref="HttpCompletionOption.ResponseHeadersRead"/> the answer's body is left to be read as it
+    /// comes (a file), and only the wait for the headers is timed here.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         using var request = new HttpRequestMessage(method, new Uri(new Uri(baseUrl.AbsoluteUri.TrimEnd('/') + "/"), path));
         request.Headers.TryAddWithoutValidation("apikey", apiKey);
@@ -127,7 +135,7 @@ internal sealed class EvolutionApi(HttpClient http, Uri baseUrl, string instance
             request.Content = JsonContent.Create(body);
         try
         {
-            return await http.SendAsync(request, cancellationToken);
+            return await http.SendAsync(request, completion, cancellationToken);
         }
         catch (HttpRequestException ex)
         {
