@@ -334,6 +334,12 @@ public sealed class EvolutionInboundTests(Azurite azurite, EvolutionServer evolu
         AssertReceived(await ReceivedAsync(key, session, "+5511955554444", older.KeyId), session, older,
             "+5511955554444", "+5511955554444", "text", "older Evolution");
         Assert.Empty(await ChatAsync(key, session.Id, "190483847129845@lid"));
+
+        // Seen once with its phone, the LID alone later is the same person's chat.
+        var later = EvolutionUpserts.Text("just the LID now") with { RemoteJid = "190483847129845@lid", AddressingMode = "lid" };
+        await PostAsync(session, instance, later.ToData());
+        AssertReceived(await ReceivedAsync(key, session, "+5511912345678", later.KeyId), session, later,
+            "+5511912345678", "+5511912345678", "text", "just the LID now");
     }
 
     [Fact]

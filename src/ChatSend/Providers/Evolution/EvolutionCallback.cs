@@ -158,8 +158,8 @@ public static class EvolutionInbound
     private static string? Id(string? value) => value is { Length: > 0 and <= MaxIdLength } && !value.Any(char.IsControl) ? value : null;
 
     /// <summary>
-    /// Someone's address: their phone number in E.164 when the JID is one, or when an alternative JID of the entry is one
-    /// (the phone is then also returned, as the number of the LID); else the JID as given.
+    /// Someone's address: their phone number in E.164 when the JID is one; else the JID as given (a LID), with the phone
+    /// number of an alternative JID of the entry beside it when there is one, which the recorder shows and remembers.
     /// </summary>
     private static (string Address, string? Phone) Person(string jid, params JsonElement[] alternatives)
     {
@@ -168,7 +168,7 @@ public static class EvolutionInbound
             return (address, null);
         foreach (var alternative in alternatives)
             if (Id(CallbackJson.Text(alternative)) is { } other && ChatAddress.FromJid(other) is ['+', ..] phone)
-                return (phone, phone);
+                return (address, phone);
         return (address, null);
     }
 
