@@ -102,6 +102,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<MessageAcceptor>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IdempotentSend>();
+        services.AddSingleton<Replies>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
         services.AddSingleton<CancelMessageHandler>();
