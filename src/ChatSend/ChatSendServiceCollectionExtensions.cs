@@ -106,6 +106,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
         services.AddSingleton<CancelMessageHandler>();
+        services.AddSingleton<MarkReadHandler>();
         services.AddSingleton<ListMessagesHandler>();
         services.AddSingleton<GetSessionHandler>();
         services.AddSingleton<DeliveryRecorder>();

@@ -43,7 +43,7 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
     /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews: what a demo needs.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true) { Replies = true };
+        Groups: true, Preview: true) { Replies = true, MarkRead = true };
 
     public ProviderCapabilities Capabilities => Supported;
 
