@@ -102,9 +102,11 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<MessageAcceptor>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IdempotentSend>();
+        services.AddSingleton<Replies>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
         services.AddSingleton<CancelMessageHandler>();
+        services.AddSingleton<MarkReadHandler>();
         services.AddSingleton<ListMessagesHandler>();
         services.AddSingleton<GetSessionHandler>();
         services.AddSingleton<DeliveryRecorder>();

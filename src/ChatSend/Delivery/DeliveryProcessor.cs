@@ -234,7 +234,10 @@ public sealed partial class DeliveryProcessor(
         m.Preview is { Length: > 0 } preview ? JsonSerializer.Deserialize<Dictionary<string, string>>(preview) : null,
         m.MediaBlob is { } blob
             ? new OutboundMedia(await mediaLinks.ReadUrlAsync(blob, cancellationToken), m.MimeType!, m.FileName!, m.MediaLength ?? 0, m.MediaSha256!)
-            : null);
+            : null)
+    {
+        QuotedProviderId = m.ReplyToProviderId,
+    };
 
     [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its session's pace; expected to go at {ExpectedAt}")]
     private partial void LogPaced(string messageId, DateTimeOffset expectedAt);

@@ -29,6 +29,7 @@ public static class ApiEndpoints
     public const string Send = nameof(Send);
     public const string GetMessage = nameof(GetMessage);
     public const string CancelMessage = nameof(CancelMessage);
+    public const string MarkMessageRead = nameof(MarkMessageRead);
     public const string ListMessages = nameof(ListMessages);
     public const string GetSession = nameof(GetSession);
     public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
@@ -47,6 +48,7 @@ public static class ApiEndpoints
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
+    public const string MessageReadRoute = "messages/{id}/read";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
     // Provider callbacks keep the routes providers are configured with (and the contract names): /webhooks/<provider>.
@@ -88,6 +90,16 @@ public static class ApiEndpoints
             Summary = "Cancel a message",
             Description = "Cancels a scheduled or queued message no delivery attempt has started; 409 once one has.",
             Errors = [Status404NotFound, Status409Conflict],
+        },
+        new(MarkMessageRead, HttpMethods.Post, MessageReadRoute, Authenticated: true,
+            (HttpRequest request, string id, MarkReadHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
+        {
+            Summary = "Mark a customer's message read",
+            Description = "Marks a received message read at the session's provider (the customer sees it read) and moves it to read; " +
+                "200 with the message, also when it was read already (the provider is not asked again). 409 for a message the " +
+                "session sent; 422 when the provider cannot mark messages read; the provider failing briefly is 503 with " +
+                "Retry-After and refusing is 502, and neither changes anything.",
+            Errors = [Status404NotFound, Status409Conflict, Status422UnprocessableEntity, Status502BadGateway],
         },
         new(ListMessages, HttpMethods.Get, MessagesRoute, Authenticated: true,
             (HttpRequest request, ListMessagesHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))

@@ -46,6 +46,23 @@ public static class Problems
             "The message was not accepted and nothing was kept; retry the same request later.");
     }
 
+    /// <summary>
+    /// The provider could not be reached, timed out, or is briefly failing (429, 5xx): nothing changed, and the same request
+    /// may be sent again after <c>Retry-After</c> (the provider's own when it gave one, else 5 s).
+    /// </summary>
+    public static ProblemHttpResult ProviderUnavailable(HttpContext context, string provider, string reason, TimeSpan? retryAfter)
+    {
+        var seconds = retryAfter is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600) : StorageRetryAfterSeconds;
+        context.Response.Headers[HeaderNames.RetryAfter] = seconds.ToString();
+        return Problem(StatusCodes.Status503ServiceUnavailable, "The provider is unavailable.",
+            $"Provider {provider} did not do it ({reason}). Nothing changed; retry the same request later.");
+    }
+
+    /// <summary>The provider refused, for a reason retrying will not change (its token, its session, the id it was given).</summary>
+    public static ProblemHttpResult ProviderRefused(string provider, string reason) =>
+        Problem(StatusCodes.Status502BadGateway, "The provider refused the request.",
+            $"Provider {provider} refused it: {reason}. Nothing changed.");
+
     /// <summary>An error of ChatSend's own: no detail for the client, only the trace id to find it in the logs.</summary>
     public static ProblemHttpResult Unexpected(string traceId) =>
         TypedResults.Problem(new ProblemDetails

@@ -45,6 +45,14 @@ public interface IChannelProvider
     /// since a job may run twice.
     /// </summary>
     Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks a customer's message read at the provider, so the customer sees it read. Throws
+    /// <see cref="ProviderException"/> when the provider refuses or fails. Called only for a provider whose
+    /// <see cref="ProviderCapabilities.MarkRead"/> is true; the others refuse.
+    /// </summary>
+    Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken) =>
+        throw new ProviderException($"provider {Name} does not mark messages read", transient: false);
 }
 
 /// <summary>A message as a provider sends it. <see cref="Text"/> is the caption when there is <see cref="Media"/>.</summary>
@@ -55,7 +63,17 @@ public sealed record OutboundMessage(
     string Recipient,
     string? Text,
     IReadOnlyDictionary<string, string>? Preview,
-    OutboundMedia? Media = null);
+    OutboundMedia? Media = null)
+{
+    /// <summary>The provider's id of the message this one quotes (<c>replyTo</c>), shown above it as a reply.</summary>
+    public string? QuotedProviderId { get; init; }
+}
+
+/// <summary>
+/// A customer's message as a provider marks it read: the provider's id for it, its chat (the customer or the group) and
+/// its sender (in a group, the participant), each an E.164 number, a group JID or the provider's opaque id.
+/// </summary>
+public sealed record ReceivedMessage(MessageId Id, string ProviderMessageId, string Chat, string Sender);
 
 /// <summary>Staged media: a short-lived read-only URL to download it from, and what the file is.</summary>
 public sealed record OutboundMedia(Uri Url, string MimeType, string FileName, long Length, string Sha256);

@@ -37,7 +37,8 @@ public static class ProviderCatalog
         "What each provider sends (anything else is 422 naming the field): " + string.Join("; ", BuiltIn.Select(p =>
             $"{p.Name}: {string.Join(", ", Types(p.Capabilities))}" +
             (p.Capabilities.Groups ? ", to groups too" : ", not to groups") +
-            (p.Capabilities.Preview ? ", custom link previews" : ", no custom link previews"))) + ".";
+            (p.Capabilities.Preview ? ", custom link previews" : ", no custom link previews") +
+            (p.Capabilities.Replies ? ", replies (replyTo)" : ", no replies"))) + ".";
 
     /// <summary>The Markdown table of what each provider can do, for <c>docs/providers.md</c>.</summary>
     public static string CapabilitiesTable()

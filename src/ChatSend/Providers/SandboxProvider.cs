@@ -43,7 +43,7 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
     /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews: what a demo needs.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true);
+        Groups: true, Preview: true) { Replies = true, MarkRead = true };
 
     public ProviderCapabilities Capabilities => Supported;
 
@@ -57,7 +57,10 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
             await CheckMediaAsync(media, cancellationToken);
         var providerId = $"sandbox-{Guid.NewGuid():N}";
         // The network's own record of the send: one row per call, so a message sent twice shows twice.
-        await _calls.AddFreshAsync(new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() }, cancellationToken);
+        var call = new TableEntity(message.Id.Value, providerId) { ["SentAt"] = time.GetUtcNow() };
+        if (message.QuotedProviderId is { } quoted)
+            call["QuotedProviderId"] = quoted; // shown quoted, as a network would
+        await _calls.AddFreshAsync(call, cancellationToken);
         var settings = ProviderSettingsSchema.Read<SandboxSettings>(session);
         var delivered = Seconds(settings.DeliveredAfterSeconds) ?? options.Value.DeliveredAfter;
         var read = Seconds(settings.ReadAfterSeconds) ?? options.Value.ReadAfter;
@@ -66,6 +69,9 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
             Next: MessageStatus.Read, NextAfter: read > delivered ? read - delivered : TimeSpan.Zero), delivered, cancellationToken);
         return new ProviderReceipt(providerId);
     }
+
+    /// <summary>There is no network to tell: marking a customer's message read changes only ChatSend's row.</summary>
+    public Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken) => Task.CompletedTask;
 
     private async Task CheckMediaAsync(OutboundMedia media, CancellationToken cancellationToken)
     {

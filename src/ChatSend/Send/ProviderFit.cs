@@ -24,6 +24,9 @@ public static class ProviderFit
         if (command.Preview is not null && !can.Preview)
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, Title, "preview",
                 $"provider {provider.Name} does not take custom link previews");
+        if (command.ReplyTo is not null && !can.Replies)
+            return Problems.Field(StatusCodes.Status422UnprocessableEntity, Title, "replyTo",
+                $"provider {provider.Name} does not send replies (quoting a message)");
         return true;
     }
 }

@@ -13,10 +13,14 @@ public sealed record SendCommand(
     string? Text,
     MediaReference? Media,
     IReadOnlyDictionary<string, string>? Preview,
-    DateTimeOffset? SendAt = null)
+    DateTimeOffset? SendAt = null,
+    MessageId? ReplyTo = null)
 {
-    /// <summary>The row this command becomes once accepted: <c>queued</c>, or <c>scheduled</c> with a <see cref="SendAt"/>.</summary>
-    public MessageEntity ToMessage(MessageId id, Session session, StagedMedia? staged, DateTimeOffset now)
+    /// <summary>
+    /// The row this command becomes once accepted: <c>queued</c>, or <c>scheduled</c> with a <see cref="SendAt"/>; a reply
+    /// keeps the quoted message's id and the provider's id for it, which its delivery quotes.
+    /// </summary>
+    public MessageEntity ToMessage(MessageId id, Session session, StagedMedia? staged, DateTimeOffset now, Quote? quote = null)
     {
         var message = new MessageEntity
         {
@@ -40,6 +44,8 @@ public sealed record SendCommand(
             MediaLength = staged?.Length,
             MediaSha256 = staged?.Sha256,
             SendAt = SendAt,
+            ReplyTo = quote?.Id.Value,
+            ReplyToProviderId = quote?.ProviderMessageId,
         };
         message.Advance(SendAt is null ? MessageStatus.Queued : MessageStatus.Scheduled, now);
         return message;

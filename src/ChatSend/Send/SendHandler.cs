@@ -14,8 +14,9 @@ namespace ChatSend.Send;
 
 /// <summary>
 /// <c>POST /send</c>, as steps: the caller was authenticated by <see cref="ApiGate"/>; read the body; with an
-/// <c>Idempotency-Key</c>, run the rest through <see cref="IdempotentSend"/>; validate; authorise the session; stage
-/// any media; record the message and queue its job. A step that refuses ends the request with its problem; storage
+/// <c>Idempotency-Key</c>, run the rest through <see cref="IdempotentSend"/>; validate; authorise the session; check
+/// the provider can send it; find the message it quotes (<see cref="Replies"/>); stage any media; record the message and
+/// queue its job. A step that refuses ends the request with its problem; storage
 /// errors are answered 503 by the gate.
 /// </summary>
 public sealed partial class SendHandler(
@@ -24,6 +25,7 @@ public sealed partial class SendHandler(
     MessageAcceptor acceptor,
     IdempotentSend idempotency,
     ChannelProviders providers,
+    Replies replies,
     TimeProvider time,
     ILogger<SendHandler> logger)
 {
@@ -58,13 +60,17 @@ public sealed partial class SendHandler(
         var session = authorized.Value!;
         if (ProviderFit.Check(command, session, providers).Failed(out var unsendable))
             return unsendable;
+        var quote = await replies.FindAsync(command, cancellationToken);
+        if (quote.Failed(out var unquotable))
+            return unquotable;
 
         var id = new MessageId(session.Id, rowKey ?? MessageId.NewRowKey(now));
         var staged = await StageAsync(command, id, cancellationToken);
         if (staged.Failed(out var unusable))
             return unusable;
 
-        var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now), staged.Value, command.SendAt - now);
+        var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now, quote.Value), staged.Value,
+            command.SendAt - now);
         ChatSendTelemetry.TagSend(message);
         LogAccepted(message.Type, message.Id, session.Id, Recipient.Mask(message.Recipient));
         return TypedResults.Accepted($"/messages/{message.Id}", MessageView.From(message));

@@ -41,6 +41,12 @@ public sealed record SendRequest
     /// <summary>Custom link-preview fields for a text message.</summary>
     [JsonPropertyName("preview")] public IReadOnlyDictionary<string, string?>? Preview { get; init; }
 
+    /// <summary>
+    /// The id of a message of the same session to quote (a reply): a customer's message, or one the session sent once
+    /// the provider has taken it.
+    /// </summary>
+    [JsonPropertyName("replyTo")] public string? ReplyTo { get; init; }
+
     /// <summary>Each media field with the type it selects and its value, in contract order.</summary>
     public IReadOnlyList<(string Field, MessageType Type, string? Url)> MediaFields() =>
     [

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using ChatSend.Http;
+using ChatSend.Messages;
 using ChatSend.Sessions;
 
 namespace ChatSend.Send;
@@ -45,6 +46,7 @@ public static partial class SendRequestValidator
 
         var preview = ReadPreview(request.Preview, errors);
         var sendAt = request.SendAt is { } given ? ReadSendAt(given, now, errors) : null;
+        var replyTo = request.ReplyTo is { } quoted ? ReadReplyTo(quoted, session, errors) : null;
         MediaReference? reference = null;
         if (type == MessageType.Text)
             CheckText(request, text, errors);
@@ -52,7 +54,7 @@ public static partial class SendRequestValidator
             reference = CheckMedia(request, mediaType, present[0].Field, present[0].Url, text, errors);
 
         return errors.Count == 0
-            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt)
+            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt, replyTo)
             : null;
     }
 
@@ -91,6 +93,18 @@ public static partial class SendRequestValidator
             errors.Add("sendAt", "must be at most 35 days ahead");
         else
             return sendAt;
+        return null;
+    }
+
+    /// <summary>A message id of the sending session; whether the session has it is asked later (<see cref="Replies"/>).</summary>
+    private static MessageId? ReadReplyTo(string value, string? session, FieldErrors errors)
+    {
+        if (!MessageId.TryParse(value, out var id))
+            errors.Add("replyTo", "must be the id of a message of the session (msg_…), as /send, GET /messages or an event gives it");
+        else if (session is not null && id.Session != session)
+            errors.Add("replyTo", $"must be a message of session '{session}', not of another session");
+        else
+            return id;
         return null;
     }
 

@@ -1,6 +1,9 @@
 using System.Net;
 using ChatSend.Auth;
+using ChatSend.Inbound;
 using ChatSend.Messages;
+using ChatSend.Providers.Callbacks;
+using ChatSend.Send;
 using ChatSend.Providers.Waha;
 using ChatSend.Sessions;
 using ChatSend.Storage;
@@ -63,6 +66,24 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha) : IClassFi
         await SendAsync(app, session.Id, key, idempotencyKey: Guid.NewGuid().ToString());
 
         Assert.True(calls.Calls.Count - before == 3, string.Join(Environment.NewLine, calls.Calls.Skip(before)));
+    }
+
+    [Fact]
+    public async Task AReplyAddsOneReadOfTheQuotedMessage()
+    {
+        var calls = new StorageFaults();
+        await using var app = await StartWithoutListenersAsync(calls);
+        var (session, key) = await app.NewSessionAsync();
+        await SendAsync(app, session.Id, key);
+        var report = new InboundReport(session.Id, "in-" + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow, "+12025550123",
+            "+12025550123", MessageType.Text, "where is my order?");
+        var (question, _) = await app.Services.GetRequiredService<InboundRecorder>().RecordAsync(session, session.Provider, report, CancellationToken.None);
+
+        var before = calls.Calls.Count;
+        await SendAsync(app, session.Id, key, replyTo: question.Id);
+
+        Assert.Equal([$"GET messages(PartitionKey='{session.Id}',RowKey='{question.RowKey}')", "POST $batch", "POST deliveries/messages"],
+            calls.Calls.Skip(before));
     }
 
     // /send alone, counted on its own: no delivery work runs in this host.
@@ -133,9 +154,10 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha) : IClassFi
 
     private Task<string> SendAsync(string session, string key) => SendAsync(_app, session, key);
 
-    private static async Task<string> SendAsync(TestApp app, string session, string key, string? idempotencyKey = null)
+    private static async Task<string> SendAsync(TestApp app, string session, string key, string? idempotencyKey = null, string? replyTo = null)
     {
-        using var request = app.Request(HttpMethod.Post, "/send", key, $$"""{"session":"{{session}}","to":"+12025550123","text":"count me"}""");
+        var quote = replyTo is null ? "" : $$""","replyTo":"{{replyTo}}" """.TrimEnd();
+        using var request = app.Request(HttpMethod.Post, "/send", key, $$"""{"session":"{{session}}","to":"+12025550123","text":"count me"{{quote}}}""");
         if (idempotencyKey is not null)
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await app.Http.SendAsync(request);

@@ -18,7 +18,8 @@ namespace ChatSend.Tests.Infrastructure;
 /// per test with a state (open, connecting, close) and, optionally, a failure to answer.
 /// Customers' messages come as the instance's <c>messages.upsert</c> webhooks (<see cref="PostUpsertAsync"/>, built by
 /// <see cref="EvolutionUpserts"/>), and their files from <c>getBase64FromMediaMessage</c>, serving what a test registered
-/// with <see cref="AddMedia"/>.
+/// with <see cref="AddMedia"/>. A send's <c>quoted</c> is checked against quotedOptionsSchema;
+/// <c>POST /chat/markMessageAsRead/{instance}</c> marks messages read (<see cref="Reads"/>).
 /// </summary>
 public sealed class EvolutionServer : FakeHttpServer
 {
@@ -43,6 +44,9 @@ public sealed class EvolutionServer : FakeHttpServer
 
     public sealed record Call(string Route, string Instance, JsonObject Body, string KeyId, string? MediaSha256);
 
+    /// <summary>Every accepted <c>POST /chat/markMessageAsRead/{instance}</c>: the instance and the keys it marked.</summary>
+    public ConcurrentQueue<(string Instance, JsonArray ReadMessages)> Reads { get; } = new();
+
     public string NewInstance(string state = "open")
     {
         var name = "inst-" + Guid.NewGuid().ToString("N")[..8];
@@ -55,6 +59,7 @@ public sealed class EvolutionServer : FakeHttpServer
         app.MapPost("/message/sendText/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendText"));
         app.MapPost("/message/sendMedia/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendMedia"));
         app.MapPost("/message/sendWhatsAppAudio/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendWhatsAppAudio"));
+        app.MapPost("/chat/markMessageAsRead/{instance}", (HttpContext c, string instance) => MarkReadAsync(c, instance));
         app.MapGet("/instance/connectionState/{instance}", (HttpContext c, string instance) =>
             Guard(c, instance) ?? Results.Json(new { instance = new { instanceName = instance, state = Instances[instance].State } }));
         app.MapPost("/chat/getBase64FromMediaMessage/{instance}", (HttpContext c, string instance) => Base64Async(c, instance));
@@ -92,6 +97,23 @@ public sealed class EvolutionServer : FakeHttpServer
             .ToList();
         if (body["linkPreview"] is { } lp && lp.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
             problems.Add("linkPreview is not of a type(s) boolean");
+        // quotedOptionsSchema: {key: {id (required, not empty), remoteJid?, fromMe?}, message?: object}.
+        if (body["quoted"] is { } quoted)
+        {
+            if (quoted is not JsonObject q || q["key"] is not JsonObject key)
+                problems.Add("quoted.key is required and must be an object");
+            else
+            {
+                if (key["id"] is not JsonValue id || id.GetValueKind() != JsonValueKind.String || id.GetValue<string>().Length == 0)
+                    problems.Add("quoted.key requires property \"id\", a string that is not empty");
+                if (key["remoteJid"] is { } rj && rj.GetValueKind() != JsonValueKind.String)
+                    problems.Add("quoted.key.remoteJid is not of a type(s) string");
+                if (key["fromMe"] is { } fm && fm.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    problems.Add("quoted.key.fromMe is not of a type(s) boolean");
+                if (q["message"] is { } m && m is not JsonObject)
+                    problems.Add("quoted.message is not of a type(s) object");
+            }
+        }
         if (route == "sendMedia" && body["mediatype"]?.GetValue<string>() is { } mt && mt is not ("image" or "document" or "video" or "audio"))
             problems.Add("mediatype is not one of enum values: image,document,video,audio");
         if (problems.Count > 0)
@@ -139,6 +161,55 @@ public sealed class EvolutionServer : FakeHttpServer
             instanceId = instance,
             source = "unknown",
         }, statusCode: 201);
+    }
+
+    /// <summary>
+    /// <c>POST /chat/markMessageAsRead/{instance}</c> (chat.router.ts, readMessageSchema): <c>readMessages</c>, at least one
+    /// key, each with <c>id</c> and <c>remoteJid</c> (strings, not empty) and <c>fromMe</c> (boolean). Answered 201
+    /// <c>{"message":"Read messages","read":"success"}</c>; an instance that is not open fails in Baileys, which the
+    /// service answers 500 "Read messages fail". (Evolution passes on only keys whose remoteJid is a phone number's
+    /// <c>@s.whatsapp.net</c> or a group's <c>@g.us</c>; this fake refuses any other, so a test sees it.)
+    /// </summary>
+    private async Task<IResult> MarkReadAsync(HttpContext context, string instance)
+    {
+        if (Guard(context, instance) is { } refused)
+            return refused;
+        if (!context.Request.HasJsonContentType() || await JsonNode.ParseAsync(context.Request.Body) is not JsonObject body)
+            return Error(400, "Bad Request", new[] { "body must be a JSON object" });
+        var problems = new List<string>();
+        if (body["readMessages"] is not JsonArray keys)
+            problems.Add("requires property \"readMessages\"");
+        else if (keys.Count == 0)
+            problems.Add("readMessages does not meet minimum length of 1");
+        else
+            foreach (var key in keys)
+            {
+                if (key is not JsonObject k)
+                {
+                    problems.Add("readMessages[] is not of a type(s) object");
+                    continue;
+                }
+                foreach (var field in new[] { "id", "remoteJid" })
+                    if (k[field] is not JsonValue v || v.GetValueKind() != JsonValueKind.String || v.GetValue<string>().Length == 0)
+                        problems.Add($"readMessages[] requires property \"{field}\", a string that is not empty");
+                if (k["fromMe"] is not { } fromMe || fromMe.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+                    problems.Add("readMessages[] requires property \"fromMe\", a boolean");
+                if (k["remoteJid"]?.GetValue<string>() is { } jid && !jid.EndsWith("@s.whatsapp.net") && !jid.EndsWith("@g.us"))
+                    problems.Add($"readMessages[].remoteJid {jid} is neither a phone number's nor a group's JID: Evolution would skip it");
+            }
+        if (problems.Count > 0)
+            return Error(400, "Bad Request", problems);
+        var state = Instances[instance];
+        if (state.FailWith is { } status)
+        {
+            if (state.RetryAfter is { } retryAfter)
+                context.Response.Headers.RetryAfter = retryAfter;
+            return Error(status, status == 429 ? "Too Many Requests" : "Internal Server Error", "Internal Server Error");
+        }
+        if (state.State != "open")
+            return Error(500, "Internal Server Error", new[] { "Read messages fail", "Error: Connection Closed" });
+        Reads.Enqueue((instance, (JsonArray)body["readMessages"]!.DeepClone()));
+        return Results.Json(new { message = "Read messages", read = "success" }, statusCode: 201);
     }
 
     /// <summary>

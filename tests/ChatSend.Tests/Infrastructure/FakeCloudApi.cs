@@ -14,8 +14,10 @@ namespace ChatSend.Tests.Infrastructure;
 /// message type, <c>to</c> as digits), downloads media links and hashes them, and answers the documented success body
 /// (<c>messages[0].id</c> a <c>wamid.</c>) or Graph error body. A recipient can be scripted to get an error instead.
 /// Anything a real API would refuse is answered with error 100 and kept in <see cref="Violations"/>, so a test can
-/// assert that there were none. It also signs and posts status webhooks, as Meta does, builds the notifications of customers'
-/// messages of every type (<see cref="Message"/>), and serves their media (<see cref="AddMedia"/>) the way Meta does.
+/// assert that there were none. A reply's <c>context</c> must be <c>{"message_id": …}</c>; a body with <c>status: read</c>
+/// marks a received message read (<see cref="Reads"/>). It also signs and posts status webhooks, as Meta does, builds the
+/// notifications of customers' messages of every type (<see cref="Message"/>), and serves their media (<see cref="AddMedia"/>)
+/// the way Meta does.
 /// </summary>
 public sealed class FakeCloudApi : FakeHttpServer
 {
@@ -41,6 +43,14 @@ public sealed class FakeCloudApi : FakeHttpServer
     public ConcurrentDictionary<string, int> Attempts { get; } = new();
 
     public sealed record Call(string To, string Type, JsonObject Body, string Id, string? MediaSha256);
+
+    /// <summary>Every accepted read marking (<c>status: read</c>): the message id it named, and the body as sent.</summary>
+    public ConcurrentQueue<ReadCall> Reads { get; } = new();
+
+    public sealed record ReadCall(string MessageId, JsonObject Body);
+
+    /// <summary>What to answer a read marking of a message id instead of success.</summary>
+    public ConcurrentDictionary<string, Scripted> ReadScripts { get; } = new();
 
     public sealed record Scripted(int Status, string Body, string? RetryAfter = null, TimeSpan? Delay = null);
 
@@ -83,6 +93,8 @@ public sealed class FakeCloudApi : FakeHttpServer
         {
             return Refuse($"body is not a JSON object: {ex.Message}");
         }
+        if (body.ContainsKey("status"))
+            return MarkRead(context, body);
         if (Check(body) is { } problem)
             return Refuse(problem);
         var to = (string)body["to"]!;
@@ -115,6 +127,33 @@ public sealed class FakeCloudApi : FakeHttpServer
         }.ToJsonString());
     }
 
+    /// <summary>
+    /// Marking a received message read, on the same endpoint as sends: <c>{"messaging_product":"whatsapp","status":"read",
+    /// "message_id":…}</c> (optionally <c>typing_indicator</c>), answered <c>{"success":true}</c>. An id that is not a
+    /// <c>wamid.</c> is error 131009, as Meta answers an invalid message id.
+    /// </summary>
+    private IResult MarkRead(HttpContext context, JsonObject body)
+    {
+        if (Str(body, "messaging_product") != "whatsapp")
+            return Refuse("messaging_product must be \"whatsapp\"");
+        if (Str(body, "status") != "read")
+            return Refuse($"status must be \"read\", not {body["status"]?.ToJsonString()}");
+        if (body.Select(p => p.Key).FirstOrDefault(k => k is not ("messaging_product" or "status" or "message_id" or "typing_indicator")) is { } extra)
+            return Refuse($"{extra} is not a parameter of a read marking");
+        if (Str(body, "message_id") is not { Length: > 0 } id)
+            return Refuse("message_id must be the wamid of a received message");
+        if (!id.StartsWith("wamid.", StringComparison.Ordinal))
+            return Json(400, Error(131009, "(#131009) Parameter value is not valid", $"message_id {id} is not a valid WhatsApp message id"));
+        if (ReadScripts.TryGetValue(id, out var scripted))
+        {
+            if (scripted.RetryAfter is { } retryAfter)
+                context.Response.Headers.RetryAfter = retryAfter;
+            return Json(scripted.Status, scripted.Body);
+        }
+        Reads.Enqueue(new ReadCall(id, body));
+        return Json(200, """{"success":true}""");
+    }
+
     /// <summary>What the documentation requires of a send, or null when the body meets it.</summary>
     private static string? Check(JsonObject body)
     {
@@ -124,6 +163,9 @@ public sealed class FakeCloudApi : FakeHttpServer
             return "recipient_type must be \"individual\"";
         if (Str(body, "to") is not { Length: > 0 } to || !to.All(char.IsAsciiDigit))
             return $"to must be the number's digits: {body["to"]}";
+        if (body["context"] is { } context
+            && (context is not JsonObject quoted || quoted.Count != 1 || Str(quoted, "message_id") is not { Length: > 0 }))
+            return $"context must be {{\"message_id\": <wamid>}}: {context.ToJsonString()}";
         var type = Str(body, "type") ?? "text";
         if (body[type] is not JsonObject content)
             return $"the {type} object is missing";

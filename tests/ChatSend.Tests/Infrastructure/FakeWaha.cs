@@ -14,7 +14,8 @@ namespace ChatSend.Tests.Infrastructure;
 /// <c>X-Api-Key</c>, the JSON fields each requires, the chat id form and the session (unknown: 404; not WORKING: 422
 /// with the session's status, as WAHA's session manager answers), download media from <c>file.url</c> and answer
 /// 201 with the message as the WEBJS engine does (<c>id._serialized</c>) or as NOWEB does (<c>key.id</c>). NestJS
-/// error bodies throughout. <see cref="PostAckAsync"/> plays WAHA's <c>message.ack</c> webhook, signed as WAHA signs.
+/// error bodies throughout. A send's <c>reply_to</c> must be a serialized message id; <c>POST /api/sendSeen</c> marks
+/// messages read (<see cref="Seen"/>). <see cref="PostAckAsync"/> plays WAHA's <c>message.ack</c> webhook, signed as WAHA signs.
 /// </summary>
 public sealed partial class FakeWaha : FakeHttpServer
 {
@@ -37,6 +38,9 @@ public sealed partial class FakeWaha : FakeHttpServer
 
     public sealed record Answer(int Status, string Body, string? RetryAfter = null, TimeSpan? Delay = null);
 
+    /// <summary>Every accepted <c>POST /api/sendSeen</c>, with its body as sent.</summary>
+    public ConcurrentQueue<JsonObject> Seen { get; } = new();
+
     /// <summary>The next send request (after the key check) gets this answer instead of being handled.</summary>
     public void AnswerNext(Answer answer) => _scripted.Enqueue(answer);
 
@@ -46,6 +50,7 @@ public sealed partial class FakeWaha : FakeHttpServer
     {
         foreach (var path in (string[])["/api/sendText", "/api/send/link-custom-preview", "/api/sendImage", "/api/sendVideo", "/api/sendFile", "/api/sendVoice"])
             app.MapPost(path, (Delegate)((HttpContext context) => HandleAsync(context, path)));
+        app.MapPost("/api/sendSeen", (Delegate)SendSeenAsync);
         // GET /api/sessions/{session}: the session's name and status, as WAHA's sessions API answers it.
         app.MapGet("/api/sessions/{name}", (HttpContext context, string name) =>
             context.Request.Headers["X-Api-Key"].ToString() != ApiKey ? Nest(401, """{"message":"Unauthorized","statusCode":401}""")
@@ -86,6 +91,9 @@ public sealed partial class FakeWaha : FakeHttpServer
         var chatId = Str(body, "chatId");
         if (session is null) errors.Add("session must be a string");
         if (chatId is null || !ChatIdPattern().IsMatch(chatId)) errors.Add("chatId must be <digits>@c.us or a group id <digits>@g.us");
+        // Every send request takes reply_to: the serialized id of the message to quote (chatting.dto.ts, ReplyToProperty).
+        if (body["reply_to"] is { } replyTo && (replyTo.GetValueKind() != JsonValueKind.String || !SerializedIdPattern().IsMatch(replyTo.GetValue<string>())))
+            errors.Add("reply_to must be a message id such as false_11111111111@c.us_AAAAAAAAAAAAAAAAAAAA");
         JsonObject? file = null;
         switch (path)
         {
@@ -140,6 +148,48 @@ public sealed partial class FakeWaha : FakeHttpServer
             ? JsonSerializer.Serialize(new { key = new { remoteJid = chatId!.Replace("@c.us", "@s.whatsapp.net"), fromMe = true, id = shortId }, status = 1, messageTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds() })
             : JsonSerializer.Serialize(new { id = new { fromMe = true, remote = chatId, id = shortId, _serialized = serialized }, ack = 0, fromMe = true, to = chatId, hasMedia = file is not null });
         return Nest(201, answer);
+    }
+
+    /// <summary>
+    /// <c>POST /api/sendSeen</c> (SendSeenRequest): <c>session</c> and <c>chatId</c>, <c>messageIds</c> (the serialized ids to
+    /// mark; without them WAHA reads the whole chat, which this fake refuses, as ChatSend always names the message) and, for
+    /// the NOWEB engine in groups, <c>participant</c>. Answered 201 with no body, as NestJS answers a handler that returns
+    /// nothing. Scripted answers (<see cref="AnswerNext"/>) apply here too.
+    /// </summary>
+    private async Task<IResult> SendSeenAsync(HttpContext context)
+    {
+        if (context.Request.Headers["X-Api-Key"].ToString() != ApiKey)
+            return Nest(401, """{"message":"Unauthorized","statusCode":401}""");
+        if (_scripted.TryDequeue(out var scripted))
+        {
+            if (scripted.RetryAfter is not null)
+                context.Response.Headers.RetryAfter = scripted.RetryAfter;
+            return Nest(scripted.Status, scripted.Body);
+        }
+        if (context.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true
+            || JsonNode.Parse(await new StreamReader(context.Request.Body).ReadToEndAsync()) is not JsonObject body)
+            return BadRequest("the body must be a JSON object");
+        var errors = new List<string>();
+        var session = Str(body, "session");
+        if (session is null) errors.Add("session must be a string");
+        if (Str(body, "chatId") is not { } chatId || !ChatIdPattern().IsMatch(chatId)) errors.Add("chatId must be <digits>@c.us or a group id <digits>@g.us");
+        if (body["messageIds"] is not JsonArray ids || ids.Count == 0
+            || ids.Any(id => id?.GetValueKind() != JsonValueKind.String || !SerializedIdPattern().IsMatch(id.GetValue<string>())))
+            errors.Add("messageIds must be a list of message ids such as false_11111111111@c.us_AAAAAAAAAAAAAAAAAAAA");
+        if (body["participant"] is { } participant && (participant.GetValueKind() != JsonValueKind.String || !ChatIdPattern().IsMatch(participant.GetValue<string>())))
+            errors.Add("participant must be a chat id such as 11111111111@c.us");
+        if (errors.Count > 0)
+            return BadRequest(errors.ToArray());
+        if (!Sessions.TryGetValue(session!, out var status))
+            return Nest(404, JsonSerializer.Serialize(new { statusCode = 404, message = $"We didn't find a session with name '{session}'.", error = "Not Found" }));
+        if (status != "WORKING")
+            return Nest(422, JsonSerializer.Serialize(new
+            {
+                error = "Session status is not as expected. Try again later or restart the session",
+                session, status, expected = new[] { "WORKING" },
+            }));
+        Seen.Enqueue(body);
+        return Results.StatusCode(201);
     }
 
     /// <summary>WAHA's <c>message.ack</c> event for a message, signed with <paramref name="hmacKey"/> (null: unsigned).</summary>
@@ -332,6 +382,10 @@ public sealed partial class FakeWaha : FakeHttpServer
 
     [GeneratedRegex(@"^(\d{6,15}@c\.us|\d+(-\d+)?@g\.us)$")]
     private static partial Regex ChatIdPattern();
+
+    /// <summary>A serialized message id: <c>{fromMe}_{chatId}_{id}</c>, in a group with <c>_{participant}</c> after it.</summary>
+    [GeneratedRegex(@"^(true|false)_(\d{6,15}@c\.us|\d+(-\d+)?@g\.us)_[0-9A-Za-z]+(_\d{6,15}@c\.us)?$")]
+    private static partial Regex SerializedIdPattern();
 
     protected override ValueTask DisposeResourcesAsync()
     {

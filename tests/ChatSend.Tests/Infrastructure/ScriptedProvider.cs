@@ -20,7 +20,8 @@ public sealed class ScriptedProvider : IChannelProvider
 
     public string Name => ProviderName;
 
-    public ProviderCapabilities Capabilities => SandboxProvider.Supported; // what the sandbox sends: every type, groups, previews
+    /// <summary>What the sandbox sends (every type, groups, previews), but no replies and no read marking: a provider without them.</summary>
+    public ProviderCapabilities Capabilities { get; } = SandboxProvider.Supported with { Replies = false, MarkRead = false };
 
     /// <summary>A gateway's state from the session's <c>state</c> setting; <c>down</c> plays a gateway that cannot be reached.</summary>
     public Task<ProviderSessionState?> GetStateAsync(Session session, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Text;
+using ChatSend.Messages;
 
 namespace ChatSend.Tests.Infrastructure;
 
@@ -190,7 +191,7 @@ public sealed class SendFuzzer(int seed, Uri server, string session, string key)
         var members = BaseMembers();
         for (var i = _random.Next(1, 4); i > 0; i--)
         {
-            var name = Pick(["session", "to", "text", "mimetype", "filename", "preview", .. MediaFields]);
+            var name = Pick(["session", "to", "text", "mimetype", "filename", "preview", "replyTo", .. MediaFields]);
             switch (_random.Next(16))
             {
                 case 0:
@@ -240,6 +241,9 @@ public sealed class SendFuzzer(int seed, Uri server, string session, string key)
         "mimetype" => StringLike(Pick(MimeTypes), 127, Letters),
         "filename" => StringLike("report.pdf", 255, Letters),
         "preview" => _random.Next(3) == 0 ? RandomValue(2) : Preview(),
+        // A message id of the session that may or may not exist: a point read, then 400 naming replyTo.
+        "replyTo" => StringLike(new MessageId(session, MessageId.TimePrefix(DateTimeOffset.UnixEpoch.AddSeconds(_random.Next()))
+            + string.Concat(Enumerable.Range(0, 10).Select(_ => "abcdefghijklmnopqrstuvwxyz234567"[_random.Next(32)]))).Value, 64, Letters),
         _ => StringLike(MediaBase + "a.jpg", 2048, Url),
     };
 

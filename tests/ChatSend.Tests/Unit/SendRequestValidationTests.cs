@@ -198,7 +198,7 @@ public class SendRequestValidationTests
     [Fact]
     public void UnknownFieldsAreIgnoredForForwardCompatibility()
     {
-        var (command, errors) = Validate("""{"session":"s1","to":"12025550123","text":"hi","replyTo":"msg_x"}""");
+        var (command, errors) = Validate("""{"session":"s1","to":"12025550123","text":"hi","futureField":"msg_x"}""");
         Assert.Empty(errors);
         Assert.NotNull(command);
     }

@@ -15,7 +15,8 @@ namespace ChatSend.Providers.Evolution;
 /// the <c>apiKey</c> secret goes as the <c>apikey</c> header, <c>webhookToken</c> checks Evolution's callbacks
 /// (<see cref="EvolutionCallback"/>). Text goes to <c>POST /message/sendText/{instance}</c>, image, video and document to
 /// <c>/message/sendMedia/{instance}</c> with the staged file's read-only URL, ptt to
-/// <c>/message/sendWhatsAppAudio/{instance}</c>; the answer's <c>key.id</c> is the provider's message id. Sends are
+/// <c>/message/sendWhatsAppAudio/{instance}</c>; the answer's <c>key.id</c> is the provider's message id. A reply quotes
+/// with <c>quoted.key.id</c>; <c>/chat/markMessageAsRead/{instance}</c> marks a customer's message read. Sends are
 /// never retried here: the delivery pipeline retries what this reports as transient.
 /// </summary>
 public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
@@ -27,7 +28,7 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
     /// <summary>Every type, to phones and groups; Evolution has only an on/off link preview, no custom preview fields.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: false);
+        Groups: true, Preview: false) { Replies = true, MarkRead = true };
 
     public string Name => ProviderName;
 
@@ -58,6 +59,9 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
             MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
                 or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
         };
+        // Evolution finds the quoted message by its key id in its own store (message.schema.ts: quoted.key.id required).
+        if (message.QuotedProviderId is { } quoted)
+            body["quoted"] = new JsonObject { ["key"] = new JsonObject { ["id"] = quoted } };
         using var response = await api.SendAsync(HttpMethod.Post, $"message/{path}/{api.Instance}", body, cancellationToken);
         var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);
         if (!response.IsSuccessStatusCode)
@@ -66,6 +70,32 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
             ? new ProviderReceipt(keyId)
             : throw new ProviderException($"Evolution API answered {(int)response.StatusCode} without a message key id", transient: false);
     }
+
+    /// <summary>
+    /// <c>POST /chat/markMessageAsRead/{instance}</c> with the message's key: <c>remoteJid</c> (the chat's JID),
+    /// <c>fromMe: false</c> and its id (chat.schema.ts, readMessageSchema). Evolution answers 201; it turns every failure
+    /// into a 500 ("Read messages fail"), which is transient here like any 5xx.
+    /// </summary>
+    public async Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var api = Api(session);
+        var body = new JsonObject
+        {
+            ["readMessages"] = new JsonArray(new JsonObject
+            {
+                ["remoteJid"] = Jid(message.Chat),
+                ["fromMe"] = false,
+                ["id"] = message.ProviderMessageId,
+            }),
+        };
+        using var response = await api.SendAsync(HttpMethod.Post, $"chat/markMessageAsRead/{api.Instance}", body, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw api.Failure(response, await EvolutionApi.ReadJsonAsync(response, cancellationToken));
+    }
+
+    /// <summary>A chat as WhatsApp names it: a phone number's digits <c>@s.whatsapp.net</c>; a group JID or another id as it is.</summary>
+    public static string Jid(string chat) =>
+        chat.Contains('@') ? chat : new string(chat.Where(char.IsAsciiDigit).ToArray()) + "@s.whatsapp.net";
 
     /// <summary><c>sendMedia</c>'s body: the staged file's link with its type, name and caption.</summary>
     private static JsonObject Media(string number, string mediaType, OutboundMessage message)

@@ -12,7 +12,8 @@ namespace ChatSend.Providers.Waha;
 /// <summary>
 /// WAHA, the self-hosted WhatsApp HTTP API (devlikeapro/waha). Settings and secrets: <see cref="WahaSettings"/>; the
 /// <c>apiKey</c> secret goes as <c>X-Api-Key</c>, <c>webhookHmacKey</c> checks WAHA's callbacks (<see cref="WahaCallback"/>).
-/// Media is sent by URL (the staged file's read-only link), so WAHA downloads it. No request is retried here: delivery
+/// Media is sent by URL (the staged file's read-only link), so WAHA downloads it; a reply names the quoted message in
+/// <c>reply_to</c>; <c>POST /api/sendSeen</c> marks a customer's message read. No request is retried here: delivery
 /// owns retries.
 /// </summary>
 public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
@@ -25,7 +26,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true);
+        Groups: true, Preview: true) { Replies = true, MarkRead = true };
 
     public string Name => ProviderName;
 
@@ -64,10 +65,37 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
         var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
-        var baseUrl = BaseUrl(settings);
-        var apiKey = secrets.Require(session, WahaSettings.ApiKey);
         var chatId = ChatId(message.Recipient);
         var (path, body) = Request(message, WahaSession(session, settings), chatId);
+        var text = await PostAsync(session, settings, path, body, cancellationToken);
+        var id = MessageId(text, chatId)
+            ?? throw new ProviderException("WAHA accepted the message but its answer holds no message id", transient: false);
+        return new ProviderReceipt(id);
+    }
+
+    /// <summary>
+    /// <c>POST /api/sendSeen</c> with the message's id in <c>messageIds</c> (without it WAHA marks the whole chat), and in
+    /// a group the sender as <c>participant</c>, which the NOWEB engine needs and the others ignore.
+    /// </summary>
+    public async Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
+        var body = new JsonObject
+        {
+            ["session"] = WahaSession(session, settings),
+            ["chatId"] = ChatId(message.Chat),
+            ["messageIds"] = new JsonArray(message.ProviderMessageId),
+        };
+        if (message.Chat.EndsWith(GroupSuffix, StringComparison.Ordinal))
+            body["participant"] = ChatId(message.Sender);
+        await PostAsync(session, settings, "api/sendSeen", body, cancellationToken);
+    }
+
+    /// <summary>One POST with the session's API key; returns WAHA's answer, or throws what its error means.</summary>
+    private async Task<string> PostAsync(Session session, WahaSettings settings, string path, JsonObject body, CancellationToken cancellationToken)
+    {
+        var baseUrl = BaseUrl(settings);
+        var apiKey = secrets.Require(session, WahaSettings.ApiKey);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
         request.Headers.Add("X-Api-Key", apiKey);
         request.Headers.Accept.ParseAdd("application/json");
@@ -88,11 +116,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
         using (response)
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
-                throw Failure(response, text);
-            var id = MessageId(text, chatId)
-                ?? throw new ProviderException("WAHA accepted the message but its answer holds no message id", transient: false);
-            return new ProviderReceipt(id);
+            return response.IsSuccessStatusCode ? text : throw Failure(response, text);
         }
     }
 
@@ -105,13 +129,18 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
 
     private static string WahaSession(Session session, WahaSettings settings) => settings.WahaSession ?? session.Id;
 
-    /// <summary>WAHA's chat id: the international number's digits with <c>@c.us</c>, or a group JID as it is.</summary>
-    public static string ChatId(string recipient) =>
-        recipient.EndsWith(GroupSuffix, StringComparison.Ordinal) ? recipient : recipient.TrimStart('+') + "@c.us";
+    /// <summary>
+    /// WAHA's chat id: the international number's digits with <c>@c.us</c>; a group JID, or another id WhatsApp gave
+    /// (a LID, <c>…@lid</c>), as it is.
+    /// </summary>
+    public static string ChatId(string address) =>
+        address.Contains('@') ? address : address.TrimStart('+') + "@c.us";
 
     private static (string Path, JsonObject Body) Request(OutboundMessage message, string wahaSession, string chatId)
     {
         var body = new JsonObject { ["session"] = wahaSession, ["chatId"] = chatId };
+        if (message.QuotedProviderId is { } quoted)
+            body["reply_to"] = quoted; // every send endpoint takes it: the serialized id, false_…@c.us_… or true_…
         return message.Type switch
         {
             MessageType.Text when message.Preview is { Count: > 0 } preview => ("api/send/link-custom-preview", WithPreview(body, message.Text, preview)),

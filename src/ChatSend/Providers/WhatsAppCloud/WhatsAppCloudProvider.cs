@@ -24,7 +24,8 @@ public sealed class WhatsAppCloudOptions
 /// <summary>
 /// Meta's WhatsApp Cloud API: <c>POST {baseUrl}/{apiVersion}/{phoneNumberId}/messages</c> with the session's access
 /// token (settings and secrets: <see cref="WhatsAppCloudSettings"/>). Media goes by link (the staged file's read-only
-/// URL), so Meta downloads it; a voice note is audio with <c>voice: true</c>. The API has no group sends. Delivery owns
+/// URL), so Meta downloads it; a voice note is audio with <c>voice: true</c>; a reply carries <c>context.message_id</c>.
+/// The same endpoint marks a customer's message read (<c>status: read</c>). The API has no group sends. Delivery owns
 /// retries: this client never repeats a send.
 /// </summary>
 public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time,
@@ -36,7 +37,7 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     /// <summary>Text (with a link preview), image, video, document and voice notes, to phone numbers only.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: false, Preview: true);
+        Groups: false, Preview: true) { Replies = true, MarkRead = true };
 
     public string Name => ProviderName;
 
@@ -59,9 +60,42 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
 
     public async Task<ProviderReceipt> SendAsync(OutboundMessage message, Session session, CancellationToken cancellationToken)
     {
+        var answer = await PostAsync(session, Body(message), cancellationToken);
+        if (answer.Succeeded && MessageIdOf(answer.Text) is { } id)
+            return new ProviderReceipt(id);
+        throw Refused(session, "a send", answer);
+    }
+
+    /// <summary>
+    /// <c>{"messaging_product":"whatsapp","status":"read","message_id":…}</c> to the messages endpoint: the customer sees
+    /// the message (and, in a one-to-one chat, the ones before it) read.
+    /// </summary>
+    public async Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken)
+    {
+        var answer = await PostAsync(session, ReadBody(message.ProviderMessageId), cancellationToken);
+        if (!answer.Succeeded)
+            throw Refused(session, "marking a message read", answer);
+    }
+
+    /// <summary>The read-marking body, as the Cloud API documents it.</summary>
+    public static JsonObject ReadBody(string providerMessageId) => new()
+    {
+        ["messaging_product"] = "whatsapp",
+        ["status"] = "read",
+        ["message_id"] = providerMessageId,
+    };
+
+    private sealed record Answer(HttpStatusCode Status, string Text, TimeSpan? RetryAfter)
+    {
+        public bool Succeeded => (int)Status is >= 200 and < 300;
+    }
+
+    /// <summary>One POST to the session's messages endpoint with its token; no answer in time, or none at all, is transient.</summary>
+    private async Task<Answer> PostAsync(Session session, JsonObject body, CancellationToken cancellationToken)
+    {
         var endpoint = MessagesEndpoint(session);
         var token = secrets.Require(session, WhatsAppCloudSettings.AccessToken);
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(Body(message)) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = JsonContent.Create(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         HttpResponseMessage response;
@@ -78,14 +112,14 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             throw new ProviderException($"the WhatsApp Cloud API could not be reached ({ex.HttpRequestError})", transient: true, inner: ex);
         }
         using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (response.IsSuccessStatusCode && MessageIdOf(text) is { } id)
-                return new ProviderReceipt(id);
-            var error = WhatsAppCloudErrors.Map(response.StatusCode, GraphError.Parse(text), RetryAfter.Of(response, time));
-            LogRefused(session.Id, (int)response.StatusCode, error.IsTransient, error.Message);
-            throw error;
-        }
+            return new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken), RetryAfter.Of(response, time));
+    }
+
+    private ProviderException Refused(Session session, string action, Answer answer)
+    {
+        var error = WhatsAppCloudErrors.Map(answer.Status, GraphError.Parse(answer.Text), answer.RetryAfter);
+        LogRefused(action, session.Id, (int)answer.Status, error.IsTransient, error.Message);
+        return error;
     }
 
     /// <summary>The messages endpoint of the session's phone number, from its settings.</summary>
@@ -112,6 +146,8 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             ["recipient_type"] = "individual",
             ["to"] = new string(message.Recipient.Where(char.IsAsciiDigit).ToArray()),
         };
+        if (message.QuotedProviderId is { } quoted)
+            body["context"] = new JsonObject { ["message_id"] = quoted }; // a contextual reply: the quoted message above this one
         var (type, content) = message.Type switch
         {
             MessageType.Text => ("text", new JsonObject { ["body"] = message.Text ?? "", ["preview_url"] = message.Preview is not null }),
@@ -160,8 +196,8 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "WhatsApp Cloud API refused a send for session {Session} ({Status}, transient: {Transient}): {Reason}")]
-    private partial void LogRefused(string session, int status, bool transient, string reason);
+    [LoggerMessage(LogLevel.Warning, "WhatsApp Cloud API refused {Action} for session {Session} ({Status}, transient: {Transient}): {Reason}")]
+    private partial void LogRefused(string action, string session, int status, bool transient, string reason);
 }
 
 /// <summary>A Graph API error body: <c>{"error":{"message","type","code","error_subcode","error_data":{"details"},"fbtrace_id"}}</c>.</summary>
