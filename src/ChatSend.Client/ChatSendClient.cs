@@ -50,6 +50,10 @@ public sealed class ChatSendClient(HttpClient http, IOptions<ChatSendClientOptio
         CallAsync(HttpMethod.Delete, MessagePath(id), ClientJson.Default.ChatSendMessage, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<ChatSendMessage> MarkReadAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(HttpMethod.Post, MessagePath(id) + "/read", ClientJson.Default.ChatSendMessage, cancellationToken);
+
+    /// <inheritdoc/>
     public Task<MessagePage> ListAsync(string session, MessageFilter? filter = null, PageRequest? page = null,
         CancellationToken cancellationToken = default)
     {

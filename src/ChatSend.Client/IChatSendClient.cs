@@ -25,4 +25,8 @@ public interface IChatSendClient
     /// <summary>Cancels a scheduled or queued message that no delivery attempt has started (<c>DELETE /messages/{id}</c>).</summary>
     /// <exception cref="ChatSendProblemException">409 when an attempt has started; 404 for an unknown id.</exception>
     Task<ChatSendMessage> CancelAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Marks a customer's message read at the provider (<c>POST /messages/{id}/read</c>); repeating it is harmless.</summary>
+    /// <exception cref="ChatSendProblemException">409 for a message the session sent; 404 for an unknown id.</exception>
+    Task<ChatSendMessage> MarkReadAsync(string id, CancellationToken cancellationToken = default);
 }

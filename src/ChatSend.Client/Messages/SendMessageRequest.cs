@@ -41,4 +41,7 @@ public sealed record SendMessageRequest
 
     /// <summary>When to send, 1 second to 35 days ahead; the message is <c>scheduled</c> until then.</summary>
     [JsonPropertyName("sendAt")] public DateTimeOffset? SendAt { get; init; }
+
+    /// <summary>The id of a message of the same session to quote: a customer's, or one the session sent once it was sent.</summary>
+    [JsonPropertyName("replyTo")] public string? ReplyTo { get; init; }
 }
