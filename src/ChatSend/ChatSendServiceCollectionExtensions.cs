@@ -77,9 +77,10 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<MediaDownloader>();
         services.AddSingleton<MediaStager>();
         services.AddSingleton<MediaLinks>();
-        services.AddHttpClient(MediaHttp.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan) // MediaStager times the whole fetch
+        services.AddHttpClient(MediaHttp.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan) // MediaStager and the inbound fetcher time the whole fetch
             .ConfigurePrimaryHttpMessageHandler(sp => MediaHttp.CreateHandler(sp.GetRequiredService<IOptions<MediaOptions>>().Value));
         services.AddHttpClient(SandboxProvider.HttpClientName);
         services.AddSingleton<ReceiptQueue>();
