@@ -91,6 +91,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddEvolutionProvider();
         services.AddSingleton<CallbackPipeline>();
         services.AddSingleton<Inbound.InboundRecorder>();
+        services.AddSingleton<Inbound.InboundMediaFetcher>();
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();
@@ -105,6 +106,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<IdempotentSend>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
+        services.AddSingleton<GetMessageMediaHandler>();
         services.AddSingleton<CancelMessageHandler>();
         services.AddSingleton<ListMessagesHandler>();
         services.AddSingleton<GetSessionHandler>();

@@ -28,6 +28,7 @@ public static class ApiEndpoints
 {
     public const string Send = nameof(Send);
     public const string GetMessage = nameof(GetMessage);
+    public const string GetMessageMedia = nameof(GetMessageMedia);
     public const string CancelMessage = nameof(CancelMessage);
     public const string ListMessages = nameof(ListMessages);
     public const string GetSession = nameof(GetSession);
@@ -47,6 +48,7 @@ public static class ApiEndpoints
 
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
+    public const string MessageMediaRoute = "messages/{id}/media";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
     // Provider callbacks keep the routes providers are configured with (and the contract names): /webhooks/<provider>.
@@ -81,6 +83,15 @@ public static class ApiEndpoints
             Summary = "Get a message",
             Description = "The message with its current status and status history; 404 also for a message outside the key's sessions.",
             Errors = [Status404NotFound],
+        },
+        new(GetMessageMedia, HttpMethods.Get, MessageMediaRoute, Authenticated: true,
+            (HttpRequest request, string id, GetMessageMediaHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
+        {
+            Summary = "Get a message's file",
+            Description = "The staged file of a message (a customer's, or one sent while its blob is kept), streamed with its " +
+                "Content-Type, Content-Length and Content-Disposition. 404 for a message outside the key's sessions, unknown, or " +
+                "without a staged file; 409 with Retry-After while a customer's file is still being fetched.",
+            Errors = [Status404NotFound, Status409Conflict],
         },
         new(CancelMessage, HttpMethods.Delete, MessageRoute, Authenticated: true,
             (HttpRequest request, string id, CancelMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
