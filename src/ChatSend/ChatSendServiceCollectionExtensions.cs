@@ -86,6 +86,8 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ReceiptQueue>();
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();
+        services.AddSingleton<Inbound.IInboundMediaSource, SandboxMediaSource>();
+        services.AddSingleton<SandboxInboundHandler>();
         services.AddWhatsAppCloud(configuration);
         services.AddWahaProvider();
         services.AddEvolutionProvider();

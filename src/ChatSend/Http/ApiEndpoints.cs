@@ -41,6 +41,7 @@ public static class ApiEndpoints
     public const string RotateWebhook = nameof(RotateWebhook);
     public const string UpdateWebhook = nameof(UpdateWebhook);
     public const string DeleteWebhook = nameof(DeleteWebhook);
+    public const string SandboxInbound = nameof(SandboxInbound);
     public const string HealthLive = nameof(HealthLive);
     public const string HealthReady = nameof(HealthReady);
     public const string ApiDocument = nameof(ApiDocument);
@@ -58,6 +59,7 @@ public static class ApiEndpoints
     public const string SessionWebhooksRoute = "sessions/{session}/webhooks";
     public const string SessionWebhookRoute = "sessions/{session}/webhooks/{id}";
     public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
+    public const string SandboxInboundRoute = "sandbox/sessions/{session}/inbound";
     public const string HealthLiveRoute = "health/live";
     public const string HealthReadyRoute = "health/ready";
     public const string ApiDocumentRoute = "openapi/v1.json";
@@ -152,6 +154,17 @@ public static class ApiEndpoints
         {
             Summary = "Delete a webhook",
             Errors = [Status404NotFound],
+        },
+        // The sandbox's pretend customers (docs/providers.md, "The sandbox"), for local runs and tests.
+        new(SandboxInbound, HttpMethods.Post, SandboxInboundRoute, Authenticated: true,
+            (HttpRequest request, string session, SandboxInboundHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct))
+        {
+            Summary = "Receive a message from a sandbox customer",
+            Description = "Makes the sandbox's pretend customer send the session a message (text, or one media URL with an optional " +
+                "caption), recorded as a customer's message and answered with it; its file is fetched afterwards, as a real " +
+                "provider's is. 404 for a session whose provider is not the sandbox.",
+            Body = typeof(SandboxInboundRequest),
+            Errors = [Status403Forbidden, Status404NotFound, Status409Conflict, Status413PayloadTooLarge, Status415UnsupportedMediaType],
         },
         // Provider callbacks (docs/providers.md): trusted by the provider's own signature or token (CallbackPipeline), not by an API key.
         new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudCallbackRoute, Authenticated: false,

@@ -25,7 +25,8 @@ public sealed class SandboxOptions
 
 /// <summary>
 /// The provider for local runs: accepts every send and, like a real network's callbacks, later reports
-/// <c>delivered</c> and then <c>read</c> on the receipts queue. Media it downloads from the link it is given, as a
+/// <c>delivered</c> and then <c>read</c> on the receipts queue; its pretend customers also write to the session
+/// (<see cref="SandboxInboundHandler"/>). Media it downloads from the link it is given, as a
 /// real network would, and refuses when the bytes do not hash to what was staged. Each message it takes is recorded
 /// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set how soon it
 /// reports (<see cref="SandboxSettings"/>).
@@ -40,10 +41,10 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
 
     public string Name => ProviderName;
 
-    /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews: what a demo needs.</summary>
+    /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews, and its customers' files: what a demo needs.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true);
+        Groups: true, Preview: true) { InboundMedia = true };
 
     public ProviderCapabilities Capabilities => Supported;
 
