@@ -88,6 +88,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<IChannelProvider, SandboxProvider>();
         services.AddSingleton<Inbound.IInboundMediaSource, SandboxMediaSource>();
         services.AddSingleton<SandboxInboundHandler>();
+        services.AddSingleton<SandboxEcho>();
         services.AddWhatsAppCloud(configuration);
         services.AddWahaProvider();
         services.AddEvolutionProvider();

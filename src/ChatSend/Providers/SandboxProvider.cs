@@ -25,7 +25,8 @@ public sealed class SandboxOptions
 
 /// <summary>
 /// The provider for local runs: accepts every send and, like a real network's callbacks, later reports
-/// <c>delivered</c> and then <c>read</c> on the receipts queue; its pretend customers also write to the session
+/// <c>delivered</c> and then <c>read</c> on the receipts queue, and with <see cref="SandboxSettings.ReplyAfterSeconds"/> has
+/// the recipient answer with an echo (<see cref="SandboxEcho"/>); its pretend customers also write first
 /// (<see cref="SandboxInboundHandler"/>). Media it downloads from the link it is given, as a
 /// real network would, and refuses when the bytes do not hash to what was staged. Each message it takes is recorded
 /// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set how soon it
@@ -65,6 +66,9 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
         // One put: delivered, and read queued by the receipt handler once delivered is applied, as a network reports them.
         await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Delivered, ProviderMessageId: providerId,
             Next: MessageStatus.Read, NextAfter: read > delivered ? read - delivered : TimeSpan.Zero), delivered, cancellationToken);
+        // The recipient's answer is queued now, hidden until it is due, so it comes whatever happens to this process.
+        if (Seconds(settings.ReplyAfterSeconds) is { } reply)
+            await receipts.EnqueueAsync(SandboxEcho.ReceiptFor(message.Id, providerId), reply, cancellationToken);
         return new ProviderReceipt(providerId);
     }
 

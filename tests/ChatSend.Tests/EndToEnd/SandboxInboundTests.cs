@@ -11,7 +11,7 @@ namespace ChatSend.Tests.EndToEnd;
 /// Customers' messages end to end through the local host on Azurite: the sandbox's pretend customer writes
 /// (<c>POST /sandbox/sessions/{session}/inbound</c>), its file is fetched from the media server by the job and staged,
 /// <c>GET /messages/{id}</c> shows it and <c>GET /messages/{id}/media</c> streams it; files that cannot be had end with
-/// <c>media.error</c>.
+/// <c>media.error</c>; and the sandbox's recipients answer what the session sends (<c>replyAfterSeconds</c>).
 /// </summary>
 public sealed class SandboxInboundTests(Azurite azurite, MediaServer media) : IClassFixture<Azurite>, IClassFixture<MediaServer>, IAsyncLifetime
 {
@@ -224,5 +224,32 @@ public sealed class SandboxInboundTests(Azurite azurite, MediaServer media) : IC
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.True((await Json.ReadAsync(response)).GetProperty("errors").TryGetProperty(field, out _), $"no error for {field}");
+    }
+
+    [Fact]
+    public async Task TheSandboxsRecipientAnswersEachMessageAfterReplyAfterSeconds()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string> { ["replyAfterSeconds"] = "1" });
+        var before = DateTimeOffset.UtcNow;
+        using var text = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,
+            JsonSerializer.Serialize(new { session = session.Id, to = "+12025550123", text = "ping" })));
+        using var image = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,
+            JsonSerializer.Serialize(new { session = session.Id, to = "+12025550123", imageUrl = media.Url("/file/png/2000?type=image/png"), text = "pic" })));
+        var sent = await Json.ReadAsync(text);
+
+        var answers = await Eventually.MatchesAsync(async () =>
+        {
+            using var list = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages?session={session.Id}&direction=inbound", key));
+            return (await Json.ReadAsync(list)).GetProperty("items").EnumerateArray().ToList();
+        }, items => items.Count == 2 && items.All(i => !i.TryGetProperty("media", out var m) || !m.TryGetProperty("pending", out _)));
+        var seenAt = DateTimeOffset.UtcNow;
+
+        var echo = Assert.Single(answers, a => a.Str("type") == "text");
+        Assert.Equal(("echo: ping", "+12025550123", "+12025550123", "received"), (echo.Str("content"), echo.Str("chat"), echo.Str("sender"), echo.Str("status")));
+        Assert.True(DateTimeOffset.Parse(echo.Str("timestamp")) >= DateTimeOffset.Parse(sent.Str("timestamp")) + TimeSpan.FromSeconds(1));
+        Assert.True(seenAt >= before + TimeSpan.FromSeconds(1));
+        var picture = Assert.Single(answers, a => a.Str("type") == "image");
+        Assert.Equal("echo: pic", picture.Str("content"));
+        Assert.Equal(MediaServer.Sha256(MediaServer.FileBytes("png", 2000)), picture.GetProperty("media").Str("sha256"));
     }
 }
