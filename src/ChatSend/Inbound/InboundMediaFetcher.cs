@@ -114,10 +114,10 @@ public sealed partial class InboundMediaFetcher(
         var settled = false;
         await messages.UpdateAsync(message, m =>
         {
-            if (!m.MediaPending)
+            settled = m.MediaPending; // decided again on each try: a try refused for a change meanwhile does not count
+            if (!settled)
                 return null;
             Settle(m, reason);
-            settled = true;
             return MarkerChange.Remove;
         }, cancellationToken);
         if (!settled)
@@ -154,6 +154,7 @@ public sealed partial class InboundMediaFetcher(
         var (attempt, delay, settled) = (0, TimeSpan.Zero, false);
         var row = await messages.UpdateAsync(message, m =>
         {
+            (attempt, settled) = (0, false); // decided again on each try: a try refused for a change meanwhile does not count
             if (!m.MediaPending)
                 return null;
             attempt = ++m.Attempts;

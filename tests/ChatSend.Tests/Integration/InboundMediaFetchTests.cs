@@ -327,6 +327,22 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
     }
 
     [Fact]
+    public async Task AGiveUpDecidedOnAStaleCopyLosesToTheFetchThatSettledTheFile()
+    {
+        var session = await FollowedSessionAsync();
+        var message = await RecordAsync(session, ScriptedMediaSource.Reference(Guid.NewGuid().ToString("N")));
+        var stale = await ReloadAsync(message); // pending, as the poison handler read it
+        await FetchAsync(message);
+
+        Assert.Equal("skipped", await _services.Get<InboundMediaFetcher>().GiveUpAsync(stale, InboundMediaFetcher.PoisonedReason, CancellationToken.None));
+
+        var row = await ReloadAsync(message);
+        Assert.Null(row.MediaError);
+        var blob = azurite.Clients.Blobs.GetBlobContainerClient(StorageNames.MediaContainer).GetBlobClient(row.MediaBlob);
+        Assert.True((await blob.ExistsAsync()).Value);
+    }
+
+    [Fact]
     public async Task AProviderWithoutASourceLeavesAnErrorRatherThanAPendingFile()
     {
         var (session, _) = await _services.NewSessionAsync(provider: SandboxProvider.ProviderName);
