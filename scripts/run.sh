@@ -50,6 +50,11 @@ Send a message:
        -H "Content-Type: application/json" -d '{"session":"dev","to":"+12025550123","text":"Hello from ChatSend"}'
 Read its status (use the id from the answer; it goes queued -> sent -> delivered -> read within seconds):
   curl -s http://127.0.0.1:7071/messages/<id> -H "Authorization: Bearer $key"
+Have a customer write to the session (add "imageUrl":"https://..." for a file), then list the conversation
+(the dev session's recipients also answer every message with an echo after 3 seconds):
+  curl -i -X POST http://127.0.0.1:7071/sandbox/sessions/dev/inbound -H "Authorization: Bearer $key" \\
+       -H "Content-Type: application/json" -d '{"from":"+12025550123","text":"Hi! Is my order on its way?"}'
+  curl -s "http://127.0.0.1:7071/messages?session=dev&chat=%2B12025550123" -H "Authorization: Bearer $key"
 
 Press Ctrl-C to stop.
 BANNER

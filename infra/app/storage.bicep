@@ -109,8 +109,9 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-01-
   }
 ]
 
-// Staged media is written once and read by the provider shortly after; the rules remove what is left. Media of
-// scheduled messages (blob names under 'scheduled/', MediaStager.ScheduledPrefix) may wait up to 35 days to be sent.
+// Staged media is written once and read by the provider shortly after; the rules remove what is left. Customers'
+// files are named by their message id too ('msg_…'), so the first rule keeps them as long. Media of scheduled messages
+// (blob names under 'scheduled/', MediaStager.ScheduledPrefix) may wait up to 35 days to be sent.
 resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
   parent: storage
   name: 'default'

@@ -77,19 +77,24 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<MessageStore>();
         services.AddSingleton<DeliveryQueue>();
+        services.AddSingleton<MediaDownloader>();
         services.AddSingleton<MediaStager>();
         services.AddSingleton<MediaLinks>();
-        services.AddHttpClient(MediaHttp.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan) // MediaStager times the whole fetch
+        services.AddHttpClient(MediaHttp.ClientName, c => c.Timeout = Timeout.InfiniteTimeSpan) // MediaStager and the inbound fetcher time the whole fetch
             .ConfigurePrimaryHttpMessageHandler(sp => MediaHttp.CreateHandler(sp.GetRequiredService<IOptions<MediaOptions>>().Value));
         services.AddHttpClient(SandboxProvider.HttpClientName);
         services.AddSingleton<ReceiptQueue>();
 
         services.AddSingleton<IChannelProvider, SandboxProvider>();
+        services.AddSingleton<Inbound.IInboundMediaSource, SandboxMediaSource>();
+        services.AddSingleton<SandboxInboundHandler>();
+        services.AddSingleton<SandboxEcho>();
         services.AddWhatsAppCloud(configuration);
         services.AddWahaProvider();
         services.AddEvolutionProvider();
         services.AddSingleton<CallbackPipeline>();
         services.AddSingleton<Inbound.InboundRecorder>();
+        services.AddSingleton<Inbound.InboundMediaFetcher>();
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();
@@ -105,6 +110,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<Replies>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
+        services.AddSingleton<GetMessageMediaHandler>();
         services.AddSingleton<CancelMessageHandler>();
         services.AddSingleton<MarkReadHandler>();
         services.AddSingleton<ListMessagesHandler>();

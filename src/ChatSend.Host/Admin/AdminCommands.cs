@@ -16,7 +16,7 @@ namespace ChatSend.Host.Admin;
 /// session &lt;id&gt; --sender &lt;phone&gt; [--provider sandbox] [--disabled] [--setting name=value]...
 /// key create --sessions &lt;id,id|*&gt; [--name text]    prints the new key once
 /// key revoke &lt;key id&gt;
-/// seed-dev                              init + session 'dev' (sandbox) + a key for it
+/// seed-dev                              init + session 'dev' (sandbox, recipients answering after 3 s) + a key for it
 /// webhook add|list|rotate|update|enable|disable|delete …   a session's customer webhooks (<see cref="WebhookCommands"/>)
 /// </code>
 /// Output goes to standard output, for people and scripts; the new key is printed only by <c>key create</c> and <c>seed-dev</c>,
@@ -25,6 +25,7 @@ namespace ChatSend.Host.Admin;
 public static partial class AdminCommands
 {
     public const string DevSession = "dev";
+    public const string DevReplyAfterSeconds = "3";
     public const string DevSender = "+15550100001";
 
     private static readonly string[] Commands = ["init", "session", "key", "seed-dev", "webhook"];
@@ -124,7 +125,9 @@ public static partial class AdminCommands
 
             case ["seed-dev", ..]:
                 await storage.EnsureCreatedAsync();
-                await sessions.UpsertAsync(new Session(DevSession, DevSender, SandboxProvider.ProviderName, new Dictionary<string, string>(), Enabled: true));
+                // Its recipients answer each message after a few seconds, so a local run shows both directions.
+                await sessions.UpsertAsync(new Session(DevSession, DevSender, SandboxProvider.ProviderName,
+                    new Dictionary<string, string> { ["replyAfterSeconds"] = DevReplyAfterSeconds }, Enabled: true));
                 await output.WriteLineAsync(await keys.CreateAsync("local development", [DevSession]));
                 return 0;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Azure;
+using ChatSend.Inbound;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Providers;
@@ -22,6 +23,8 @@ namespace ChatSend.Delivery;
 /// permanent ones end the message <c>failed</c>. Anything unexpected from the provider leaves the claim in place
 /// (whether the message went out is unknown) and is thrown; when the lease runs out, <see cref="DeliveryOptions.UnknownOutcome"/>
 /// decides. Storage errors are thrown, so the queue retries the job and after five dequeues moves it to the poison queue.
+/// A job for a customer's message fetches its file instead (<see cref="InboundMediaFetcher"/>): the queue, the work
+/// marker and the sweeper that bring a delivery back bring a fetch back too.
 /// </summary>
 public sealed partial class DeliveryProcessor(
     MessageStore messages,
@@ -31,6 +34,7 @@ public sealed partial class DeliveryProcessor(
     MediaLinks mediaLinks,
     DeliveryRecorder recorder,
     SessionPacer pacer,
+    InboundMediaFetcher inboundMedia,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
@@ -38,16 +42,27 @@ public sealed partial class DeliveryProcessor(
     public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
         ChatSendTelemetry.RecordQueueAge(StorageNames.DeliveriesQueue, job.VisibleAt, time.GetUtcNow());
-        using var activity = ChatSendTelemetry.StartMessageHop(ChatSendTelemetry.Spans.Deliver, job.Id,
-            job.Trace ?? await TraceOfAsync(job.Id, cancellationToken));
-        var outcome = await DeliverAsync(job, activity, cancellationToken);
+        // This instance's copy from /send or an earlier attempt saves a read when it is still current (the claim's ETag
+        // proves it); otherwise the row is read once, here, and the claim starts from it.
+        var recent = messages.Recent(job.Id);
+        var first = new FirstRead(recent ?? await messages.FindAsync(job.Id, cancellationToken), FromStorage: recent is null);
+        if (first.Row is { IsInbound: true } inbound)
+        {
+            await inboundMedia.FetchAsync(inbound, cancellationToken); // a customer's message: a file to fetch, nothing to deliver
+            return;
+        }
+        using var activity = ChatSendTelemetry.StartMessageHop(ChatSendTelemetry.Spans.Deliver, job.Id, job.Trace ?? first.Row?.Trace);
+        var outcome = await DeliverAsync(job, first, activity, cancellationToken);
         activity?.SetTag(ChatSendTelemetry.Tags.Outcome, outcome);
     }
 
+    /// <summary>The row as the job first found it: this instance's recent copy (maybe stale), or as stored (null: none).</summary>
+    private readonly record struct FirstRead(MessageEntity? Row, bool FromStorage);
+
     /// <summary>Delivers the message if it is due; returns what happened, for the span.</summary>
-    private async Task<string> DeliverAsync(DeliveryJob job, Activity? activity, CancellationToken cancellationToken)
+    private async Task<string> DeliverAsync(DeliveryJob job, FirstRead first, Activity? activity, CancellationToken cancellationToken)
     {
-        var claimed = await ClaimAsync(job, cancellationToken);
+        var claimed = await ClaimAsync(job, first, cancellationToken);
         if (claimed is not var (message, session, provider))
             return "skipped";
         activity?.SetTag(ChatSendTelemetry.Tags.Attempt, message.Attempts).SetTag(ChatSendTelemetry.Tags.Provider, provider.Name);
@@ -106,13 +121,6 @@ public sealed partial class DeliveryProcessor(
         return "sent";
     }
 
-    // A job without the trace (the sweeper's, or one queued before jobs carried it) takes it from the row. The read
-    // is the one the claim would make: it leaves the row as this instance's recent copy, which the claim starts from.
-    private async Task<TraceContext?> TraceOfAsync(MessageId id, CancellationToken cancellationToken) =>
-        !ChatSendTelemetry.Source.HasListeners() ? null
-        : messages.Recent(id) is { } recent ? recent.Trace
-        : (await messages.FindAsync(id, cancellationToken))?.Trace;
-
     private enum Next
     {
         Finish,
@@ -124,15 +132,14 @@ public sealed partial class DeliveryProcessor(
     }
 
     /// <summary>Takes the message for this attempt, or returns null when there is nothing to send now.</summary>
-    private async Task<(MessageEntity, Session, IChannelProvider)?> ClaimAsync(DeliveryJob job, CancellationToken cancellationToken)
+    private async Task<(MessageEntity, Session, IChannelProvider)?> ClaimAsync(DeliveryJob job, FirstRead first, CancellationToken cancellationToken)
     {
         var claimId = Guid.NewGuid().ToString("N");
         for (var attempt = 0; ; attempt++)
         {
-            // This instance's copy from /send or an earlier attempt saves a read when it is still current (the claim's
-            // ETag proves it); anything but a plain claim is decided on the row as stored.
-            var recent = attempt == 0 ? messages.Recent(job.Id) : null;
-            var message = recent ?? await messages.FindAsync(job.Id, cancellationToken);
+            // A recent copy may be stale: anything but a plain claim is decided on the row as stored.
+            var recent = attempt == 0 && !first.FromStorage ? first.Row : null;
+            var message = attempt == 0 ? first.Row : await messages.FindAsync(job.Id, cancellationToken);
             if (message is null)
             {
                 // The send request removed its row after its transaction looked failed: nothing to deliver.

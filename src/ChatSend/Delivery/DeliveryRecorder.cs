@@ -152,15 +152,23 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     private partial void LogSentRetry(string messageId, string reason);
 }
 
-/// <summary>Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>.</summary>
-public sealed class DeliveryFailedHandler(DeliveryRecorder recorder, MessageStore messages, ILogger<DeliveryFailedHandler> logger)
+/// <summary>
+/// Handles a job the queue gave up on after its last dequeue: the message ends <c>failed</c>; a customer's message keeps
+/// its status and is settled without its file (<c>media.error</c>).
+/// </summary>
+public sealed class DeliveryFailedHandler(DeliveryRecorder recorder, MessageStore messages, Inbound.InboundMediaFetcher inboundMedia,
+    ILogger<DeliveryFailedHandler> logger)
     : Queues.QueueHandler<DeliveryJob>(logger)
 {
     public const string Reason = "delivery gave up: the job failed on every attempt and was moved to the poison queue";
 
     public override async Task HandleAsync(DeliveryJob job, CancellationToken cancellationToken)
     {
-        if (await messages.FindAsync(job.Id, cancellationToken) is { } message)
+        if (await messages.FindAsync(job.Id, cancellationToken) is not { } message)
+            return;
+        if (message.IsInbound)
+            await inboundMedia.GiveUpAsync(message, Inbound.InboundMediaFetcher.PoisonedReason, cancellationToken);
+        else
             await recorder.FailAsync(message, Reason, FailureCategory.Poisoned, cancellationToken);
     }
 }

@@ -29,10 +29,15 @@ public sealed partial class EventOutbox(
 
     public IReadOnlyList<IEventSink> Sinks => _sinks;
 
-    /// <summary>The entries to write with <paramref name="row"/>'s change: one per status it reached, if any sink wants the session's events.</summary>
+    /// <summary>
+    /// The entries to write with <paramref name="row"/>'s change: one per status it reached, if any sink wants the session's
+    /// events. A customer's message whose file is still being fetched gets none: its events wait for the write that
+    /// settles the file, which reaches its whole history again (<see cref="MessageEntity.ReachAgain"/>), so the
+    /// <c>received</c> event shows the message with its media, once.
+    /// </summary>
     public async ValueTask<IReadOnlyList<OutboxEntry>> EntriesForAsync(MessageEntity row, CancellationToken cancellationToken)
     {
-        if (row.Reached.Count == 0 || !await AnyWantsAsync(row.PartitionKey, cancellationToken))
+        if (row.Reached.Count == 0 || row.MediaPending || !await AnyWantsAsync(row.PartitionKey, cancellationToken))
             return [];
         var first = row.GetHistory().Count - row.Reached.Count;
         var due = time.GetUtcNow() + delivery.Value.SweepAfter;

@@ -28,6 +28,7 @@ public static class ApiEndpoints
 {
     public const string Send = nameof(Send);
     public const string GetMessage = nameof(GetMessage);
+    public const string GetMessageMedia = nameof(GetMessageMedia);
     public const string CancelMessage = nameof(CancelMessage);
     public const string MarkMessageRead = nameof(MarkMessageRead);
     public const string ListMessages = nameof(ListMessages);
@@ -41,6 +42,7 @@ public static class ApiEndpoints
     public const string RotateWebhook = nameof(RotateWebhook);
     public const string UpdateWebhook = nameof(UpdateWebhook);
     public const string DeleteWebhook = nameof(DeleteWebhook);
+    public const string SandboxInbound = nameof(SandboxInbound);
     public const string HealthLive = nameof(HealthLive);
     public const string HealthReady = nameof(HealthReady);
     public const string ApiDocument = nameof(ApiDocument);
@@ -49,6 +51,7 @@ public static class ApiEndpoints
     public const string SendRoute = "send";
     public const string MessageRoute = "messages/{id}";
     public const string MessageReadRoute = "messages/{id}/read";
+    public const string MessageMediaRoute = "messages/{id}/media";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
     // Provider callbacks keep the routes providers are configured with (and the contract names): /webhooks/<provider>.
@@ -58,6 +61,7 @@ public static class ApiEndpoints
     public const string SessionWebhooksRoute = "sessions/{session}/webhooks";
     public const string SessionWebhookRoute = "sessions/{session}/webhooks/{id}";
     public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
+    public const string SandboxInboundRoute = "sandbox/sessions/{session}/inbound";
     public const string HealthLiveRoute = "health/live";
     public const string HealthReadyRoute = "health/ready";
     public const string ApiDocumentRoute = "openapi/v1.json";
@@ -83,6 +87,15 @@ public static class ApiEndpoints
             Summary = "Get a message",
             Description = "The message with its current status and status history; 404 also for a message outside the key's sessions.",
             Errors = [Status404NotFound],
+        },
+        new(GetMessageMedia, HttpMethods.Get, MessageMediaRoute, Authenticated: true,
+            (HttpRequest request, string id, GetMessageMediaHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
+        {
+            Summary = "Get a message's file",
+            Description = "The staged file of a message (a customer's, or one sent while its blob is kept), streamed with its " +
+                "Content-Type, Content-Length and Content-Disposition. 404 for a message outside the key's sessions, unknown, or " +
+                "without a staged file; 409 with Retry-After while a customer's file is still being fetched.",
+            Errors = [Status404NotFound, Status409Conflict],
         },
         new(CancelMessage, HttpMethods.Delete, MessageRoute, Authenticated: true,
             (HttpRequest request, string id, CancelMessageHandler handler, CancellationToken ct) => handler.HandleAsync(request, id, ct))
@@ -153,6 +166,17 @@ public static class ApiEndpoints
         {
             Summary = "Delete a webhook",
             Errors = [Status404NotFound],
+        },
+        // The sandbox's pretend customers (docs/providers.md, "The sandbox"), for local runs and tests.
+        new(SandboxInbound, HttpMethods.Post, SandboxInboundRoute, Authenticated: true,
+            (HttpRequest request, string session, SandboxInboundHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct))
+        {
+            Summary = "Receive a message from a sandbox customer",
+            Description = "Makes the sandbox's pretend customer send the session a message (text, or one media URL with an optional " +
+                "caption), recorded as a customer's message and answered with it; its file is fetched afterwards, as a real " +
+                "provider's is. 404 for a session whose provider is not the sandbox.",
+            Body = typeof(SandboxInboundRequest),
+            Errors = [Status403Forbidden, Status404NotFound, Status409Conflict, Status413PayloadTooLarge, Status415UnsupportedMediaType],
         },
         // Provider callbacks (docs/providers.md): trusted by the provider's own signature or token (CallbackPipeline), not by an API key.
         new(WhatsAppCloudVerify, HttpMethods.Get, WhatsAppCloudCallbackRoute, Authenticated: false,

@@ -39,6 +39,20 @@ public static class Problems
     public static ProblemHttpResult MessageNotFound() =>
         Problem(StatusCodes.Status404NotFound, "The message does not exist.", "No message with this id is visible to this API key.");
 
+    public const int MediaPendingRetryAfterSeconds = 2;
+
+    /// <summary>The message has no file to serve: none at all, one that could not be fetched (why), or one no longer kept.</summary>
+    public static ProblemHttpResult MediaNotFound(string detail) =>
+        Problem(StatusCodes.Status404NotFound, "The message has no file.", detail);
+
+    /// <summary>A customer's file is still being fetched: ask again shortly, or wait for the message's received event.</summary>
+    public static ProblemHttpResult MediaPending(HttpContext context)
+    {
+        context.Response.Headers[HeaderNames.RetryAfter] = MediaPendingRetryAfterSeconds.ToString();
+        return Problem(StatusCodes.Status409Conflict, "The file is still being fetched.",
+            "The customer's file is being fetched from the provider; the message's received event is sent once it is settled.");
+    }
+
     public static ProblemHttpResult StorageUnavailable(HttpContext context)
     {
         context.Response.Headers[HeaderNames.RetryAfter] = StorageRetryAfterSeconds.ToString();

@@ -15,8 +15,11 @@ namespace ChatSend.Inbound;
 /// its <c>received</c> event go in one transaction, and a second delivery of the same provider message (a provider
 /// retrying, two instances handling one callback) conflicts on the provider-id row and writes nothing. Its row key is
 /// the provider's time for the message and a hash of the provider's id, so the same message always gets the same id.
+/// A message with a file is recorded with the provider's reference and a work marker instead of its event, and its
+/// fetch is queued (<see cref="InboundMediaFetcher"/>); the event is written when the file is settled.
 /// </summary>
-public sealed partial class InboundRecorder(MessageStore messages, ProviderMessageIndex index, TimeProvider time, ILogger<InboundRecorder> logger)
+public sealed partial class InboundRecorder(MessageStore messages, ProviderMessageIndex index, InboundMediaFetcher media, TimeProvider time,
+    ILogger<InboundRecorder> logger)
 {
     /// <returns>The message as recorded, and whether this call recorded it (false: it was recorded before).</returns>
     public async Task<(MessageEntity Message, bool Recorded)> RecordAsync(Session session, string provider, InboundReport report,
@@ -40,7 +43,7 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
             Content = Cut(report.Text) ?? "",
             AcceptedAt = sentAt,
             ProviderMessageId = report.ProviderMessageId,
-            ProviderMedia = report.Media,
+            ProviderMedia = report.Type.HasMedia() ? report.Media : null, // a reference on a type without a file is not fetched
         };
         if (report.QuotedProviderId is { } quoted)
         {
@@ -52,7 +55,10 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
             : report.Details)?.ToJson();
         message.Advance(MessageStatus.Received, sentAt);
 
-        var recorded = await messages.InsertReceivedAsync(message, provider, markerDue: null, alias is null ? null : [alias], cancellationToken);
+        var recorded = await messages.InsertReceivedAsync(message, provider,
+            markerDue: message.MediaPending ? media.MarkerDue(time.GetUtcNow()) : null, alias is null ? null : [alias], cancellationToken);
+        if (recorded && message.MediaPending)
+            await media.QueueAsync(message);
         if (recorded)
         {
             ChatSendTelemetry.Received.Add(1, new KeyValuePair<string, object?>(ChatSendTelemetry.Tags.MessageType, message.Type));

@@ -56,10 +56,14 @@ public static class FileNames
 
     /// <summary>The client's name, else the server's Content-Disposition, else the URL's last segment, else the message id.</summary>
     public static string Choose(string? requested, ContentDispositionHeaderValue? disposition, Uri url, string messageId, string mimeType) =>
-        Sanitise(requested)
-        ?? Sanitise(disposition?.FileNameStar ?? disposition?.FileName?.Trim('"'))
-        ?? Sanitise(Uri.UnescapeDataString(url.AbsolutePath.Split('/').Last()))
-        ?? messageId + MediaFormats.ExtensionFor(mimeType);
+        Choose([requested, disposition?.FileNameStar ?? disposition?.FileName?.Trim('"'), LastSegment(url)], messageId, mimeType);
+
+    /// <summary>The first of <paramref name="names"/> that is usable once sanitised, else the message id with the type's extension.</summary>
+    public static string Choose(IEnumerable<string?> names, string messageId, string mimeType) =>
+        names.Select(Sanitise).FirstOrDefault(n => n is not null) ?? messageId + MediaFormats.ExtensionFor(mimeType);
+
+    /// <summary>The URL's last path segment, unescaped.</summary>
+    public static string LastSegment(Uri url) => Uri.UnescapeDataString(url.AbsolutePath.Split('/').Last());
 
     /// <summary>A Content-Disposition value naming the file, with an ASCII fallback for old clients.</summary>
     public static string Disposition(string fileName)

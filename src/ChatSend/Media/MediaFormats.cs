@@ -8,8 +8,9 @@ namespace ChatSend.Media;
 public sealed record MediaFormat(string MimeType, string Extension, Func<ReadOnlyMemory<byte>, bool> Matches);
 
 /// <summary>
-/// The formats each message type accepts, in one place. Images, videos and voice notes must be one of them and
-/// their first bytes must match; documents may be any type, and a PDF must start like one.
+/// The formats each message type accepts, in one place, for files sent and received alike. Images, videos, voice notes,
+/// stickers and audio must be one of them and their first bytes must match; documents may be any type, and a PDF must
+/// start like one.
 /// </summary>
 public static class MediaFormats
 {
@@ -26,6 +27,7 @@ public static class MediaFormats
     public static readonly MediaFormat Mp3 = new("audio/mpeg", ".mp3", b => Ascii(b, 0, "ID3") || (b.Length >= 2 && b.Span[0] == 0xFF && (b.Span[1] & 0xE6) is 0xE2 or 0xE4 or 0xE6));
     public static readonly MediaFormat Aac = new("audio/aac", ".aac", b => b.Length >= 2 && b.Span[0] == 0xFF && (b.Span[1] & 0xF6) == 0xF0);
     public static readonly MediaFormat M4a = new("audio/mp4", ".m4a", b => Ftyp(b) is "M4A " or "M4B " or "isom" or "mp42");
+    public static readonly MediaFormat Amr = new("audio/amr", ".amr", b => Ascii(b, 0, "#!AMR"));
     public static readonly MediaFormat Pdf = new("application/pdf", ".pdf", b => Ascii(b, 0, "%PDF-"));
 
     private static readonly Dictionary<MessageType, MediaFormat[]> ByType = new()
@@ -34,6 +36,9 @@ public static class MediaFormats
         [MessageType.Video] = [Mp4, ThreeGpp],
         [MessageType.Ptt] = [OggOpus, Mp3, Aac, M4a],
         [MessageType.Document] = [Pdf],
+        // Only customers send these (inbound): WhatsApp's stickers are WebP; its audio files also come as AMR.
+        [MessageType.Sticker] = [Webp],
+        [MessageType.Audio] = [OggOpus, Mp3, Aac, M4a, Amr],
     };
 
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)

@@ -10,7 +10,7 @@ public static class MediaHttp
 
     public static SocketsHttpHandler CreateHandler(MediaOptions options) => new()
     {
-        AllowAutoRedirect = false, // each hop is checked by MediaStager
+        AllowAutoRedirect = false, // each hop is checked by MediaDownloader
         AutomaticDecompression = DecompressionMethods.None, // the limit counts the bytes that arrive, so no zip bombs
         UseProxy = false, // a proxy would connect on our behalf, past the guard
         ConnectTimeout = options.ConnectTimeout,

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -12,19 +10,18 @@ using Microsoft.Extensions.Options;
 namespace ChatSend.Media;
 
 /// <summary>
-/// Fetches a media URL and streams it into the media container: redirects followed by hand (at most three, each
-/// hop through the address guard), the size limit enforced on the declared length and again on the bytes that
-/// arrive, the type checked against the file's first bytes, and the SHA-256 recorded in the blob's metadata.
-/// Memory stays at <see cref="BlocksInMemory"/> blocks of 4 MiB, shared by every file in flight, whatever their sizes.
+/// Stages a file in the media container, from wherever it comes: a client's media URL (<c>POST /send</c>, fetched through
+/// <see cref="MediaDownloader"/>) or a customer's file a provider hands over (<c>Inbound/</c>), under the same rules: the
+/// size limit enforced on the declared length and again on the bytes that arrive, the type checked against the file's
+/// first bytes, and the SHA-256 recorded in the blob's metadata. Memory stays at <see cref="BlocksInMemory"/> blocks of
+/// 4 MiB, shared by every file in flight, whatever their sizes.
 /// </summary>
-public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients storage, IOptions<MediaOptions> options)
+public sealed class MediaStager(MediaDownloader downloads, StorageClients storage, IOptions<MediaOptions> options)
 {
-    public const int MaxRedirects = 3;
+    public const int MaxRedirects = MediaDownloader.MaxRedirects;
     public const int BlockSize = 4 * 1024 * 1024;
     public const int BlocksInMemory = 4;
     public const string Sha256Metadata = "sha256";
-
-    private static readonly string[] Generic = ["application/octet-stream", "binary/octet-stream", "application/unknown"];
 
     private readonly BlobContainerClient _container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
     private readonly BlockBuffers _buffers = new(BlockSize, BlocksInMemory);
@@ -49,6 +46,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
     public async Task DeleteAsync(string blobName) =>
         await _container.DeleteBlobIfExistsAsync(blobName, cancellationToken: CancellationToken.None);
 
+    /// <summary>Fetches a client's media URL and stages it: every way the fetch fails is a <see cref="MediaException"/> naming the field.</summary>
     public async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, CancellationToken cancellationToken,
         bool scheduled = false)
     {
@@ -57,12 +55,21 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         timeout.CancelAfter(o.Timeout);
         try
         {
-            using var response = await GetAsync(media, timeout.Token);
-            return await StageAsync(media, type, id, BlobNameFor(id, scheduled), response, o.MaxBytesFor(type), timeout.Token);
+            using var response = await downloads.GetAsync(media.Url, media.Field, timeout.Token);
+            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+            var file = new MediaFile(body, media.Field)
+            {
+                DeclaredLength = response.Content.Headers.ContentLength,
+                // The client's type, else the server's, else the URL's extension; null leaves it to the bytes.
+                MimeType = media.MimeType ?? MediaDownloader.ServedType(response) ?? MediaFormats.FromExtension(media.Url.AbsolutePath),
+                MimeTypeField = media.MimeType is null ? null : "mimetype",
+                FileNames = [media.FileName, .. MediaDownloader.ServedNames(response, media.Url)],
+            };
+            return await StageAsync(file, type, id, BlobNameFor(id, scheduled), timeout.Token);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw MediaException.Unavailable(media.Field, $"timed out after {o.Timeout.TotalSeconds:0.#} s fetching the media");
+            throw MediaException.Unavailable(media.Field, $"timed out after {o.Timeout.TotalSeconds:0.#} s fetching the media", transient: true);
         }
         catch (HttpRequestException ex) when (ex.InnerException is AddressRefusedException refused)
         {
@@ -70,58 +77,37 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         }
         catch (HttpRequestException ex)
         {
-            throw MediaException.Unavailable(media.Field, $"could not be fetched: {Describe(ex)}");
+            throw MediaException.Unavailable(media.Field, $"could not be fetched: {MediaDownloader.Describe(ex)}", transient: true);
         }
         catch (IOException ex)
         {
-            throw MediaException.Unavailable(media.Field, $"the connection broke while reading the media: {ex.GetBaseException().Message}");
+            throw MediaException.Unavailable(media.Field, $"the connection broke while reading the media: {ex.GetBaseException().Message}",
+                transient: true);
         }
     }
 
-    private async Task<HttpResponseMessage> GetAsync(MediaReference media, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stages <paramref name="file"/> as <paramref name="blobName"/> under the limit and the MIME rules of
+    /// <paramref name="type"/>: a file over the limit, of a type the rules refuse or whose bytes do not match its type is
+    /// a <see cref="MediaException"/>; reading the file may also throw what its stream throws, and storage its errors.
+    /// Staging the same name again replaces the blob, so a repeated job writes the same blob.
+    /// </summary>
+    public async Task<StagedMedia> StageAsync(MediaFile file, MessageType type, MessageId id, string blobName, CancellationToken cancellationToken)
     {
-        var client = httpClients.CreateClient(MediaHttp.ClientName);
-        var url = media.Url;
-        for (var hop = 0; ; hop++)
-        {
-            var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            if (response.StatusCode is not (HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
-                or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect))
-            {
-                if (response.IsSuccessStatusCode)
-                    return response;
-                response.Dispose();
-                throw MediaException.Unavailable(media.Field, $"the server answered {(int)response.StatusCode} {response.ReasonPhrase}");
-            }
+        var limit = options.Value.MaxBytesFor(type);
+        if (file.DeclaredLength > limit)
+            throw MediaException.TooLarge(file.Field, type, limit);
 
-            var location = response.Headers.Location;
-            response.Dispose();
-            if (hop == MaxRedirects)
-                throw MediaException.Unavailable(media.Field, $"more than {MaxRedirects} redirects");
-            if (location is null || !Uri.TryCreate(url, location, out var next) || (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps))
-                throw MediaException.Unavailable(media.Field, "a redirect pointed somewhere other than an http or https URL");
-            url = next;
-        }
-    }
-
-    private async Task<StagedMedia> StageAsync(MediaReference media, MessageType type, MessageId id, string blobName, HttpResponseMessage response,
-        long limit, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength > limit)
-            throw MediaException.TooLarge(media.Field, type, limit);
-
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         var head = new byte[MediaFormats.SignatureLength];
-        var headLength = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        var headLength = await file.Content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
         if (headLength == 0)
-            throw MediaException.Unavailable(media.Field, "the server sent an empty file");
-        var mimeType = Identify(media, type, response, head.AsMemory(0, headLength));
+            throw MediaException.Unavailable(file.Field, "the file is empty");
+        var mimeType = Identify(file, type, head.AsMemory(0, headLength));
 
-        var fileName = FileNames.Choose(media.FileName, response.Content.Headers.ContentDisposition,
-            response.RequestMessage?.RequestUri ?? media.Url, id.Value, mimeType);
+        var fileName = FileNames.Choose(file.FileNames, id.Value, mimeType);
         var blob = _container.GetBlockBlobClient(blobName);
-        var (length, sha256) = await UploadAsync(blob, head.AsMemory(0, headLength), body, limit,
-            () => MediaException.TooLarge(media.Field, type, limit), new BlobHttpHeaders
+        var (length, sha256) = await UploadAsync(blob, head.AsMemory(0, headLength), file.Content, limit,
+            () => MediaException.TooLarge(file.Field, type, limit), new BlobHttpHeaders
             {
                 ContentType = mimeType,
                 ContentDisposition = FileNames.Disposition(fileName),
@@ -129,12 +115,11 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
         return new StagedMedia(blob.Name, mimeType, fileName, length, sha256);
     }
 
-    /// <summary>Decides the MIME type (the client's, else the server's, else the URL's extension, else the bytes) and checks the bytes agree.</summary>
-    private static string Identify(MediaReference media, MessageType type, HttpResponseMessage response, ReadOnlyMemory<byte> head)
+    /// <summary>Decides the MIME type (the one claimed, else recognised from the bytes) and checks the bytes agree.</summary>
+    private static string Identify(MediaFile file, MessageType type, ReadOnlyMemory<byte> head)
     {
-        var (claimed, field) = media.MimeType is { } given
-            ? (MediaFormats.Normalise(given), "mimetype")
-            : (ServerType(response) ?? MediaFormats.FromExtension(media.Url.AbsolutePath), media.Field);
+        var claimed = file.MimeType is { } given ? MediaFormats.Normalise(given) : null;
+        var field = file.MimeTypeField ?? file.Field;
 
         if (claimed is not null && type.RequiredMimeFamily() is { } family && !claimed.StartsWith(family + "/", StringComparison.Ordinal))
             throw MediaException.WrongType(field, $"the media is {claimed}, not {family}/*");
@@ -145,7 +130,7 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
                 return detected.MimeType;
             if (MediaFormats.IsOpen(type))
                 return "application/octet-stream";
-            throw MediaException.WrongType(media.Field, $"the file is none of {Accepted(type)}");
+            throw MediaException.WrongType(file.Field, $"the file is none of {Accepted(type)}");
         }
 
         var format = MediaFormats.Find(type, claimed);
@@ -155,11 +140,6 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
             throw MediaException.WrongType(field, $"the file does not start like {claimed}");
         return claimed;
     }
-
-    private static string? ServerType(HttpResponseMessage response) =>
-        response.Content.Headers.ContentType?.MediaType is { Length: > 0 } served && !Generic.Contains(served.ToLowerInvariant())
-            ? MediaFormats.Normalise(served)
-            : null;
 
     private static string Accepted(MessageType type) => string.Join(", ", MediaFormats.For(type).Select(f => f.MimeType));
 
@@ -251,12 +231,4 @@ public sealed class MediaStager(IHttpClientFactory httpClients, StorageClients s
             _buffers.Return(buffer);
         }
     }
-
-    private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
-    {
-        HttpRequestError.NameResolutionError => "the host name does not resolve",
-        HttpRequestError.ConnectionError => $"the server refused or dropped the connection ({ex.GetBaseException().Message})",
-        HttpRequestError.SecureConnectionError => "the TLS handshake failed",
-        _ => ex.GetBaseException().Message,
-    };
 }

@@ -55,7 +55,11 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>A received message's location, contacts, reaction or button, as JSON (<see cref="MessageDetails"/>).</summary>
     public string? Details { get; set; }
 
-    /// <summary>The provider's reference to a received message's file, as JSON, until it is fetched; why fetching it failed.</summary>
+    /// <summary>
+    /// The provider's reference to a received message's file, as JSON, until the file is settled (staged, or given up on
+    /// with <see cref="MediaError"/>, why fetching it failed, in words for people). While it is set, the message's events
+    /// wait (<see cref="Events.EventOutbox"/>) and its work marker leads to the fetch (<see cref="Inbound.InboundMediaFetcher"/>).
+    /// </summary>
     public string? ProviderMedia { get; set; }
     public string? MediaError { get; set; }
 
@@ -95,6 +99,10 @@ public sealed class MessageEntity : ITableEntity
     [IgnoreDataMember]
     public bool IsInbound => Direction == MessageDirections.Inbound;
 
+    /// <summary>A customer's file that is neither staged nor given up on yet.</summary>
+    [IgnoreDataMember]
+    public bool MediaPending => ProviderMedia is not null;
+
     /// <summary>The chat, for rows written before messages recorded one (a sent message's chat is its recipient).</summary>
     [IgnoreDataMember]
     public string ChatOrRecipient => Chat ?? Recipient;
@@ -122,6 +130,12 @@ public sealed class MessageEntity : ITableEntity
 
     /// <summary>After a write: what was reached is recorded.</summary>
     public void ClearReached() => _reached = null;
+
+    /// <summary>
+    /// Every status in the history becomes <see cref="Reached"/> again, for the next write to record their events: the
+    /// events a customer's message held back while its file was fetched (<see cref="MediaPending"/>).
+    /// </summary>
+    public void ReachAgain() => _reached = GetHistory().ToList();
 
     public IReadOnlyList<StatusChange> GetHistory() =>
         JsonSerializer.Deserialize<List<StatusChange>>(History, JsonOptions) ?? [];

@@ -70,6 +70,14 @@ public sealed record MessageView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ButtonDetails? Button { get; init; }
 
+    /// <summary>
+    /// The message's file: where to fetch it and what it is; for a customer's file still being fetched,
+    /// <c>{"pending": true}</c>; for one that could not be, <c>{"error": "…"}</c>. Absent on messages without a file.
+    /// </summary>
+    [JsonPropertyName("media")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MediaView? Media { get; init; }
+
     public static MessageView From(MessageEntity m, bool withHistory = false)
     {
         var details = MessageDetails.FromJson(m.Details);
@@ -85,6 +93,7 @@ public sealed record MessageView(
             Contacts = details?.Contacts,
             Reaction = details?.Reaction,
             Button = details?.Button,
+            Media = MediaView.From(m),
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
             SendAt = m.SendAt is { } sendAt ? FormatTime(sendAt) : null,
@@ -104,3 +113,53 @@ public sealed record MessageView(
 public sealed record StatusChangeView(
     [property: JsonPropertyName("status")] MessageStatus Status,
     [property: JsonPropertyName("at")] string At);
+
+/// <summary>
+/// A message's file, in one of three states: staged (<see cref="Url"/> and what the file is), still being fetched
+/// (<see cref="Pending"/>: a customer's file, between the message being recorded and the file settled), or given up on
+/// (<see cref="Error"/>: a customer's file that could not be fetched, was too large, or of a type the rules refuse).
+/// </summary>
+public sealed record MediaView
+{
+    /// <summary>Where the file is served, for the same API keys as the message: <c>/messages/{id}/media</c>.</summary>
+    [JsonPropertyName("url")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Url { get; init; }
+
+    [JsonPropertyName("mimetype")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? MimeType { get; init; }
+
+    [JsonPropertyName("filename")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? FileName { get; init; }
+
+    /// <summary>The file's length in bytes.</summary>
+    [JsonPropertyName("size")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Size { get; init; }
+
+    /// <summary>The SHA-256 of the file's bytes, lowercase hex.</summary>
+    [JsonPropertyName("sha256")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sha256 { get; init; }
+
+    /// <summary>Why a customer's file is not there, in words for people.</summary>
+    [JsonPropertyName("error")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Error { get; init; }
+
+    /// <summary>True while a customer's file is being fetched; the message's <c>received</c> event waits for it.</summary>
+    [JsonPropertyName("pending")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Pending { get; init; }
+
+    /// <summary>The route that serves a message's file.</summary>
+    public static string UrlOf(string messageId) => $"/messages/{messageId}/media";
+
+    public static MediaView? From(MessageEntity m) =>
+        m.MediaPending ? new MediaView { Pending = true }
+        : m.MediaError is { } error ? new MediaView { Error = error }
+        : m.MediaBlob is not null ? new MediaView { Url = UrlOf(m.Id), MimeType = m.MimeType, FileName = m.FileName, Size = m.MediaLength, Sha256 = m.MediaSha256 }
+        : null;
+}

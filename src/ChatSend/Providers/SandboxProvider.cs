@@ -25,7 +25,9 @@ public sealed class SandboxOptions
 
 /// <summary>
 /// The provider for local runs: accepts every send and, like a real network's callbacks, later reports
-/// <c>delivered</c> and then <c>read</c> on the receipts queue. Media it downloads from the link it is given, as a
+/// <c>delivered</c> and then <c>read</c> on the receipts queue, and with <see cref="SandboxSettings.ReplyAfterSeconds"/> has
+/// the recipient answer with an echo (<see cref="SandboxEcho"/>); its pretend customers also write first
+/// (<see cref="SandboxInboundHandler"/>). Media it downloads from the link it is given, as a
 /// real network would, and refuses when the bytes do not hash to what was staged. Each message it takes is recorded
 /// in the <c>sandbox</c> table (partition: message id), as a network keeps its own log. A session may set how soon it
 /// reports (<see cref="SandboxSettings"/>).
@@ -40,10 +42,10 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
 
     public string Name => ProviderName;
 
-    /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews: what a demo needs.</summary>
+    /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews, and its customers' files: what a demo needs.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true) { Replies = true, MarkRead = true };
+        Groups: true, Preview: true) { Replies = true, MarkRead = true, InboundMedia = true };
 
     public ProviderCapabilities Capabilities => Supported;
 
@@ -67,6 +69,9 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
         // One put: delivered, and read queued by the receipt handler once delivered is applied, as a network reports them.
         await receipts.EnqueueAsync(new Receipt(message.Id, MessageStatus.Delivered, ProviderMessageId: providerId,
             Next: MessageStatus.Read, NextAfter: read > delivered ? read - delivered : TimeSpan.Zero), delivered, cancellationToken);
+        // The recipient's answer is queued now, hidden until it is due, so it comes whatever happens to this process.
+        if (Seconds(settings.ReplyAfterSeconds) is { } reply)
+            await receipts.EnqueueAsync(SandboxEcho.ReceiptFor(message.Id, providerId), reply, cancellationToken);
         return new ProviderReceipt(providerId);
     }
 

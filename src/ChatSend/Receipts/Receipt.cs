@@ -15,7 +15,8 @@ namespace ChatSend.Receipts;
 /// A provider's callback knows only its own id: then <see cref="Id"/> is null and <see cref="Provider"/> with
 /// <see cref="ProviderMessageId"/> find the message, which must belong to <see cref="Session"/>, the session whose
 /// secret verified the callback. <see cref="VisibleAt"/> is when it could first be taken off the queue (for the queue
-/// age); receipts carry no trace: the message's row has it.
+/// age); receipts carry no trace: the message's row has it. The sandbox also puts its recipients' answers here
+/// (<see cref="Providers.SandboxEcho"/>): status <c>received</c> names the message the recipient answers.
 /// </summary>
 public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
     string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null, DateTimeOffset? VisibleAt = null,
@@ -28,7 +29,13 @@ public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset
     /// whose message it may move.
     /// </summary>
     [JsonIgnore]
-    public bool IsValid => (Id is not null || (Provider is not null && ProviderMessageId is not null && Session is not null)) && Status.IsReceipt();
+    public bool IsValid => IsEcho
+        ? Id is not null
+        : (Id is not null || (Provider is not null && ProviderMessageId is not null && Session is not null)) && Status.IsReceipt();
+
+    /// <summary>The sandbox's recipient answers message <see cref="Id"/>: not a status of it, a customer's message to record.</summary>
+    [JsonIgnore]
+    public bool IsEcho => Status == MessageStatus.Received;
 }
 
 public sealed class ReceiptQueue(StorageClients storage, TimeProvider time)

@@ -10,13 +10,18 @@ using Microsoft.Extensions.Logging;
 namespace ChatSend.Receipts;
 
 /// <summary>Applies a receipt to its message row, forward only (a late <c>delivered</c> never overwrites <c>read</c>).</summary>
-public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue receipts, ProviderMessageIndex index, TimeProvider time,
-    ILogger<ReceiptHandler> logger)
+public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue receipts, ProviderMessageIndex index, SandboxEcho echoes,
+    TimeProvider time, ILogger<ReceiptHandler> logger)
     : QueueHandler<Receipt>(logger)
 {
     public override async Task HandleAsync(Receipt receipt, CancellationToken cancellationToken)
     {
         ChatSendTelemetry.RecordQueueAge(StorageNames.ReceiptsQueue, receipt.VisibleAt, time.GetUtcNow());
+        if (receipt.IsEcho)
+        {
+            await echoes.AnswerAsync(receipt, cancellationToken); // the sandbox's recipient answers: a customer's message
+            return;
+        }
         using var span = new ReceiptSpan(receipt);
         // Applying is idempotent, so when queueing the next report fails and this one is retried, nothing doubles.
         if (await ApplyAsync(receipt, span, cancellationToken) is not null && receipt.Next is { } next)

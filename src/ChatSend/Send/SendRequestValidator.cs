@@ -21,16 +21,17 @@ public static partial class SendRequestValidator
     public static readonly TimeSpan MinSchedule = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxSchedule = TimeSpan.FromDays(35);
 
-    public static SendCommand? Validate(SendRequest request, FieldErrors errors, DateTimeOffset now)
+    /// <param name="toField">the name the wire gives <see cref="SendRequest.To"/>: <c>to</c>, or the sandbox's <c>from</c></param>
+    public static SendCommand? Validate(SendRequest request, FieldErrors errors, DateTimeOffset now, string toField = "to")
     {
         var session = Required(request.Session, "session", errors);
         if (session is not null && !SessionId.IsValid(session))
             errors.Add("session", $"must be {SessionId.Rule}");
 
-        var to = Required(request.To, "to", errors);
+        var to = Required(request.To, toField, errors);
         var recipient = to is null ? null : Recipient.Parse(to);
         if (to is not null && recipient is null)
-            errors.Add("to", Recipient.Rule);
+            errors.Add(toField, Recipient.Rule);
 
         var text = request.Text;
         if (text is not null && text.EnumerateRunes().Count() > MaxTextCharacters)

@@ -44,6 +44,19 @@ public sealed class ProviderDocsTests
     }
 
     [Fact]
+    public async Task AProviderSaysItFetchesCustomersFilesExactlyWhenItHasASourceForThem()
+    {
+        await using var services = new TestServices("UseDevelopmentStorage=true");
+        var sources = services.Get<IEnumerable<ChatSend.Inbound.IInboundMediaSource>>().Select(s => s.Provider).ToHashSet();
+        var registered = services.Get<ChannelProviders>();
+
+        Assert.All(registered.Names.Where(n => n != ScriptedProvider.ProviderName), name =>
+            Assert.True(registered.Find(name)!.Capabilities.InboundMedia == sources.Contains(name),
+                $"{name}: declares inbound media {registered.Find(name)!.Capabilities.InboundMedia}, has a source: {sources.Contains(name)}"));
+        Assert.Contains(SandboxProvider.ProviderName, sources);
+    }
+
+    [Fact]
     public async Task EachCallbackIsVerifiedByASecretItsProviderDeclaresForCallbacks()
     {
         await using var services = new TestServices("UseDevelopmentStorage=true");

@@ -19,7 +19,8 @@ namespace ChatSend.Tests.EndToEnd;
 /// Both hosts' counts hold on one instance; across instances, a job or receipt handled on another instance than the
 /// row's last write costs one more read.
 /// </summary>
-public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha) : IClassFixture<Azurite>, IClassFixture<FakeWaha>, IAsyncLifetime
+public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServer media)
+    : IClassFixture<Azurite>, IClassFixture<FakeWaha>, IClassFixture<MediaServer>, IAsyncLifetime
 {
     private readonly StorageFaults _calls = new();
     private TestApp _app = null!;
@@ -35,6 +36,7 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha) : IClassFi
             ["ChatSend:Sandbox:ReadAfter"] = "00:00:00",
             ["ChatSend:Secrets:waha_key"] = FakeWaha.ApiKey,
             ["ChatSend:Secrets:waha_hmac"] = FakeWaha.HmacKey,
+            ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
         }, services => services.AddSingleton(new StoragePipelinePolicy(_calls)));
     }
 
@@ -128,6 +130,38 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha) : IClassFi
         // Beyond the sandbox's 9: WAHA reports by its own id, so the id is indexed once when WAHA answers.
         Assert.True(calls.Count <= 2 + 10, $"{calls.Count - 2} calls after the 2 of /send:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
         Assert.Single(calls, c => c.StartsWith("PUT providerids", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ACustomersFileCostsSixStorageCallsFromItsArrivalToItsSettledRow()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        await ReceiveFileAsync(session.Id, key); // caches filled, queues warm
+        await SettledAsync();
+
+        var before = _calls.Calls.Count;
+        await ReceiveFileAsync(session.Id, key);
+        await SettledAsync();
+        var calls = _calls.Calls.Skip(before).Where(c => !IsPoll(c)).ToList();
+
+        // The row, its index rows and marker (one transaction), the job; the file's block and block list; the settling
+        // write (row and marker, one transaction under the ETag of the first); the job's delete.
+        Assert.True(calls.Count == 6, string.Join(Environment.NewLine, calls));
+        Assert.Equal(2, calls.Count(c => c == "POST $batch"));
+        Assert.Equal(2, calls.Count(c => c.StartsWith("PUT media/", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A sandbox customer's 5,000-byte image, waited for until its file is staged.</summary>
+    private async Task ReceiveFileAsync(string session, string key)
+    {
+        using var request = _app.Request(HttpMethod.Post, $"/sandbox/sessions/{session}/inbound", key,
+            $$"""{"from":"+14155550123","imageUrl":"{{media.Url("/file/jpeg/5000?type=image/jpeg")}}"}""");
+        using var response = await _app.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        MessageId.TryParse((await Json.ReadAsync(response)).Str("id"), out var id);
+        var table = azurite.Clients.Table(StorageNames.MessagesTable); // not the app's clients: these reads are not counted
+        await Eventually.MatchesAsync(async () => (await table.GetEntityIfExistsAsync<MessageEntity>(id.Session, id.RowKey)).Value,
+            row => row?.MediaBlob is not null);
     }
 
     private async Task SendToReadThroughWahaAsync(Session session, string key, string wahaSession)

@@ -46,6 +46,11 @@ public sealed class MediaServer : FakeHttpServer
         ["text"] = [.. "hello, this is not an image"u8],
     };
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _requests = new();
+
+    /// <summary>How many requests /flaky had for <paramref name="key"/>.</summary>
+    public int RequestsFor(string key) => _requests.GetValueOrDefault(key);
+
     protected override IEnumerable<IPAddress> Addresses => [IPAddress.Loopback, SecondHost];
 
     protected override void ConfigureKestrel(KestrelServerOptions kestrel) => kestrel.Limits.MinResponseDataRate = null;
@@ -70,6 +75,11 @@ public sealed class MediaServer : FakeHttpServer
         });
         // /as/{format}/{size}/{name}: the format's bytes under any file name, with no useful Content-Type
         app.MapGet("/as/{format}/{size:long}/{name}", (string format, long size) => Results.Bytes(FileBytes(format, size), "application/octet-stream"));
+        // /flaky/{key}/{failures}/{format}/{size}: 500 to the first requests for the key, then the file (as /file, image/jpeg)
+        app.MapGet("/flaky/{key}/{failures:int}/{format}/{size:long}", (string key, int failures, string format, long size, string? type) =>
+            _requests.AddOrUpdate(key, 1, (_, n) => n + 1) <= failures
+                ? Results.StatusCode(StatusCodes.Status500InternalServerError)
+                : Results.Bytes(FileBytes(format, size), type ?? "image/jpeg"));
         app.MapGet("/redirect", (string to) => Results.Redirect(to));
         app.MapGet("/hops/{n:int}", (int n, string to) => Results.Redirect(n <= 1 ? to : $"/hops/{n - 1}?to={Uri.EscapeDataString(to)}"));
         app.MapGet("/status/{code:int}", (int code) => Results.StatusCode(code));

@@ -1,4 +1,5 @@
 using ChatSend.Host.Admin;
+using ChatSend.Providers.Settings;
 using ChatSend.Sessions;
 using ChatSend.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -22,11 +23,24 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
 
     private static string NewId() => "s" + Guid.NewGuid().ToString("N")[..12];
 
+    [Fact]
+    public async Task TheDevSessionsRecipientsAnswerSoALocalRunShowsBothDirections()
+    {
+        var (code, output, _) = await RunAsync("seed-dev");
+        Assert.Equal(0, code);
+        Assert.StartsWith("cs_", output);
+
+        await using var services = new TestServices(azurite);
+        var dev = await services.Get<SessionStore>().FindAsync(AdminCommands.DevSession);
+        Assert.Equal("3", dev!.Setting("replyAfterSeconds"));
+        Assert.Empty(ProviderSettingsSchema.Of<ChatSend.Providers.SandboxSettings>().Validate(dev.ProviderSettings, dev.SecretNames));
+    }
+
     [Theory]
     // An unknown key is an error that lists the known ones.
     [InlineData("waha", "setting 'baseURL' is not a setting of this provider; known: baseUrl, wahaSession, maxPerMinute, minRecipientGapSeconds",
         "--setting", "baseURL=https://waha.example.com")]
-    [InlineData("sandbox", "setting 'phoneNumberId' is not a setting of this provider; known: deliveredAfterSeconds, readAfterSeconds, maxPerMinute, minRecipientGapSeconds",
+    [InlineData("sandbox", "setting 'phoneNumberId' is not a setting of this provider; known: deliveredAfterSeconds, readAfterSeconds, replyAfterSeconds, maxPerMinute, minRecipientGapSeconds",
         "--setting", "phoneNumberId=1")]
     // A missing required one names it.
     [InlineData("evolution", "setting 'instance' is required", "--setting", "baseUrl=https://evo.example.com")]

@@ -28,7 +28,7 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
     /// <summary>Every type, to phones and groups; Evolution has only an on/off link preview, no custom preview fields.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: false) { Replies = true, MarkRead = true };
+        Groups: true, Preview: false) { Replies = true, MarkRead = true, InboundMedia = true };
 
     public string Name => ProviderName;
 

@@ -26,7 +26,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true) { Replies = true, MarkRead = true };
+        Groups: true, Preview: true) { Replies = true, MarkRead = true, InboundMedia = true };
 
     public string Name => ProviderName;
 

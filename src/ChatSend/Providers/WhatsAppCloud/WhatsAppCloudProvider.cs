@@ -37,7 +37,7 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     /// <summary>Text (with a link preview), image, video, document and voice notes, to phone numbers only.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: false, Preview: true) { Replies = true, MarkRead = true };
+        Groups: false, Preview: true) { Replies = true, MarkRead = true, InboundMedia = true };
 
     public string Name => ProviderName;
 
