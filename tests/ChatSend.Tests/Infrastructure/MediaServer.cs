@@ -43,6 +43,8 @@ public sealed class MediaServer : FakeHttpServer
         ["mp4"] = [0x00, 0x00, 0x00, 0x18, .. "ftypisom"u8, 0x00, 0x00, 0x02, 0x00, .. "isomiso2"u8],
         ["ogg"] = [.. "OggS"u8, .. new byte[24], .. "OpusHead"u8],
         ["pdf"] = [.. "%PDF-1.7\n"u8],
+        ["webp"] = [.. "RIFF"u8, 0x24, 0x00, 0x00, 0x00, .. "WEBPVP8 "u8],
+        ["mp3"] = [.. "ID3"u8, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
         ["text"] = [.. "hello, this is not an image"u8],
     };
 
