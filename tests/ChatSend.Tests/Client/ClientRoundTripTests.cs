@@ -44,6 +44,31 @@ public sealed class ClientRoundTripTests(ChatSendTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task ReadsACustomersMessageRepliesToItAndMarksItRead()
+    {
+        var (session, key) = await target.NewSessionAsync();
+        using var services = new ClientServices(target.Http.BaseAddress!, key);
+        var client = services.Client;
+        // The sandbox's pretend customer writes to the session.
+        using var inbound = ChatSendTarget.Request(HttpMethod.Post, $"/sandbox/sessions/{session.Id}/inbound", key,
+            """{"from":"+12025550123","text":"is my order on its way?"}""");
+        using var written = await target.Http.SendAsync(inbound);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, written.StatusCode);
+
+        var customers = await client.ListAsync(session.Id, new MessageFilter(Chat: Number, Direction: "inbound"));
+        var received = Assert.Single(customers.Items);
+        Assert.Equal((false, true, MessageStatus.Received, Number, Number, "is my order on its way?"),
+            (received.FromMe, received.IsInbound, received.Status, received.Chat, received.Sender, received.Content));
+
+        var reply = await client.SendAsync(new SendMessageRequest { Session = session.Id, To = Number, Text = "yes, today", ReplyTo = received.Id });
+        var read = await client.MarkReadAsync(received.Id);
+
+        Assert.Equal(received.Id, (await client.GetAsync(reply.Id)).ReplyTo!.Value.GetString());
+        Assert.Equal(MessageStatus.Read, read.Status);
+        Assert.Equal([reply.Id, received.Id], (await client.ListAsync(session.Id, new MessageFilter(Chat: Number))).Items.Select(m => m.Id));
+    }
+
+    [Fact]
     public async Task AnInvalidFieldSurfacesAsAProblemNamingIt()
     {
         var (session, key) = await target.NewSessionAsync();
