@@ -54,6 +54,17 @@ public sealed class ChatSendClient(HttpClient http, IOptions<ChatSendClientOptio
         CallAsync(HttpMethod.Post, MessagePath(id) + "/read", ClientJson.Default.ChatSendMessage, cancellationToken);
 
     /// <inheritdoc/>
+    public async Task<MessageFile> GetMediaAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var request = Request(HttpMethod.Get, MessagePath(id) + "/media");
+        request.Headers.Accept.ParseAdd("*/*");
+        var response = await SendRequestAsync(request, idempotencyKey: null, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        var headers = response.Content.Headers;
+        return new MessageFile(await response.Content.ReadAsStreamAsync(cancellationToken), headers.ContentType?.MediaType,
+            headers.ContentDisposition?.FileNameStar ?? headers.ContentDisposition?.FileName?.Trim('"'), headers.ContentLength, response);
+    }
+
+    /// <inheritdoc/>
     public Task<MessagePage> ListAsync(string session, MessageFilter? filter = null, PageRequest? page = null,
         CancellationToken cancellationToken = default)
     {
@@ -101,12 +112,13 @@ public sealed class ChatSendClient(HttpClient http, IOptions<ChatSendClientOptio
         return request;
     }
 
-    private async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, string? idempotencyKey, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, string? idempotencyKey, CancellationToken cancellationToken,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
     {
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, cancellationToken);
+            response = await http.SendAsync(request, completion, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException && !cancellationToken.IsCancellationRequested)
         {

@@ -26,6 +26,12 @@ public interface IChatSendClient
     /// <exception cref="ChatSendProblemException">409 when an attempt has started; 404 for an unknown id.</exception>
     Task<ChatSendMessage> CancelAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Opens a message's file (<c>GET /messages/{id}/media</c>) as a stream, read as it arrives; dispose it when done.
+    /// </summary>
+    /// <exception cref="ChatSendProblemException">404 for no file (or one not kept any more); 409 while a customer's file is being fetched.</exception>
+    Task<MessageFile> GetMediaAsync(string id, CancellationToken cancellationToken = default);
+
     /// <summary>Marks a customer's message read at the provider (<c>POST /messages/{id}/read</c>); repeating it is harmless.</summary>
     /// <exception cref="ChatSendProblemException">409 for a message the session sent; 404 for an unknown id.</exception>
     Task<ChatSendMessage> MarkReadAsync(string id, CancellationToken cancellationToken = default);

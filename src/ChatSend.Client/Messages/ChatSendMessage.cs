@@ -65,9 +65,25 @@ public sealed record ChatSendMessage
     /// <summary>The button or list row a customer tapped.</summary>
     [JsonPropertyName("button")] public MessageButton? Button { get; init; }
 
+    /// <summary>The message's file: its URL, type, name, size and SHA-256; or pending (a customer's file being fetched); or why it failed.</summary>
+    [JsonPropertyName("media")] public MessageMedia? Media { get; init; }
+
     /// <summary>True for a customer's message.</summary>
     [JsonIgnore] public bool IsInbound => Direction == "inbound";
 }
+
+/// <summary>
+/// A message's file. Read it with <see cref="IChatSendClient.GetMediaAsync"/> once <see cref="Url"/> is set; a customer's
+/// file is <see cref="Pending"/> until ChatSend has fetched it, and has <see cref="Error"/> when it could not.
+/// </summary>
+public sealed record MessageMedia(
+    [property: JsonPropertyName("url")] string? Url = null,
+    [property: JsonPropertyName("mimetype")] string? Mimetype = null,
+    [property: JsonPropertyName("filename")] string? Filename = null,
+    [property: JsonPropertyName("size")] long? Size = null,
+    [property: JsonPropertyName("sha256")] string? Sha256 = null,
+    [property: JsonPropertyName("pending")] bool? Pending = null,
+    [property: JsonPropertyName("error")] string? Error = null);
 
 /// <summary>A shared location.</summary>
 public sealed record MessageLocation(
