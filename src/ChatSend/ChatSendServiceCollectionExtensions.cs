@@ -122,6 +122,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ReceiptHandler>();
         services.AddSingleton<Sweeper>();
         services.AddSingleton<EventOutbox>();
+        services.AddSingleton<ChatOrder>();
         services.AddSingleton<EventDispatcher>();
         services.AddWebhookRegistry(configuration);
         services.AddWebhookDelivery(configuration);

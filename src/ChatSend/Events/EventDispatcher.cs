@@ -8,9 +8,10 @@ namespace ChatSend.Events;
 /// Drains the <c>events</c> queue: hands a message's pending events, oldest first, to every sink that wants its
 /// session's events, then removes their outbox entries. When a sink fails, the entries stay and the sweeper queues the
 /// job again once they fall due (every <c>SweepAfter</c>), for as long as it takes; sinks that already had the events
-/// get them again with the same ids, which receivers dedupe on.
+/// get them again with the same ids, which receivers dedupe on. A customer's message's job first hands on its chat's
+/// received events in order (<see cref="ChatOrder"/>); its other events wait until its own received event is out.
 /// </summary>
-public sealed partial class EventDispatcher(EventOutbox outbox, MessageStore messages, ILogger<EventDispatcher> logger)
+public sealed partial class EventDispatcher(EventOutbox outbox, ChatOrder chats, MessageStore messages, ILogger<EventDispatcher> logger)
     : QueueHandler<EventJob>(logger)
 {
     // One dispatch per message at a time on this instance, so two jobs for one message do not interleave its events.
@@ -18,10 +19,17 @@ public sealed partial class EventDispatcher(EventOutbox outbox, MessageStore mes
 
     public override async Task HandleAsync(EventJob job, CancellationToken cancellationToken)
     {
-        var gate = _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(job.Id.Value) % (uint)_locks.Length)];
+        var gate = _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(job.Chat ?? job.Id.Value) % (uint)_locks.Length)];
         await gate.WaitAsync(cancellationToken);
         try
         {
+            MessageEntity? row = null;
+            if (job.Chat is { } chat)
+            {
+                (var isOut, row) = await chats.DispatchAsync(job.Id, chat, cancellationToken);
+                if (!isOut || row?.GetHistory().Count == 1)
+                    return; // waits for its turn; or its received event, its only one, was just handed on
+            }
             await DispatchAsync(job.Id, cancellationToken);
         }
         finally
@@ -39,36 +47,13 @@ public sealed partial class EventDispatcher(EventOutbox outbox, MessageStore mes
         if (await messages.FindAsync(id, cancellationToken) is { } row)
         {
             var events = pending.Select(e => MessageEvents.Create(row, e.Change)).ToList();
-            var failed = false;
-            foreach (var sink in outbox.Sinks)
-                failed |= !await TryPublishAsync(sink, id, events, cancellationToken);
-            if (failed)
+            if (!await outbox.PublishAsync(id.Session, $"message {id.Value}", events, cancellationToken))
                 return;
         }
         else
             LogMessageGone(id.Value); // answered 503 and removed, so it never happened
         await outbox.RemoveAsync(pending, cancellationToken);
     }
-
-    // A sink that is down does not hold back the others; it gets the events when they fall due again.
-    private async Task<bool> TryPublishAsync(IEventSink sink, MessageId id, IReadOnlyList<Azure.Messaging.CloudEvent> events,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (await sink.WantsAsync(id.Session, cancellationToken))
-                await sink.PublishAsync(id.Session, events, cancellationToken);
-            return true;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogSinkFailed(id.Value, sink.GetType().Name, ex);
-            return false;
-        }
-    }
-
-    [LoggerMessage(LogLevel.Warning, "Events of message {MessageId} could not be handed to {Sink}; they are tried again when due")]
-    private partial void LogSinkFailed(string messageId, string sink, Exception exception);
 
     [LoggerMessage(LogLevel.Information, "Events of message {MessageId} dropped: the message no longer exists")]
     private partial void LogMessageGone(string messageId);

@@ -33,7 +33,8 @@ public sealed partial class EventOutbox(
     /// The entries to write with <paramref name="row"/>'s change: one per status it reached, if any sink wants the session's
     /// events. A customer's message whose file is still being fetched gets none: its events wait for the write that
     /// settles the file, which reaches its whole history again (<see cref="MessageEntity.ReachAgain"/>), so the
-    /// <c>received</c> event shows the message with its media, once.
+    /// <c>received</c> event shows the message with its media, once. A customer's <c>received</c> event is not among them:
+    /// it waits in its chat's order (<see cref="ChatOrderEntryAsync"/>).
     /// </summary>
     public async ValueTask<IReadOnlyList<OutboxEntry>> EntriesForAsync(MessageEntity row, CancellationToken cancellationToken)
     {
@@ -41,15 +42,38 @@ public sealed partial class EventOutbox(
             return [];
         var first = row.GetHistory().Count - row.Reached.Count;
         var due = time.GetUtcNow() + delivery.Value.SweepAfter;
-        return row.Reached.Select((change, i) => OutboxEntry.For(row.MessageId, first + i, change, due)).ToList();
+        return row.Reached.Select((change, i) => (change, position: first + i))
+            .Where(x => !(row.IsInbound && x.change.Status == MessageStatus.Received))
+            .Select(x => OutboxEntry.For(row.MessageId, x.position, x.change, due)).ToList();
     }
 
+    /// <summary>
+    /// The entry that holds a customer's new message's <c>received</c> event in its chat's order, written with the message
+    /// (even while its file is fetched: it keeps the message's place), or null when no sink wants the session's events.
+    /// </summary>
+    public async ValueTask<OutboxEntry?> ChatOrderEntryAsync(MessageEntity row, CancellationToken cancellationToken)
+    {
+        if (!row.IsInbound || row.Chat is null || row.Reached.FirstOrDefault(c => c.Status == MessageStatus.Received) is not { Status: MessageStatus.Received } received
+            || !await AnyWantsAsync(row.PartitionKey, cancellationToken))
+            return null;
+        var now = time.GetUtcNow();
+        return OutboxEntry.InChatOrder(row, received, now, now + delivery.Value.SweepAfter);
+    }
+
+    /// <summary>
+    /// Whether the write that recorded <paramref name="row"/>'s change should queue its events job: it wrote entries, or it
+    /// made a customer's <c>received</c> event ready to take its turn (the message recorded, or its file settled).
+    /// </summary>
+    public async ValueTask<bool> ShouldAnnounceAsync(MessageEntity row, IReadOnlyList<OutboxEntry> entries) =>
+        entries.Count > 0 || row.IsInbound && !row.MediaPending && row.Reached.Any(c => c.Status == MessageStatus.Received)
+            && await AnyWantsAsync(row.PartitionKey, CancellationToken.None);
+
     /// <summary>Queues the job that hands <paramref name="id"/>'s pending events on; if that fails, the sweeper does it later.</summary>
-    public async Task AnnounceAsync(MessageId id)
+    public async Task AnnounceAsync(MessageId id, string? chat = null)
     {
         try
         {
-            await EnqueueAsync(id, CancellationToken.None);
+            await EnqueueAsync(id, chat, CancellationToken.None);
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
@@ -57,8 +81,32 @@ public sealed partial class EventOutbox(
         }
     }
 
-    public Task EnqueueAsync(MessageId id, CancellationToken cancellationToken) =>
-        _queue.SendMessageAsync(QueueMessages.Serialize(new EventJob(id)), timeToLive: TimeSpan.FromSeconds(-1), cancellationToken: cancellationToken);
+    public Task EnqueueAsync(MessageId id, string? chat, CancellationToken cancellationToken) =>
+        _queue.SendMessageAsync(QueueMessages.Serialize(new EventJob(id) { Chat = chat }), timeToLive: TimeSpan.FromSeconds(-1),
+            cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Hands <paramref name="events"/> to every sink that wants the session's events; true when all took them. A sink that is
+    /// down does not hold back the others; it gets the events when they fall due again.
+    /// </summary>
+    public async Task<bool> PublishAsync(string session, string about, IReadOnlyList<Azure.Messaging.CloudEvent> events, CancellationToken cancellationToken)
+    {
+        var published = true;
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                if (await sink.WantsAsync(session, cancellationToken))
+                    await sink.PublishAsync(session, events, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogSinkFailed(about, sink.GetType().Name, ex);
+                published = false;
+            }
+        }
+        return published;
+    }
 
     /// <summary>The message's pending entries, in status order.</summary>
     public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(MessageId id, CancellationToken cancellationToken)
@@ -96,6 +144,9 @@ public sealed partial class EventOutbox(
                 return true;
         return false;
     }
+
+    [LoggerMessage(LogLevel.Warning, "Events of {About} could not be handed to {Sink}; they are tried again when due")]
+    private partial void LogSinkFailed(string about, string sink, Exception exception);
 
     [LoggerMessage(LogLevel.Warning, "The events of message {MessageId} could not be queued ({Reason}); the sweeper queues them within {SweepAfter}")]
     private partial void LogAnnounceFailed(string messageId, TimeSpan sweepAfter, string reason);

@@ -23,15 +23,39 @@ public static class MessageEvents
 
     public static string SourceOf(string session) => "/sessions/" + session;
 
-    /// <summary>The event for <paramref name="change"/>; its data is the message as it stands in <paramref name="row"/>.</summary>
-    public static CloudEvent Create(MessageEntity row, StatusChange change) =>
-        new(SourceOf(row.PartitionKey), TypeOf(change.Status),
+    /// <summary>
+    /// The extension attribute that gives a customer's message's <c>received</c> event its place in its chat: 1 for the
+    /// chat's first, then one more for each, as 12 digits so that it also sorts as text (the CloudEvents sequence extension's rule).
+    /// </summary>
+    public const string ChatSequenceAttribute = "chatsequence";
+
+    /// <summary>
+    /// The event for <paramref name="change"/>; its data is the message as it stands in <paramref name="row"/>.
+    /// <paramref name="chatSequence"/> is the place of a customer's <c>received</c> event in its chat (<see cref="ChatOrder"/>).
+    /// </summary>
+    public static CloudEvent Create(MessageEntity row, StatusChange change, long? chatSequence = null)
+    {
+        var cloudEvent = new CloudEvent(SourceOf(row.PartitionKey), TypeOf(change.Status),
             BinaryData.FromObjectAsJson(MessageView.From(row, withHistory: true), Json), "application/json", CloudEventDataFormat.Json)
         {
             Id = IdOf(row.MessageId, change.Status),
             Subject = row.Id,
             Time = change.At,
         };
+        if (chatSequence is { } sequence)
+            cloudEvent.ExtensionAttributes[ChatSequenceAttribute] = FormatSequence(sequence);
+        return cloudEvent;
+    }
+
+    public static string FormatSequence(long sequence) => sequence.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The <c>chatsequence</c> of one event as structured JSON, or null.</summary>
+    public static long? SequenceOf(JsonElement cloudEvent) =>
+        cloudEvent.ValueKind == JsonValueKind.Object && cloudEvent.TryGetProperty(ChatSequenceAttribute, out var value)
+        && value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : null;
 
     /// <summary>One event as structured-mode JSON: the body of a webhook request.</summary>
     public static string Serialize(CloudEvent cloudEvent) => JsonSerializer.Serialize(cloudEvent, Json);

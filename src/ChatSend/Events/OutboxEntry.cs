@@ -11,6 +11,9 @@ namespace ChatSend.Events;
 /// (<see cref="MessageRowKeys.OutboxEntryOf"/>) makes a message's pending events read in status order, after every
 /// message row and work marker. When <see cref="Due"/> passes with it still there, the sweeper queues the
 /// message's events again.
+/// A customer's <c>received</c> event is the one exception: its entry waits in its chat's order
+/// (<see cref="MessageRowKeys.ChatOrderEntryOf"/>, with <see cref="Message"/> naming the message) until every earlier
+/// message of the chat has had its event (<see cref="ChatOrder"/>).
 /// </summary>
 public sealed class OutboxEntry : IDueRow
 {
@@ -23,8 +26,15 @@ public sealed class OutboxEntry : IDueRow
     public string Status { get; set; } = "";
     public DateTimeOffset At { get; set; }
 
+    /// <summary>The message's row key, for an entry waiting in its chat's order; null for the others, whose row key holds it.</summary>
+    public string? Message { get; set; }
+
     [IgnoreDataMember]
-    public MessageId MessageId => new(PartitionKey, MessageRowKeys.MessageOfOutbox(RowKey));
+    public MessageId MessageId => new(PartitionKey, Message ?? MessageRowKeys.MessageOfOutbox(RowKey));
+
+    /// <summary>The chat whose order this entry waits in, or null.</summary>
+    [IgnoreDataMember]
+    public string? OrderedChat => Message is null ? null : MessageRowKeys.ChatOfOrderEntry(RowKey);
 
     [IgnoreDataMember]
     public StatusChange Change => new(MessageStatuses.Parse(Status), At);
@@ -36,5 +46,16 @@ public sealed class OutboxEntry : IDueRow
         Due = due,
         Status = change.Status.ToWire(),
         At = change.At,
+    };
+
+    /// <summary>A customer's message's <c>received</c> event, waiting in its chat's order.</summary>
+    public static OutboxEntry InChatOrder(MessageEntity message, StatusChange received, DateTimeOffset recordedAt, DateTimeOffset due) => new()
+    {
+        PartitionKey = message.PartitionKey,
+        RowKey = MessageRowKeys.ChatOrderEntryOf(message.Chat!, received.At, recordedAt),
+        Due = due,
+        Status = received.Status.ToWire(),
+        At = received.At,
+        Message = message.RowKey,
     };
 }

@@ -10,12 +10,19 @@ namespace ChatSend.Messages;
 /// <item>its <b>work marker</b> (<see cref="WorkMarker"/>) while it has work ahead: <c>~</c> + the message row key;</item>
 /// <item>its <b>outbox entries</b> (<see cref="Events.OutboxEntry"/>), one per status change not yet handed to every
 /// sink: <c>~~</c> + the message row key + <c>:</c> + the change's position in the history as two digits;</item>
+/// <item>a customer's message whose <c>received</c> event waits for its turn in its chat (<see cref="Events.ChatOrder"/>):
+/// <c>~~q:</c> + the escaped chat + <c>:</c> + the customer's time and the time it was recorded, in ascending ticks, so
+/// a chat's waiting events read oldest first; before them, at <c>~~q:</c> + the escaped chat + <c>:</c>, the chat's
+/// order record (the next <c>chatsequence</c>). They sort after every outbox entry and before the index rows, so the
+/// sweeper's outbox read finds a waiting entry whose job was lost;</item>
 /// <item>for a customer's message, two <b>index rows</b>, written once with it and never changed: its provider's id
 /// (<c>~~~p:</c> + provider + <c>:</c> + the escaped id), which makes a redelivered callback conflict instead of
 /// recording the message twice and lets a reply find the message it quotes; and its place in its chat
 /// (<c>~~~c:</c> + the escaped chat + <c>:</c> + the message row key), which lists a conversation with one range read;</item>
 /// <item>for a customer known by an opaque id (a WhatsApp LID, a Cloud API user id), once a callback gave it together with
-/// a phone number, an <b>alias</b> row (<c>~~~a:</c> + the escaped id) holding that number, so the person stays one chat.</item>
+/// a phone number, an <b>alias</b> row (<c>~~~a:</c> + the escaped id) holding that number, so the person stays one chat;</item>
+/// <item>for each webhook endpoint and chat it had received events of, a <b>cursor</b> (<c>~~~w:</c> + the webhook id + <c>:</c> +
+/// the escaped chat): the next <c>chatsequence</c> the endpoint is owed, so it gets a chat's events in order.</item>
 /// </list>
 /// Row keys compare ordinally, and <c>~</c> sorts after every digit and lowercase letter, so the partition reads as
 /// every message row, then every work marker, then every outbox entry, then the index rows. That gives each reader one
@@ -33,6 +40,8 @@ public static class MessageRowKeys
     private const string ProviderIdPrefix = IndexPrefix + "p:";
     private const string ChatPrefix = IndexPrefix + "c:";
     private const string AliasPrefix = IndexPrefix + "a:";
+    private const string ChatOrderPrefix = OutboxPrefix + "q:";
+    private const string WebhookCursorPrefix = IndexPrefix + "w:";
 
     /// <summary>Every message row, and nothing else.</summary>
     public static RowKeyRange Messages { get; } = new(null, MarkerPrefix);
@@ -65,6 +74,28 @@ public static class MessageRowKeys
 
     /// <summary>The row that maps a customer's opaque id (a WhatsApp LID, a Cloud API user id) to the phone number seen with it.</summary>
     public static string AliasOf(string customerId) => $"{AliasPrefix}{Uri.EscapeDataString(customerId)}";
+
+    /// <summary>A chat's order record: the <c>chatsequence</c> its next received event gets.</summary>
+    public static string ChatOrderOf(string chat) => $"{ChatOrderPrefix}{Uri.EscapeDataString(chat)}:";
+
+    /// <summary>A customer's message waiting for its turn in its chat, placed by the customer's time, then by when it was recorded.</summary>
+    public static string ChatOrderEntryOf(string chat, DateTimeOffset sentAt, DateTimeOffset recordedAt) =>
+        $"{ChatOrderOf(chat)}{sentAt.UtcTicks:D19}{recordedAt.UtcTicks:D19}";
+
+    /// <summary>A chat's order record and its waiting entries, oldest first (one range read).</summary>
+    public static RowKeyRange ChatOrder(string chat) => new(ChatOrderOf(chat), $"{ChatOrderPrefix}{Uri.EscapeDataString(chat)};");
+
+    public static bool IsChatOrderEntry(string rowKey) => rowKey.StartsWith(ChatOrderPrefix, StringComparison.Ordinal);
+
+    /// <summary>The chat a chat-order row belongs to.</summary>
+    public static string ChatOfOrderEntry(string rowKey) =>
+        Uri.UnescapeDataString(rowKey[ChatOrderPrefix.Length..rowKey.LastIndexOf(':')]);
+
+    /// <summary>How far one webhook endpoint has had a chat's received events: the next <c>chatsequence</c> it is owed.</summary>
+    public static string WebhookCursorOf(string webhook, string chat) => $"{WebhookCursorPrefix}{webhook}:{Uri.EscapeDataString(chat)}";
+
+    /// <summary>Every chat cursor of one webhook endpoint.</summary>
+    public static RowKeyRange WebhookCursors(string webhook) => new($"{WebhookCursorPrefix}{webhook}:", $"{WebhookCursorPrefix}{webhook};");
 
     /// <summary>The message row key a chat index row points at.</summary>
     public static string MessageOfChatEntry(string chatRowKey) => chatRowKey[(chatRowKey.LastIndexOf(':') + 1)..];

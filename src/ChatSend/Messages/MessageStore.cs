@@ -46,6 +46,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
     {
         message.HasMarker = markerDue is not null;
         var events = await outbox.EntriesForAsync(message, cancellationToken);
+        var inOrder = await outbox.ChatOrderEntryAsync(message, cancellationToken);
         var providerRow = new TableEntity(message.PartitionKey, MessageRowKeys.ProviderIdOf(provider, message.ProviderMessageId!))
         {
             ["MessageId"] = message.Id,
@@ -60,6 +61,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
                 ..(markerDue is { } due ? new[] { new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)) } : []),
                 ..(beside ?? []).Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
                 ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
+                ..(inOrder is null ? [] : new[] { new TableTransactionAction(TableTransactionActionType.Add, inOrder) }),
             ], cancellationToken);
             message.ETag = responses.Value[1].Headers.ETag ?? ETag.All;
             await RecordedAsync(message, events);
@@ -68,8 +70,8 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == Azure.Data.Tables.Models.TableErrorCode.EntityAlreadyExists.ToString())
         {
             // Recorded before: by this very call's first try (its answer lost), an earlier delivery, or another instance.
-            if (events.Count > 0)
-                await outbox.AnnounceAsync(message.MessageId);
+            if (await outbox.ShouldAnnounceAsync(message, events))
+                await outbox.AnnounceAsync(message.MessageId, message.Chat);
             return false;
         }
     }
@@ -190,10 +192,11 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
 
     private async Task RecordedAsync(MessageEntity message, IReadOnlyList<OutboxEntry> events)
     {
+        var announce = await outbox.ShouldAnnounceAsync(message, events);
         message.ClearReached();
         _recent.Remember(message);
-        if (events.Count > 0)
-            await outbox.AnnounceAsync(message.MessageId);
+        if (announce)
+            await outbox.AnnounceAsync(message.MessageId, message.IsInbound ? message.Chat : null);
     }
 
     /// <summary>The newest messages of a session first: one partition, read in row-key order, markers left out.</summary>

@@ -86,7 +86,7 @@ public sealed partial class Sweeper(
                 continue;
             try
             {
-                await outbox.EnqueueAsync(entry.MessageId, cancellationToken);
+                await outbox.EnqueueAsync(entry.MessageId, entry.OrderedChat, cancellationToken);
             }
             catch (Exception ex) when (StorageFailure.IsStorageFailure(ex, cancellationToken))
             {

@@ -13,6 +13,9 @@ namespace ChatSend.Webhooks;
 /// failing for RetryFor, or answering 410 Gone, is disabled. A deleted or disabled endpoint's jobs are dropped.
 /// Storage errors are thrown: the queue retries the job (events already delivered may come again, with the same
 /// <c>webhook-id</c>), and after five dequeues it goes to the poison queue (<see cref="WebhookDeliveryFailedHandler"/>).
+/// A chat's received events wait for their turn (<see cref="WebhookChatCursors"/>): a job whose first event the endpoint
+/// is not owed yet goes back on the queue, a little longer each time, until the events before it are settled, or for at
+/// most the retry window from its first attempt, the longest those events can be tried.
 /// </summary>
 public sealed partial class WebhookDeliveryHandler(
     IWebhookEndpoints endpoints,
@@ -21,6 +24,7 @@ public sealed partial class WebhookDeliveryHandler(
     WebhookDeliveryQueue queue,
     WebhookDeliveryGate gate,
     WebhookOrder order,
+    WebhookChatCursors cursors,
     WebhookDeliveryPolicy policy,
     IOptions<WebhookOptions> options,
     TimeProvider time,
@@ -36,23 +40,70 @@ public sealed partial class WebhookDeliveryHandler(
         }
         var key = WebhookDeliveryGate.KeyOf(job.Session, job.Webhook);
         await order.WaitForAsync(key, job.After, cancellationToken); // before taking a place, which the earlier job may need
+        WebhookChatCursors.Cursor? cursor = null;
+        if (job.IsOrdered)
+        {
+            cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence!.Value, cancellationToken);
+            if (await TakeTurnAsync(job, cursor, cancellationToken) is not { } turn)
+                return;
+            job = turn;
+        }
         if (await gate.EnterAsync(key, cancellationToken) is { } wait)
         {
             await queue.EnqueueAsync(job, wait, cancellationToken);
             LogDeferred(job.Session, job.Webhook, wait);
             return;
         }
+        int settled;
         try
         {
-            await DeliverAsync(endpoint, job, key, cancellationToken);
+            settled = await DeliverAsync(endpoint, job, key, cancellationToken);
         }
         finally
         {
             gate.Exit(key);
         }
+        if (job.IsOrdered && settled > 0)
+        {
+            var next = job.Sequence!.Value + settled;
+            await cursors.AdvanceAsync(job.Session, job.Webhook, job.Chat!, cursor, next, cancellationToken);
+            order.Delivered(key, WebhookOrder.ChatKey(job.Chat!, next - 1));
+        }
     }
 
-    private async Task DeliverAsync(WebhookEndpoint endpoint, WebhookDeliveryJob job, string key, CancellationToken cancellationToken)
+    /// <summary>
+    /// The part of a chat's job the endpoint is owed now, or null when there is none: all of it settled before (a job
+    /// handed on twice), or not its turn yet (then it is back on the queue).
+    /// </summary>
+    private async Task<WebhookDeliveryJob?> TakeTurnAsync(WebhookDeliveryJob job, WebhookChatCursors.Cursor? cursor, CancellationToken cancellationToken)
+    {
+        var first = job.Sequence!.Value;
+        var next = cursor?.Next ?? first;
+        if (next > first)
+        {
+            var skip = (int)Math.Min(next - first, job.Events.Count);
+            if (skip == job.Events.Count)
+            {
+                LogSettledBefore(job.Session, job.Webhook, job.Events.Count);
+                return null;
+            }
+            return job with { Events = job.Events.Skip(skip).ToArray(), Sequence = first + skip };
+        }
+        if (next == first)
+            return job;
+        if (time.GetUtcNow() >= job.FirstAttemptAt + options.Value.RetryFor)
+        {
+            LogTurnNotCome(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0])!, first - next);
+            return job;
+        }
+        var delay = policy.TurnDelayFor(job.Waits + 1);
+        await queue.EnqueueAsync(job with { Waits = job.Waits + 1 }, delay, cancellationToken);
+        LogNotItsTurn(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0])!, first - next, delay);
+        return null;
+    }
+
+    /// <summary>Posts the job's events in order; answers how many of them, from the first, are settled (delivered, refused or given up on).</summary>
+    private async Task<int> DeliverAsync(WebhookEndpoint endpoint, WebhookDeliveryJob job, string key, CancellationToken cancellationToken)
     {
         var secrets = await endpoints.SigningSecretsAsync(endpoint.Session, endpoint.Id, cancellationToken);
         for (var i = 0; i < job.Events.Count; i++)
@@ -66,20 +117,26 @@ public sealed partial class WebhookDeliveryHandler(
                 continue;
             }
             if (await DisableIfFailingTooLongAsync(endpoint, response, cancellationToken))
-                return;
+                return i;
             if (response.Outcome == WebhookOutcome.Retry)
             {
-                await RetryAsync(job with { Events = job.Events.Skip(i).ToArray(), Attempts = job.Attempts + 1, FailingSince = job.FailingSince ?? response.At },
-                    eventId, key, response, cancellationToken);
-                return;
+                var retried = await RetryAsync(job with
+                {
+                    Events = job.Events.Skip(i).ToArray(),
+                    Sequence = job.Sequence + i,
+                    Attempts = job.Attempts + 1,
+                    FailingSince = job.FailingSince ?? response.At,
+                }, eventId, key, response, cancellationToken);
+                return retried ? i : job.Events.Count;
             }
             LogRefused(endpoint.Session, endpoint.Id, eventId, response.Describe());
             if (response.Status == 410)
             {
                 await DisableAsync(endpoint, "the endpoint answered 410 Gone", cancellationToken);
-                return;
+                return i + 1;
             }
         }
+        return job.Events.Count;
     }
 
     private async Task RecordAsync(WebhookEndpoint endpoint, string eventId, WebhookResponse response, CancellationToken cancellationToken)
@@ -99,7 +156,8 @@ public sealed partial class WebhookDeliveryHandler(
             LogDelivered(endpoint.Session, endpoint.Id, eventId, response.Status, response.LatencyMs);
     }
 
-    private async Task RetryAsync(WebhookDeliveryJob next, string eventId, string key, WebhookResponse response, CancellationToken cancellationToken)
+    /// <summary>Queues <paramref name="next"/> after its backoff; false when its retry window has passed and it is given up on.</summary>
+    private async Task<bool> RetryAsync(WebhookDeliveryJob next, string eventId, string key, WebhookResponse response, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var delay = policy.DelayFor(next.Attempts, response.RetryAfter);
@@ -107,12 +165,13 @@ public sealed partial class WebhookDeliveryHandler(
         {
             LogGaveUp(next.Session, next.Webhook, eventId, next.Events.Count, next.Attempts, response.Describe());
             await DisableIfNothingArrivedSinceAsync(next, response, cancellationToken);
-            return;
+            return false;
         }
         await queue.EnqueueAsync(next, delay, cancellationToken);
         if (response.TimedOut)
             gate.CoolDown(key, now + delay);
         LogRetrying(next.Session, next.Webhook, eventId, next.Attempts, response.Describe(), delay);
+        return true;
     }
 
     private async Task<bool> DisableIfFailingTooLongAsync(WebhookEndpoint endpoint, WebhookResponse response, CancellationToken cancellationToken)
@@ -158,6 +217,15 @@ public sealed partial class WebhookDeliveryHandler(
 
     [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: dropped {Count} event(s), the endpoint was {State}")]
     private partial void LogDropped(string session, string webhook, int count, string state);
+
+    [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: event {EventId} waits for {Before} earlier event(s) of its chat; back on the queue for {Delay}")]
+    private partial void LogNotItsTurn(string session, string webhook, string eventId, long before, TimeSpan delay);
+
+    [LoggerMessage(LogLevel.Warning, "Webhook {Session}/{Webhook}: event {EventId} posted out of its chat's order: {Before} earlier event(s) did not settle within the retry window")]
+    private partial void LogTurnNotCome(string session, string webhook, string eventId, long before);
+
+    [LoggerMessage(LogLevel.Debug, "Webhook {Session}/{Webhook}: {Count} event(s) of a chat were settled before; job dropped")]
+    private partial void LogSettledBefore(string session, string webhook, int count);
 
     [LoggerMessage(LogLevel.Debug, "Webhook {Session}/{Webhook}: busy or cooling down; job back on the queue for {Wait}")]
     private partial void LogDeferred(string session, string webhook, TimeSpan wait);

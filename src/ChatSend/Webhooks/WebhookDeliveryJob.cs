@@ -22,12 +22,27 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
     /// <summary>When this job's events first failed; set on its first retry.</summary>
     public DateTimeOffset? FailingSince { get; init; }
 
+    /// <summary>
+    /// For a chat's received events: the chat, and the <c>chatsequence</c> of the first event (the others follow one by
+    /// one). The job posts only in its turn (<see cref="WebhookChatCursors"/>).
+    /// </summary>
+    public string? Chat { get; init; }
+
+    public long? Sequence { get; init; }
+
+    /// <summary>How many times the job found it was not its turn yet and went back on the queue.</summary>
+    public int Waits { get; init; }
+
+    [JsonIgnore]
+    public bool IsOrdered => Chat is not null && Sequence is not null;
+
     /// <summary>A queue message may be 64 KiB as Base64, so 48 KiB of JSON; a little is kept back.</summary>
     public const int MaxBytes = 47 * 1024;
 
     [JsonIgnore]
     public bool IsValid =>
-        SessionId.IsValid(Session) && !string.IsNullOrEmpty(Webhook) && Events is { Count: > 0 } && Events.All(e => IdOf(e) is not null);
+        SessionId.IsValid(Session) && !string.IsNullOrEmpty(Webhook) && Events is { Count: > 0 } && Events.All(e => IdOf(e) is not null)
+        && (Chat is null) == (Sequence is null) && Sequence is null or > 0;
 
     /// <summary>The CloudEvent id, sent as <c>webhook-id</c>.</summary>
     public static string? IdOf(JsonElement cloudEvent) =>

@@ -39,6 +39,15 @@ public sealed class WebhookDeliveryPolicy
     /// <summary>How long a job that found its endpoint busy waits on the queue before it looks again.</summary>
     public TimeSpan BusyDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a chat's job that is not its turn yet first waits on the queue; doubled each time, up to <see cref="TurnDelayMax"/>.</summary>
+    public TimeSpan TurnDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan TurnDelayMax { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The wait before a chat's job looks for its turn again, the <paramref name="waits"/>th time (1 for the first).</summary>
+    public TimeSpan TurnDelayFor(int waits) =>
+        TimeSpan.FromSeconds(Math.Min(TurnDelayMax.TotalSeconds, TurnDelay.TotalSeconds * Math.Pow(2, Math.Clamp(waits - 1, 0, 30))));
+
     public static WebhookOutcome Classify(int status) => status switch
     {
         >= 200 and < 300 => WebhookOutcome.Delivered,

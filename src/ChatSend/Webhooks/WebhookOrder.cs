@@ -80,5 +80,8 @@ public sealed class WebhookOrder(WebhookDeliveryPolicy policy, TimeProvider time
         return null;
     }
 
+    /// <summary>What a chat's received event is remembered as once its endpoint's cursor passed it (the job after it waits for this).</summary>
+    public static string ChatKey(string chat, long sequence) => $"chat:{chat}#{sequence}";
+
     public void Dispose() => _delivered.Dispose();
 }

@@ -10,6 +10,7 @@ public static class WebhookServiceCollectionExtensions
     {
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<WebhookSecretCipher>();
+        services.AddSingleton<WebhookChatCursors>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<IWebhookEndpoints>(sp => sp.GetRequiredService<WebhookStore>());
         services.AddSingleton<WebhookLog>();

@@ -7,8 +7,10 @@ namespace ChatSend.Webhooks;
 /// <summary>
 /// The session's webhooks as an event sink: each enabled endpoint that wants at least one of a message's events gets
 /// its own job(s) on the webhook deliveries queue, so a slow or failing endpoint never holds up another.
+/// A chat's received events (numbered by <c>chatsequence</c>) go as jobs that each know their place, and the endpoint's
+/// cursor for the chat is started before the first of them is queued, so the handler posts them in order.
 /// </summary>
-public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueue queue, TimeProvider time,
+public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeliveryQueue queue, WebhookChatCursors cursors, TimeProvider time,
     Microsoft.Extensions.Logging.ILogger<WebhookSink> logger) : IEventSink
 {
     public async ValueTask<bool> WantsAsync(string session, CancellationToken cancellationToken) =>
@@ -21,13 +23,34 @@ public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeli
             return;
         var serialized = events.Select(e => (e.Type, Json: ToJson(e))).ToArray();
         var now = time.GetUtcNow();
-        var jobs = enabled
-            .Select(endpoint => (endpoint, wanted: events.Select((e, i) => (e, i)).Where(x => endpoint.Wants(x.e.Type)).ToArray()))
-            .Where(x => x.wanted.Length > 0)
-            .SelectMany(x => WebhookDeliveryJob.Split(session, x.endpoint.Id, [.. x.wanted.Select(w => serialized[w.i].Json)], now)
-                .Select((job, n) => n == 0 ? job with { After = WebhookOrder.Before(x.wanted[0].e, x.endpoint.Wants) } : job));
+        var chat = ChatOf(serialized[0].Json);
+        var jobs = new List<WebhookDeliveryJob>();
+        foreach (var endpoint in enabled)
+        {
+            var wanted = events.Select((e, i) => (e, i)).Where(x => endpoint.Wants(x.e.Type)).ToArray();
+            if (wanted.Length == 0)
+                continue;
+            var split = WebhookDeliveryJob.Split(session, endpoint.Id, [.. wanted.Select(w => serialized[w.i].Json)], now);
+            if (chat is { } ordered)
+            {
+                var first = MessageEvents.SequenceOf(split[0].Events[0])!.Value;
+                await cursors.StartAsync(session, endpoint.Id, ordered.Chat, first, cancellationToken);
+                jobs.AddRange(split.Select(job => MessageEvents.SequenceOf(job.Events[0])!.Value is var sequence
+                    ? job with { Chat = ordered.Chat, Sequence = sequence, After = WebhookOrder.ChatKey(ordered.Chat, sequence - 1) }
+                    : job));
+            }
+            else
+                jobs.AddRange(split.Select((job, n) => n == 0 ? job with { After = WebhookOrder.Before(wanted[0].e, endpoint.Wants) } : job));
+        }
         await Task.WhenAll(jobs.Select(job => EnqueueAsync(job, cancellationToken)));
     }
+
+    // Events numbered in their chat are published a chat at a time (ChatOrder): the first one says which chat.
+    private static (string Chat, long Sequence)? ChatOf(JsonElement cloudEvent) =>
+        MessageEvents.SequenceOf(cloudEvent) is { } sequence && cloudEvent.TryGetProperty("data", out var data)
+        && data.TryGetProperty("chat", out var chat) && chat.ValueKind == JsonValueKind.String
+            ? (chat.GetString()!, sequence)
+            : null;
 
     // The job carries the event as this JSON, and the handler posts and signs exactly its text.
     private static JsonElement ToJson(CloudEvent cloudEvent)

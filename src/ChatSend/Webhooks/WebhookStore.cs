@@ -14,6 +14,7 @@ namespace ChatSend.Webhooks;
 public sealed class WebhookStore(
     StorageClients storage,
     WebhookSecretCipher cipher,
+    WebhookChatCursors cursors,
     TimeProvider time,
     IOptions<WebhookOptions> options,
     IOptions<CacheOptions> cache) : IWebhookEndpoints, IDisposable
@@ -69,6 +70,8 @@ public sealed class WebhookStore(
     /// <summary>
     /// Applies <paramref name="change"/> to the stored row under its ETag, again on a fresh read if another write came
     /// first. <paramref name="change"/> returns false to leave the row as it is. Null when there is no such webhook.
+    /// A change of the events it wants or of its state forgets where it stood in each chat's received events: the events
+    /// it was not given meanwhile are not waited for.
     /// </summary>
     public async Task<WebhookEntity?> UpdateAsync(string session, string id, Func<WebhookEntity, bool> change,
         CancellationToken cancellationToken = default)
@@ -77,6 +80,7 @@ public sealed class WebhookStore(
         {
             if (await GetAsync(session, id, cancellationToken) is not { } row)
                 return null;
+            var (events, enabled) = (row.Events, row.Enabled);
             if (!change(row))
                 return row;
             try
@@ -84,6 +88,8 @@ public sealed class WebhookStore(
                 var response = await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
                 row.ETag = response.Headers.ETag ?? default;
                 _enabled.Forget(session);
+                if (row.Events != events || row.Enabled != enabled)
+                    await cursors.ClearAsync(session, id, cancellationToken);
                 return row;
             }
             catch (RequestFailedException ex) when (ex.Status is 404 or 412 && attempt < MaxWriteAttempts)
@@ -112,6 +118,7 @@ public sealed class WebhookStore(
     {
         if (!WebhookEntity.IsId(id))
             return false;
+        await cursors.ClearAsync(session, id, cancellationToken); // first: if that fails the webhook stays, and a retry clears both
         var response = await _table.DeleteEntityAsync(session, id, ETag.All, cancellationToken);
         _enabled.Forget(session);
         return response.Status != 404;

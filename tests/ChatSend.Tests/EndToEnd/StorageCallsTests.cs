@@ -19,8 +19,8 @@ namespace ChatSend.Tests.EndToEnd;
 /// Both hosts' counts hold on one instance; across instances, a job or receipt handled on another instance than the
 /// row's last write costs one more read.
 /// </summary>
-public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServer media)
-    : IClassFixture<Azurite>, IClassFixture<FakeWaha>, IClassFixture<MediaServer>, IAsyncLifetime
+public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServer media, WebhookReceiver receiver)
+    : IClassFixture<Azurite>, IClassFixture<FakeWaha>, IClassFixture<MediaServer>, IClassFixture<WebhookReceiver>, IAsyncLifetime
 {
     private readonly StorageFaults _calls = new();
     private TestApp _app = null!;
@@ -37,6 +37,7 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
             ["ChatSend:Secrets:waha_key"] = FakeWaha.ApiKey,
             ["ChatSend:Secrets:waha_hmac"] = FakeWaha.HmacKey,
             ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+            ["ChatSend:Webhooks:AllowHttp"] = "true",
         }, services => services.AddSingleton(new StoragePipelinePolicy(_calls)));
     }
 
@@ -149,6 +150,36 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
         Assert.True(calls.Count == 6, string.Join(Environment.NewLine, calls));
         Assert.Equal(2, calls.Count(c => c == "POST $batch"));
         Assert.Equal(2, calls.Count(c => c.StartsWith("PUT media/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task ACustomersTextCostsFourteenStorageCallsFromItsArrivalToItsWebhookPostInItsTurn()
+    {
+        var (session, key) = await _app.NewSessionAsync();
+        var hook = "h" + Guid.NewGuid().ToString("N")[..10];
+        await new WebhookApi(_app, session.Id, key).RegisterAsync(receiver.Url(hook), "chatsend.message.received");
+        await ReceiveTextAsync(session.Id, key, hook, 1); // caches filled, the endpoint's cursor for the chat started
+        await SettledAsync();
+
+        var before = _calls.Calls.Count;
+        await ReceiveTextAsync(session.Id, key, hook, 2);
+        await SettledAsync();
+        var calls = _calls.Calls.Skip(before).Where(c => !IsPoll(c)).ToList();
+
+        // Arrival: one transaction (the row, its index rows, its place in its chat's order) and the events job. Its turn: the
+        // chat's order (one range read), the row, the webhook job, the hand-over (one transaction), the events job's delete.
+        // The post: the endpoint's row (found, its secrets, its health), the attempt logged and the log trimmed, the
+        // endpoint's cursor for the chat moved on (not read: this instance moved it last), the webhook job's delete.
+        Assert.True(calls.Count == 14, $"{calls.Count}:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
+        Assert.Equal(2, calls.Count(c => c == "POST $batch"));
+    }
+
+    private async Task ReceiveTextAsync(string session, string key, string hook, int count)
+    {
+        using var request = _app.Request(HttpMethod.Post, $"/sandbox/sessions/{session}/inbound", key, """{"from":"+14155550123","text":"count me"}""");
+        using var response = await _app.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await Eventually.MatchesAsync(() => Task.FromResult(receiver.For(hook).Count), n => n >= count);
     }
 
     /// <summary>A sandbox customer's 5,000-byte image, waited for until its file is staged.</summary>

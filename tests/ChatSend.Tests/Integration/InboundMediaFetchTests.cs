@@ -89,8 +89,12 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
     private Task FetchAsync(MessageEntity message) =>
         _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
 
-    private async Task<IReadOnlyList<OutboxEntry>> EventsAsync(MessageEntity message) =>
-        await _services.Get<EventOutbox>().PendingAsync(message.MessageId, CancellationToken.None);
+    /// <summary>The events the sinks have for the message once its events job ran (now), in the order they got them.</summary>
+    private async Task<IReadOnlyList<MessageStatus>> EventsAsync(MessageEntity message, TestServices? services = null)
+    {
+        await (services ?? _services).Get<EventDispatcher>().HandleAsync(new EventJob(message.MessageId) { Chat = message.Chat }, CancellationToken.None);
+        return _sink.For(message.Id).Select(e => MessageStatuses.Parse(e.Type[MessageEvents.TypePrefix.Length..])).ToList();
+    }
 
     private async Task<bool> MarkerExistsAsync(MessageEntity message) =>
         (await azurite.Clients.Table(StorageNames.MessagesTable).GetEntityIfExistsAsync<TableEntity>(message.PartitionKey,
@@ -121,9 +125,8 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
         var blob = azurite.Clients.Blobs.GetBlobContainerClient(StorageNames.MediaContainer).GetBlobClient(row.MediaBlob);
         Assert.Equal(bytes, (await blob.DownloadContentAsync()).Value.Content.ToArray());
 
-        var events = await EventsAsync(message);
-        Assert.Equal([MessageStatus.Received], events.Select(e => e.Change.Status));
-        await _services.Get<EventDispatcher>().HandleAsync(new EventJob(message.MessageId), CancellationToken.None);
+        Assert.Equal([MessageStatus.Received], await EventsAsync(message));
+        Assert.Equal([MessageStatus.Received], await EventsAsync(message)); // a repeated job hands on nothing more
         var data = RecordingSink.Data(Assert.Single(_sink.For(message.Id)));
         Assert.Equal($"/messages/{message.Id}/media", (string?)data["media"]!["url"]);
         Assert.Equal("received", (string?)data["status"]);
@@ -136,7 +139,7 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
         var message = await RecordAsync(session, media: null, MessageType.Text);
 
         Assert.False((await ReloadAsync(message)).HasMarker);
-        Assert.Equal([MessageStatus.Received], (await EventsAsync(message)).Select(e => e.Change.Status));
+        Assert.Equal([MessageStatus.Received], await EventsAsync(message));
         Assert.Equal(0, await TakeJobsAsync(message.MessageId));
     }
 
@@ -174,7 +177,7 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
         Assert.Null(row.MediaBlob);
         Assert.False(row.MediaPending || await MarkerExistsAsync(message));
         Assert.Equal(MessageStatus.Received, row.CurrentStatus); // the message stays; only its file is missing
-        Assert.Equal([MessageStatus.Received], (await EventsAsync(message)).Select(e => e.Change.Status));
+        Assert.Equal([MessageStatus.Received], await EventsAsync(message));
     }
 
     [Theory]
@@ -222,7 +225,7 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
 
         await FetchAsync(message);
 
-        Assert.Equal([MessageStatus.Received, MessageStatus.Read], (await EventsAsync(message)).Select(e => e.Change.Status));
+        Assert.Equal([MessageStatus.Received, MessageStatus.Read], await EventsAsync(message));
     }
 
     [Fact]
@@ -262,7 +265,7 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
 
         var row = (await other.Get<MessageStore>().FindAsync(id))!;
         Assert.NotNull(row.MediaBlob);
-        Assert.Single(await other.Get<EventOutbox>().PendingAsync(id, CancellationToken.None));
+        Assert.Equal([MessageStatus.Received], await EventsAsync(row, other));
     }
 
     [Fact]
