@@ -32,6 +32,12 @@ public sealed record ChatSendEvent
     /// <summary>The message as <c>GET /messages/{id}</c> shows it.</summary>
     [JsonPropertyName("data")] public ChatSendMessage? Data { get; init; }
 
+    /// <summary>
+    /// On a <c>received</c> event only: the message's place among its chat's received events (<c>000000000001</c>, …,
+    /// sorting as text), the same on every redelivery. Webhooks get a chat's received events in this order already.
+    /// </summary>
+    [JsonPropertyName("chatsequence")] public string? ChatSequence { get; init; }
+
     /// <summary>The status this event reports, from <see cref="Type"/>.</summary>
     [JsonIgnore]
     public MessageStatus? Status => Type.StartsWith(TypePrefix, StringComparison.Ordinal) ? new MessageStatus(Type[TypePrefix.Length..]) : null;

@@ -97,8 +97,8 @@ public sealed class ChatOrderWebhookTests(Azurite azurite, WebhookReceiver recei
         var requests = await DeliveredAsync(hook, sent.Count);
 
         AssertInOrder(sent, requests);
-        var photo = JsonNode.Parse(receiver.For(hook).First().Body)!;
-        Assert.Equal($"/messages/{sent[0]}/media", (string?)photo["data"]!["media"]!["url"]);
+        var photo = JsonSerializer.Deserialize<ChatSend.Client.ChatSendEvent>(receiver.For(hook).First().Body)!; // as the .NET client reads it
+        Assert.Equal(($"/messages/{sent[0]}/media", "000000000001"), (photo.Data!.Media!.Url, photo.ChatSequence));
     }
 
     [Fact]
