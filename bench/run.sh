@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [--quick]; no part named runs all three.
+# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [inbound] [--quick]; no part named runs all four.
 #   send:  POST /send over HTTP through the local host (queue listeners off, then on) against a floor loop doing only
 #          the table insert and the queue put, at 1, 8, 32 and 64 at once;
 #   drain: 2,000 accepted messages drained to sent by the local host's listeners (provider answering at once, and in
 #          50 ms) against a floor loop, and the storage calls per message all the way to read;
-#   media: 16 MiB files staged from a local URL against a raw blob upload, one and eight at a time.
+#   media: 16 MiB files staged from a local URL against a raw blob upload, one and eight at a time;
+#   inbound: signed WhatsApp Cloud API callbacks of 10 customers' messages to the local host, 1, 8 and 32 at once, with
+#          and without a webhook following the session, each against a floor loop doing the same storage writes; the
+#          storage calls per message; and the time from a callback to the webhook getting its message's event.
 # Every run has a process and a fresh in-memory Azurite of its own; product and floor alternate, three times each.
-# Prints markdown tables of medians and one line per target (holds/misses). About 10 minutes; --quick for a smoke test.
+# Prints markdown tables of medians and one line per target (holds/misses). About 20 minutes; --quick for a smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [[ -x node_modules/.bin/azurite ]] || npm ci --no-audit --no-fund --loglevel=error

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Azure.Data.Tables;
 using ChatSend.Auth;
 using ChatSend.Host;
@@ -6,6 +7,7 @@ using ChatSend.Providers;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using ChatSend.Storage;
+using ChatSend.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,11 +19,13 @@ internal static class BenchHost
 {
     private static readonly Recipient To = Recipient.Parse("+12025550123")!;
 
-    public static WebApplication CreateHost(Azurite azurite, StorageCallCounter counter, bool listeners, int providerDelayMs = 0) =>
+    /// <param name="settings">Settings beside the benchmark's own (a session's secrets).</param>
+    public static WebApplication CreateHost(Azurite azurite, StorageCallCounter counter, bool listeners, int providerDelayMs = 0,
+        IReadOnlyDictionary<string, string?>? settings = null) =>
         LocalHost.Create(["--urls", "http://127.0.0.1:0", $"--{LocalHost.QueueListenersSetting}={listeners.ToString().ToLowerInvariant()}"],
             builder =>
             {
-                builder.Configuration.AddInMemoryCollection(Settings(azurite));
+                builder.Configuration.AddInMemoryCollection(Settings(azurite)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
                 builder.Services.AddSingleton(new StoragePipelinePolicy(counter));
                 builder.Services.AddSingleton<IChannelProvider>(new FakeProvider(TimeSpan.FromMilliseconds(providerDelayMs)));
             });
@@ -35,11 +39,13 @@ internal static class BenchHost
             .BuildServiceProvider();
     }
 
-    /// <summary>Creates storage and a session sending through <paramref name="provider"/>.</summary>
-    public static async Task<Session> CreateSessionAsync(IServiceProvider services, string provider, Dictionary<string, string>? settings = null)
+    /// <summary>Creates storage and a session sending through <paramref name="provider"/>, its secrets by name (<see cref="ProviderSecrets"/>).</summary>
+    public static async Task<Session> CreateSessionAsync(IServiceProvider services, string provider, Dictionary<string, string>? settings = null,
+        Dictionary<string, string>? secretNames = null)
     {
         await services.GetRequiredService<StorageClients>().EnsureCreatedAsync();
-        var session = new Session("bench-" + Guid.NewGuid().ToString("N")[..12], "+442079460958", provider, settings ?? [], Enabled: true);
+        var session = new Session("bench-" + Guid.NewGuid().ToString("N")[..12], "+442079460958", provider, settings ?? [], Enabled: true,
+            secretNames);
         await services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return session;
     }
@@ -74,10 +80,15 @@ internal static class BenchHost
             throw new InvalidOperationException($"expected {count} messages {status.ToWire()}, found {string.Join(", ", statuses.Select(s => $"{s.Value} {s.Key}"))}");
     }
 
+    // The key webhook secrets are stored under: 32 random bytes, new in each process.
+    private static readonly string WebhookSecretsKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     private static Dictionary<string, string?> Settings(Azurite azurite) => new()
     {
         [StorageNames.Connection] = azurite.ConnectionString,
-        ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+        ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32", // the media server, the webhook receiver
+        ["ChatSend:Webhooks:AllowHttp"] = "true",
+        [$"{ProviderSecrets.Section}:{WebhookOptions.DefaultSecretKeyName}"] = WebhookSecretsKey,
         // Nothing is late in a run of seconds: the sweeper still runs, but re-queues nothing the listeners are about to take.
         ["ChatSend:Delivery:SweepAfter"] = "01:00:00",
         ["Logging:LogLevel:Default"] = "Warning",

@@ -3,24 +3,29 @@ namespace ChatSend.Bench;
 /// <summary>
 /// What each part measures and how often: every repetition runs the product and its floor one after the other (the
 /// order turning with each repetition), each on a fresh Azurite, so no side always goes first.
+/// Inbound counts are messages, <see cref="CallbackBatch"/> to a callback.
 /// </summary>
 internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurrency, int Sends, int SendWarmup, int Drained, int DrainWarmup,
-    int[] ProviderDelaysMs, int ToRead, int[] MediaConcurrency, int MediaFiles)
+    int[] ProviderDelaysMs, int ToRead, int[] MediaConcurrency, int MediaFiles, int[] InboundConcurrency, int Received, int ReceivedWarmup,
+    int CallbackBatch, int LatencyMessages)
 {
-    public static readonly string[] Parts = ["send", "drain", "media"];
+    public static readonly string[] Parts = ["send", "drain", "media", "inbound"];
 
     public static BenchPlan Full { get; } = new("full", Repetitions: 3, SendConcurrency: [1, 8, 32, 64], Sends: 800, SendWarmup: 300,
-        Drained: 2000, DrainWarmup: 200, ProviderDelaysMs: [0, 50], ToRead: 500, MediaConcurrency: [1, 8], MediaFiles: 8);
+        Drained: 2000, DrainWarmup: 200, ProviderDelaysMs: [0, 50], ToRead: 500, MediaConcurrency: [1, 8], MediaFiles: 8,
+        InboundConcurrency: [1, 8, 32], Received: 800, ReceivedWarmup: 200, CallbackBatch: 10, LatencyMessages: 300);
 
     /// <summary>A smoke test of every part: one repetition of small runs.</summary>
     public static BenchPlan Quick { get; } = new("quick", Repetitions: 1, SendConcurrency: [8], Sends: 200, SendWarmup: 50,
-        Drained: 200, DrainWarmup: 50, ProviderDelaysMs: [0, 50], ToRead: 100, MediaConcurrency: [1, 8], MediaFiles: 8);
+        Drained: 200, DrainWarmup: 50, ProviderDelaysMs: [0, 50], ToRead: 100, MediaConcurrency: [1, 8], MediaFiles: 8,
+        InboundConcurrency: [8], Received: 200, ReceivedWarmup: 50, CallbackBatch: 10, LatencyMessages: 60);
 
     public IEnumerable<RunSpec> Runs(string part) => part switch
     {
         "send" => SendRuns(),
         "drain" => DrainRuns(),
         "media" => MediaRuns(),
+        "inbound" => InboundRuns(),
         _ => throw new ArgumentException($"no part '{part}'; parts: {string.Join(", ", Parts)}"),
     };
 
@@ -43,6 +48,21 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
         from concurrency in MediaConcurrency
         from side in Turn([MediaRun.Raw, MediaRun.Staged], repetition)
         select new RunSpec("media", side, MediaFiles, Warmup: MediaFiles, Concurrency: concurrency);
+
+    // The latency run's callbacks carry one message each, the first sixth not timed. Calls are counted once, with and
+    // without a webhook following: they do not vary from run to run as times do.
+    private IEnumerable<RunSpec> InboundRuns()
+    {
+        for (var repetition = 0; repetition < Repetitions; repetition++)
+        {
+            foreach (var concurrency in InboundConcurrency)
+                foreach (var side in Turn([InboundRun.Floor, InboundRun.Alone, InboundRun.FloorWithEvents, InboundRun.WithWebhook], repetition))
+                    yield return new RunSpec("inbound", side, Received, ReceivedWarmup, concurrency, Batch: CallbackBatch);
+            yield return new RunSpec("inbound", InboundRun.ToWebhook, LatencyMessages, Warmup: LatencyMessages / 6);
+        }
+        foreach (var side in new[] { InboundRun.CallsAlone, InboundRun.CallsWithWebhook })
+            yield return new RunSpec("inbound", side, Received, Warmup: 0, Concurrency: 8, Batch: CallbackBatch);
+    }
 
     private static string[] Turn(string[] sides, int repetition) =>
         [.. sides.Skip(repetition % sides.Length), .. sides.Take(repetition % sides.Length)];

@@ -4,19 +4,6 @@ namespace ChatSend.Bench;
 
 internal static class DrainReport
 {
-    private static readonly (CallKind Kind, string Name)[] Kinds =
-    [
-        (CallKind.TableRead, "table reads"),
-        (CallKind.TableQuery, "table queries"),
-        (CallKind.TableWrite, "table writes"),
-        (CallKind.TableTransaction, "table transactions"),
-        (CallKind.QueuePut, "queue puts"),
-        (CallKind.QueueReceive, "queue receives"),
-        (CallKind.QueueDelete, "queue deletes"),
-        (CallKind.QueueUpdate, "queue updates"),
-        (CallKind.SandboxRecord, "the sandbox's own record"),
-    ];
-
     public static string Write(IReadOnlyList<RunResult> results, BenchPlan plan)
     {
         var text = new StringBuilder();
@@ -51,8 +38,8 @@ internal static class DrainReport
             return text.AppendLine("Calls to `read`: not measured (the run failed).");
         text.AppendLine($"Storage calls per message from the queued job to `read` ({run.Spec.Count} messages through the sandbox, its receipts at once, one run):");
         text.AppendLine();
-        text.Header([.. Kinds.Select(k => k.Name), "total"]);
-        text.Row([.. Kinds.Select(k => (object)run.CallsPerItem(c => c == k.Kind)), Report.WorkCallsPerItem(run)]);
+        text.Header([.. Report.CallKinds.Select(k => k.Name), "total"]);
+        text.Row([.. Report.CallKinds.Select(k => (object)run.CallsPerItem(c => c == k.Kind)), Report.WorkCallsPerItem(run)]);
         text.AppendLine();
         text.AppendLine($"Not counted: {run.Calls[nameof(CallKind.QueueEmptyReceive)]} idle polls (empty receives) in {run.Seconds:0.0} s, by the three listeners.");
         text.AppendLine();

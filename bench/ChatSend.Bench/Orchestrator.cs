@@ -31,6 +31,7 @@ internal sealed class Orchestrator(BenchPlan plan)
             {
                 "send" => SendReport.Write(results, plan),
                 "drain" => DrainReport.Write(results, plan),
+                "inbound" => InboundReport.Write(results, plan),
                 _ => MediaReport.Write(results, plan),
             };
             Console.WriteLine(report);

@@ -8,6 +8,20 @@ internal static class Report
 {
     public const double MB = 1e6;
 
+    /// <summary>The kinds of storage call the tables of calls per item show, in their order.</summary>
+    public static readonly (CallKind Kind, string Name)[] CallKinds =
+    [
+        (CallKind.TableRead, "table reads"),
+        (CallKind.TableQuery, "table queries"),
+        (CallKind.TableWrite, "table writes"),
+        (CallKind.TableTransaction, "table transactions"),
+        (CallKind.QueuePut, "queue puts"),
+        (CallKind.QueueReceive, "queue receives"),
+        (CallKind.QueueDelete, "queue deletes"),
+        (CallKind.QueueUpdate, "queue updates"),
+        (CallKind.SandboxRecord, "the sandbox's own record"),
+    ];
+
     public static double Median(this IEnumerable<RunResult> runs, Func<RunResult, double> value)
     {
         var sorted = runs.Select(value).Order().ToList();

@@ -6,9 +6,10 @@ namespace ChatSend.Bench;
 
 /// <summary>
 /// One measurement, run in a process of its own on an Azurite of its own. <see cref="Concurrency"/> is requests or
-/// files at once (send, media); <see cref="ProviderDelayMs"/> how long the drain's provider takes to answer.
+/// files at once (send, media, inbound); <see cref="ProviderDelayMs"/> how long the drain's provider takes to answer;
+/// <see cref="Batch"/> how many of the <see cref="Count"/> items one request carries (inbound: messages per callback).
 /// </summary>
-public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0)
+public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0, int Batch = 1)
 {
     [JsonIgnore]
     public string Config => Part switch
@@ -64,6 +65,17 @@ public static class Measure
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         using var self = Process.GetCurrentProcess();
         return new RunResult(spec, seconds, latency, calls, self.PeakWorkingSet64, allocated);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> (request number i, of <see cref="RunSpec.Batch"/> items) for the warm-up, then
+    /// measures it for <see cref="RunSpec.Count"/> items, <see cref="RunSpec.Concurrency"/> at once; the latency is per request.
+    /// </summary>
+    public static async Task<RunResult> WarmThenLoadAsync(RunSpec spec, StorageCallCounter counter, Func<int, Task> operation)
+    {
+        var (warmup, count) = (spec.Warmup / spec.Batch, spec.Count / spec.Batch);
+        await LoadAsync(warmup, spec.Concurrency, operation);
+        return await RunAsync(spec, counter, async () => Latency.Of(await LoadAsync(count, spec.Concurrency, i => operation(warmup + i))));
     }
 
     /// <summary>Runs <paramref name="operation"/> <paramref name="count"/> times, <paramref name="concurrency"/> at once; each one's milliseconds.</summary>

@@ -45,7 +45,7 @@ internal static class SendRun
                 throw new InvalidOperationException($"POST /send answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         }
 
-        var result = await LoadAsync(spec, counter, SendAsync);
+        var result = await Measure.WarmThenLoadAsync(spec, counter, SendAsync);
         await app.StopAsync();
         return result;
     }
@@ -72,13 +72,6 @@ internal static class SendRun
             await queue.SendMessageAsync(QueueMessages.Serialize(new DeliveryJob(message.MessageId)), null, TimeSpan.FromSeconds(-1));
         }
 
-        return await LoadAsync(spec, counter, InsertAndPutAsync);
-    }
-
-    private static async Task<RunResult> LoadAsync(RunSpec spec, StorageCallCounter counter, Func<int, Task> operation)
-    {
-        await Measure.LoadAsync(spec.Warmup, spec.Concurrency, operation);
-        return await Measure.RunAsync(spec, counter,
-            async () => Latency.Of(await Measure.LoadAsync(spec.Count, spec.Concurrency, i => operation(spec.Warmup + i))));
+        return await Measure.WarmThenLoadAsync(spec, counter, InsertAndPutAsync);
     }
 }
