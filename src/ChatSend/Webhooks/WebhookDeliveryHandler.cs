@@ -39,15 +39,19 @@ public sealed partial class WebhookDeliveryHandler(
             return;
         }
         var key = WebhookDeliveryGate.KeyOf(job.Session, job.Webhook);
-        await order.WaitForAsync(key, job.After, cancellationToken); // before taking a place, which the earlier job may need
         WebhookChatCursors.Cursor? cursor = null;
         if (job.IsOrdered)
         {
             cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence!.Value, cancellationToken);
+            // Not its turn yet: the job just before it is often being posted on this instance; wait for it here, briefly.
+            if (cursor?.Next < job.Sequence && await order.WaitForAsync(key, WebhookOrder.ChatKey(job.Chat!, job.Sequence.Value - 1), cancellationToken))
+                cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence.Value, cancellationToken);
             if (await TakeTurnAsync(job, cursor, cancellationToken) is not { } turn)
                 return;
             job = turn;
         }
+        else
+            await order.WaitForAsync(key, job.After, cancellationToken); // before taking a place, which the earlier job may need
         if (await gate.EnterAsync(key, cancellationToken) is { } wait)
         {
             await queue.EnqueueAsync(job, wait, cancellationToken);

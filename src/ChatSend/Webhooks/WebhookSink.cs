@@ -36,7 +36,7 @@ public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeli
                 var first = MessageEvents.SequenceOf(split[0].Events[0])!.Value;
                 await cursors.StartAsync(session, endpoint.Id, ordered.Chat, first, cancellationToken);
                 jobs.AddRange(split.Select(job => MessageEvents.SequenceOf(job.Events[0])!.Value is var sequence
-                    ? job with { Chat = ordered.Chat, Sequence = sequence, After = WebhookOrder.ChatKey(ordered.Chat, sequence - 1) }
+                    ? job with { Chat = ordered.Chat, Sequence = sequence }
                     : job));
             }
             else
