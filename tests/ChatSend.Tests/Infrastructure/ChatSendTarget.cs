@@ -38,7 +38,11 @@ public sealed class ChatSendTarget : IAsyncLifetime
         }
         _azurite = new Azurite();
         await _azurite.InitializeAsync();
-        _app = await TestApp.StartAsync(_azurite, new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" });
+        _app = await TestApp.StartAsync(_azurite, new Dictionary<string, string?>
+        {
+            ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32",
+            ["ChatSend:Webhooks:AllowHttp"] = "true", // receivers on 127.0.0.1, as scripts/e2e-external.sh allows too
+        });
         _storage = new TestServices(_azurite);
         Http = _app.Http;
     }
