@@ -269,4 +269,25 @@ public sealed class ChatOrderTests(Azurite azurite) : IClassFixture<Azurite>, IA
 
         Assert.Equal([MessageStatus.Received], EventsOf(photo));
     }
+
+    [Fact(Skip = "Open finding: a round's numbers reach the sinks before the chat record says they are taken, so a message that arrives late (sorting first) is numbered again from the same record; remove Skip to see it fail")]
+    public async Task AMessageThatArrivesLateAfterARoundOnlyOneSinkTookNeverGetsANumberAnotherMessageHad()
+    {
+        var other = new RecordingSink();
+        await using var services = new TestServices(azurite.ConnectionString, null, _clock,
+            s => s.AddSingleton<IEventSink>(_sink).AddSingleton<IEventSink>(other).AddSingleton<IInboundMediaSource>(_files));
+        var session = await FollowedSessionAsync(services);
+        other.Follow(session.Id);
+        var two = await ReceiveAsync(session, "two", services: services);
+        await ReceiveAsync(session, "three", services: services);
+        other.FailNext(1);
+        await RunEventsJobAsync(services, two); // the first sink has "two" as 1 and "three" as 2; the other one failed
+
+        _sentAt = _sentAt.AddSeconds(-10); // the customer sent "one" before both; the provider delivers it only now
+        var one = await ReceiveAsync(session, "one", services: services);
+        await RunEventsJobAsync(services, one);
+
+        // A webhook endpoint's cursor went past 1 and 2 with "two" and "three": a later "one" numbered 1 is never posted.
+        Assert.All(Received(session).GroupBy(r => r.Sequence), g => Assert.Single(g.Select(r => r.Text).Distinct()));
+    }
 }
