@@ -39,15 +39,20 @@ public sealed partial class WebhookDeliveryHandler(
             return;
         }
         var key = WebhookDeliveryGate.KeyOf(job.Session, job.Webhook);
-        await order.WaitForAsync(key, job.After, cancellationToken); // before taking a place, which the earlier job may need
         WebhookChatCursors.Cursor? cursor = null;
         if (job.IsOrdered)
         {
             cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence!.Value, cancellationToken);
+            // Only a job whose turn has not come waits for the one before it on this instance (before taking a place, which
+            // that one may need); one whose turn came (the chat's first, or the one before posted elsewhere) goes at once.
+            if (cursor is { } behind && behind.Next < job.Sequence && await order.WaitForAsync(key, job.After, cancellationToken))
+                cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence!.Value, cancellationToken);
             if (await TakeTurnAsync(job, cursor, cancellationToken) is not { } turn)
                 return;
             job = turn;
         }
+        else
+            await order.WaitForAsync(key, job.After, cancellationToken); // before taking a place, which the earlier job may need
         if (await gate.EnterAsync(key, cancellationToken) is { } wait)
         {
             await queue.EnqueueAsync(job, wait, cancellationToken);
