@@ -67,10 +67,12 @@ public sealed class ChatOrderWebhookHandlerTests(Azurite azurite, WebhookReceive
     }
 
     /// <summary>Hands the next job (a retry comes after its delay) to the handler, which must finish without the fake clock moving.</summary>
-    private async Task HandleNextAsync(TestServices services)
+    private async Task HandleNextAsync(TestServices services, bool clockRuns = false)
     {
         var received = await Eventually.MatchesAsync(async () => (await Jobs.ReceiveMessageAsync()).Value, m => m is not null);
         var handling = services.Get<WebhookDeliveryHandler>().HandleAsync(received.Body.ToString(), CancellationToken.None);
+        while (clockRuns && await Task.WhenAny(handling, Task.Delay(50)) != handling)
+            _clock.Advance(TimeSpan.FromMilliseconds(500)); // a job behind its turn waits a little for the one before it
         Assert.True(await Task.WhenAny(handling, Task.Delay(TimeSpan.FromSeconds(15))) == handling,
             "the job is still waiting (on the fake clock) for something that does not come");
         await handling;
@@ -104,5 +106,27 @@ public sealed class ChatOrderWebhookHandlerTests(Azurite azurite, WebhookReceive
         await HandleNextAsync(services);
 
         Assert.Equal([first, second], Posted(hook));
+    }
+
+    [Fact]
+    public async Task AnEventBeingRetriedWhenTheEndpointsEventsChangeButStillWantReceivedOnesIsNotDropped()
+    {
+        await using var services = Delivery();
+        var (session, key, hook, webhook) = await SessionWithWebhookAsync();
+        receiver.AnswerNext(hook, new WebhookReceiver.Answer(503));
+        var first = await WriteAndDispatchAsync(services, session, key, "one");
+        var second = await WriteAndDispatchAsync(services, session, key, "two");
+        await HandleNextAsync(services); // "one" answered 503: back on the queue after its backoff
+
+        using (var response = await _registry.Http.SendAsync(_registry.Request(HttpMethod.Patch, $"/sessions/{session}/webhooks/{webhook}", key,
+                   $$"""{"events":["{{Received}}","{{MessageEvents.TypePrefix}}read"]}""")))
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        for (var i = 0; i < 8 && (await Jobs.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(5));
+            await HandleNextAsync(services, clockRuns: true); // "two" first, as it is on the queue now and "one"'s retry only a second later
+        }
+
+        Assert.Equal([first, first, second], Posted(hook));
     }
 }
