@@ -30,7 +30,7 @@ public sealed partial class EventDispatcher(EventOutbox outbox, ChatOrder chats,
                 if (!isOut || row?.GetHistory().Count == 1)
                     return; // waits for its turn; or its received event, its only one, was just handed on
             }
-            await DispatchAsync(job.Id, cancellationToken);
+            await DispatchAsync(job.Id, ordered: job.Chat is not null, cancellationToken);
         }
         finally
         {
@@ -38,7 +38,7 @@ public sealed partial class EventDispatcher(EventOutbox outbox, ChatOrder chats,
         }
     }
 
-    private async Task DispatchAsync(MessageId id, CancellationToken cancellationToken)
+    private async Task DispatchAsync(MessageId id, bool ordered, CancellationToken cancellationToken)
     {
         var pending = await outbox.PendingAsync(id, cancellationToken);
         if (pending.Count == 0)
@@ -46,6 +46,15 @@ public sealed partial class EventDispatcher(EventOutbox outbox, ChatOrder chats,
         // The data is the message as it stands now: a receiver reads data.status and statusHistory for where it is.
         if (await messages.FindAsync(id, cancellationToken) is { } row)
         {
+            // A customer's message's job that does not name its chat (the sweeper's, for an entry of its other events, or
+            // one queued by the version before): its received event, if it still waits in its chat, goes first.
+            if (!ordered && row.InChatOrder && row.Chat is { } chat)
+            {
+                var (isOut, handedOn) = await chats.DispatchAsync(id, chat, cancellationToken);
+                if (!isOut)
+                    return;
+                row = handedOn ?? row;
+            }
             var events = pending.Select(e => MessageEvents.Create(row, e.Change)).ToList();
             if (!await outbox.PublishAsync(id.Session, $"message {id.Value}", events, cancellationToken))
                 return;

@@ -34,7 +34,8 @@ public sealed partial class EventOutbox(
     /// events. A customer's message whose file is still being fetched gets none: its events wait for the write that
     /// settles the file, which reaches its whole history again (<see cref="MessageEntity.ReachAgain"/>), so the
     /// <c>received</c> event shows the message with its media, once. A customer's <c>received</c> event is not among them:
-    /// it waits in its chat's order (<see cref="ChatOrderEntryAsync"/>).
+    /// it waits in its chat's order (<see cref="ChatOrderEntryAsync"/>), unless the message was recorded without an entry
+    /// there (<see cref="MessageEntity.InChatOrder"/>: by the version before, or while no sink followed the session).
     /// </summary>
     public async ValueTask<IReadOnlyList<OutboxEntry>> EntriesForAsync(MessageEntity row, CancellationToken cancellationToken)
     {
@@ -43,7 +44,7 @@ public sealed partial class EventOutbox(
         var first = row.GetHistory().Count - row.Reached.Count;
         var due = time.GetUtcNow() + delivery.Value.SweepAfter;
         return row.Reached.Select((change, i) => (change, position: first + i))
-            .Where(x => !(row.IsInbound && x.change.Status == MessageStatus.Received))
+            .Where(x => !(row.InChatOrder && x.change.Status == MessageStatus.Received))
             .Select(x => OutboxEntry.For(row.MessageId, x.position, x.change, due)).ToList();
     }
 
@@ -65,7 +66,7 @@ public sealed partial class EventOutbox(
     /// made a customer's <c>received</c> event ready to take its turn (the message recorded, or its file settled).
     /// </summary>
     public async ValueTask<bool> ShouldAnnounceAsync(MessageEntity row, IReadOnlyList<OutboxEntry> entries) =>
-        entries.Count > 0 || row.IsInbound && !row.MediaPending && row.Reached.Any(c => c.Status == MessageStatus.Received)
+        entries.Count > 0 || row.InChatOrder && !row.MediaPending && row.Reached.Any(c => c.Status == MessageStatus.Received)
             && await AnyWantsAsync(row.PartitionKey, CancellationToken.None);
 
     /// <summary>Queues the job that hands <paramref name="id"/>'s pending events on; if that fails, the sweeper does it later.</summary>

@@ -48,6 +48,13 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>The other side of the conversation: the recipient of a sent message, the customer or group of a received one.</summary>
     public string? Chat { get; set; }
 
+    /// <summary>
+    /// A customer's message whose <c>received</c> event waits in its chat's order (written with an entry there,
+    /// <see cref="Events.ChatOrder"/>). False for rows from before chats were ordered, and for a message recorded while
+    /// no sink followed the session: their <c>received</c> event is an ordinary outbox entry, when their file settles.
+    /// </summary>
+    public bool InChatOrder { get; set; }
+
     /// <summary>The message this one quotes: ChatSend's id when ChatSend knows it, else only the provider's id for it.</summary>
     public string? ReplyTo { get; set; }
     public string? ReplyToProviderId { get; set; }

@@ -45,8 +45,9 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         IReadOnlyList<ITableEntity>? beside = null, CancellationToken cancellationToken = default)
     {
         message.HasMarker = markerDue is not null;
-        var events = await outbox.EntriesForAsync(message, cancellationToken);
         var inOrder = await outbox.ChatOrderEntryAsync(message, cancellationToken);
+        message.InChatOrder = inOrder is not null; // before the entries: its received event is not one of them
+        var events = await outbox.EntriesForAsync(message, cancellationToken);
         var providerRow = new TableEntity(message.PartitionKey, MessageRowKeys.ProviderIdOf(provider, message.ProviderMessageId!))
         {
             ["MessageId"] = message.Id,

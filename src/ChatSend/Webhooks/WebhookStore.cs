@@ -70,8 +70,8 @@ public sealed class WebhookStore(
     /// <summary>
     /// Applies <paramref name="change"/> to the stored row under its ETag, again on a fresh read if another write came
     /// first. <paramref name="change"/> returns false to leave the row as it is. Null when there is no such webhook.
-    /// A change of the events it wants or of its state forgets where it stood in each chat's received events: the events
-    /// it was not given meanwhile are not waited for.
+    /// A change of whether it is given received events (its events filter, or its state) forgets where it stood in each
+    /// chat's received events: the events it was not given meanwhile are not waited for.
     /// </summary>
     public async Task<WebhookEntity?> UpdateAsync(string session, string id, Func<WebhookEntity, bool> change,
         CancellationToken cancellationToken = default)
@@ -80,7 +80,7 @@ public sealed class WebhookStore(
         {
             if (await GetAsync(session, id, cancellationToken) is not { } row)
                 return null;
-            var (events, enabled) = (row.Events, row.Enabled);
+            var followed = FollowsChats(row);
             if (!change(row))
                 return row;
             try
@@ -88,7 +88,7 @@ public sealed class WebhookStore(
                 var response = await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
                 row.ETag = response.Headers.ETag ?? default;
                 _enabled.Forget(session);
-                if (row.Events != events || row.Enabled != enabled)
+                if (FollowsChats(row) != followed)
                     await cursors.ClearAsync(session, id, cancellationToken);
                 return row;
             }
@@ -113,6 +113,11 @@ public sealed class WebhookStore(
         }, cancellationToken);
         return row is null ? null : secret;
     }
+
+    // Whether the endpoint is given customers' received events: only a change of that leaves it without some of them.
+    // A change of its other types keeps its place in each chat (an event of the chat waiting for its retry still comes first).
+    private static bool FollowsChats(WebhookEntity row) =>
+        row.Enabled && row.ToEndpoint().Wants(Events.MessageEvents.TypeOf(Messages.MessageStatus.Received));
 
     public async Task<bool> DeleteAsync(string session, string id, CancellationToken cancellationToken = default)
     {

@@ -202,4 +202,92 @@ public sealed class ChatOrderTests(Azurite azurite) : IClassFixture<Azurite>, IA
         Assert.All(received, r => Assert.Equal(Seq(int.Parse(r.Sequence!)), r.Sequence));
         Assert.Equal(received.Select(r => r.Text).Distinct().Count(), received.Select(r => r.Sequence).Distinct().Count());
     }
+
+    /// <summary>The events the sinks got for one message, by status, in the order they got them.</summary>
+    private IReadOnlyList<MessageStatus> EventsOf(MessageEntity message, RecordingSink? sink = null) =>
+        (sink ?? _sink).For(message.Id).Select(e => MessageStatuses.Parse(e.Type[MessageEvents.TypePrefix.Length..])).ToList();
+
+    /// <summary>Runs the events jobs the sweeper queued for <paramref name="messages"/>, as the queue hands them over.</summary>
+    private async Task SweepAndRunEventsJobsAsync(params MessageEntity[] messages)
+    {
+        var queue = azurite.Clients.Queue(StorageNames.EventsQueue);
+        await queue.ClearMessagesAsync();
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        await _services.Get<Sweeper>().RunAsync();
+        foreach (var job in (await queue.ReceiveMessagesAsync(32)).Value.Select(m => m.Body.ToString()).Where(b => messages.Any(m => b.Contains(m.Id))))
+            await _services.Get<EventDispatcher>().HandleAsync(job, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task AReadEventQueuedAgainByTheSweeperStillWaitsForTheMessagesReceivedEvent()
+    {
+        var session = await FollowedSessionAsync();
+        var photo = await ReceiveAsync(session, "photo", ScriptedMediaSource.Reference(Guid.NewGuid().ToString("N")));
+        var text = await ReceiveAsync(session, "are you there?");
+        await _services.Get<MessageStore>().UpdateAsync(text.MessageId, m => m.Advance(MessageStatus.Read, _clock.GetUtcNow()) ? MarkerChange.Keep : null);
+        await RunEventsJobAsync(_services, text);
+        Assert.Empty(EventsOf(text)); // the photo before it is still being fetched
+
+        await SweepAndRunEventsJobsAsync(text); // the read entry falls due first: its job is the sweeper's
+
+        Assert.Empty(EventsOf(text));
+        await FetchFileAsync(photo);
+        await RunEventsJobAsync(_services, photo);
+        await RunEventsJobAsync(_services, text);
+        Assert.Equal([MessageStatus.Received, MessageStatus.Read], EventsOf(text));
+        Assert.Equal([("photo", Seq(1)), ("are you there?", Seq(2))], Received(session));
+    }
+
+    [Fact]
+    public async Task AMessageRecordedByThePreviousVersionWhileItsFileWasFetchedGetsItsReceivedEventWhenTheFileIsSettled()
+    {
+        var session = await FollowedSessionAsync();
+        var photo = await ReceiveAsync(session, "photo", ScriptedMediaSource.Reference(Guid.NewGuid().ToString("N")));
+        // As the version before chat order left it: the message, its marker, no event entry at all (it waited for its file).
+        var table = azurite.Clients.Table(StorageNames.MessagesTable);
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(MessageRowKeys.ChatOrder(Customer).Filter(session.Id)))
+            await table.DeleteEntityAsync(row.PartitionKey, row.RowKey);
+        var message = (await table.GetEntityAsync<Azure.Data.Tables.TableEntity>(session.Id, photo.RowKey)).Value;
+        if (message.Remove(nameof(MessageEntity.InChatOrder))) // this version's mark, if it leaves one on the row
+            await table.UpdateEntityAsync(message, message.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+
+        await FetchFileAsync(photo); // by this version
+        await RunEventsJobAsync(_services, photo);
+
+        Assert.Equal([MessageStatus.Received], EventsOf(photo));
+    }
+
+    [Fact]
+    public async Task AMessageRecordedBeforeAnyoneFollowedTheSessionGetsItsReceivedEventWhenTheFileIsSettled()
+    {
+        var (session, _) = await _services.NewSessionAsync();
+        var photo = await ReceiveAsync(session, "photo", ScriptedMediaSource.Reference(Guid.NewGuid().ToString("N")));
+        _sink.Follow(session.Id); // a webhook registered while the file is fetched
+
+        await FetchFileAsync(photo);
+        await RunEventsJobAsync(_services, photo);
+
+        Assert.Equal([MessageStatus.Received], EventsOf(photo));
+    }
+
+    [Fact(Skip = "Open finding: a round's numbers reach the sinks before the chat record says they are taken, so a message that arrives late (sorting first) is numbered again from the same record; remove Skip to see it fail")]
+    public async Task AMessageThatArrivesLateAfterARoundOnlyOneSinkTookNeverGetsANumberAnotherMessageHad()
+    {
+        var other = new RecordingSink();
+        await using var services = new TestServices(azurite.ConnectionString, null, _clock,
+            s => s.AddSingleton<IEventSink>(_sink).AddSingleton<IEventSink>(other).AddSingleton<IInboundMediaSource>(_files));
+        var session = await FollowedSessionAsync(services);
+        other.Follow(session.Id);
+        var two = await ReceiveAsync(session, "two", services: services);
+        await ReceiveAsync(session, "three", services: services);
+        other.FailNext(1);
+        await RunEventsJobAsync(services, two); // the first sink has "two" as 1 and "three" as 2; the other one failed
+
+        _sentAt = _sentAt.AddSeconds(-10); // the customer sent "one" before both; the provider delivers it only now
+        var one = await ReceiveAsync(session, "one", services: services);
+        await RunEventsJobAsync(services, one);
+
+        // A webhook endpoint's cursor went past 1 and 2 with "two" and "three": a later "one" numbered 1 is never posted.
+        Assert.All(Received(session).GroupBy(r => r.Sequence), g => Assert.Single(g.Select(r => r.Text).Distinct()));
+    }
 }
