@@ -29,6 +29,9 @@ public sealed class OutboxEntry : IDueRow
     /// <summary>The message's row key, for an entry waiting in its chat's order; null for the others, whose row key holds it.</summary>
     public string? Message { get; set; }
 
+    /// <summary>For an entry waiting in its chat's order: its <c>chatsequence</c>, once given (<see cref="ChatOrder"/>).</summary>
+    public long? Sequence { get; set; }
+
     [IgnoreDataMember]
     public MessageId MessageId => new(PartitionKey, Message ?? MessageRowKeys.MessageOfOutbox(RowKey));
 
