@@ -22,7 +22,7 @@ namespace ChatSend.Messages;
 /// <item>for a customer known by an opaque id (a WhatsApp LID, a Cloud API user id), once a callback gave it together with
 /// a phone number, an <b>alias</b> row (<c>~~~a:</c> + the escaped id) holding that number, so the person stays one chat;</item>
 /// <item>for each webhook endpoint and chat it had received events of, a <b>cursor</b> (<c>~~~w:</c> + the webhook id + <c>:</c> +
-/// the escaped chat): the next <c>chatsequence</c> the endpoint is owed, so it gets a chat's events in order.</item>
+/// its chat epoch + <c>:</c> + the escaped chat): the next <c>chatsequence</c> the endpoint is owed, so it gets a chat's events in order.</item>
 /// </list>
 /// Row keys compare ordinally, and <c>~</c> sorts after every digit and lowercase letter, so the partition reads as
 /// every message row, then every work marker, then every outbox entry, then the index rows. That gives each reader one
@@ -92,7 +92,8 @@ public static class MessageRowKeys
         Uri.UnescapeDataString(rowKey[ChatOrderPrefix.Length..rowKey.LastIndexOf(':')]);
 
     /// <summary>How far one webhook endpoint has had a chat's received events: the next <c>chatsequence</c> it is owed.</summary>
-    public static string WebhookCursorOf(string webhook, string chat) => $"{WebhookCursorPrefix}{webhook}:{Uri.EscapeDataString(chat)}";
+    public static string WebhookCursorOf(string webhook, int epoch, string chat) =>
+        $"{WebhookCursorPrefix}{webhook}:{epoch}:{Uri.EscapeDataString(chat)}";
 
     /// <summary>Every chat cursor of one webhook endpoint.</summary>
     public static RowKeyRange WebhookCursors(string webhook) => new($"{WebhookCursorPrefix}{webhook}:", $"{WebhookCursorPrefix}{webhook};");

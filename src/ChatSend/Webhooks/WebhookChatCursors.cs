@@ -11,7 +11,9 @@ namespace ChatSend.Webhooks;
 /// of the messages table, <see cref="MessageRowKeys.WebhookCursorOf"/>), so a chat's received events reach it in order
 /// across instances and retries: a job posts only when the cursor has come to its first event, and moves it on past the
 /// events it settled (delivered, refused, or given up on). The sink starts a cursor at the first event it queues for the
-/// endpoint in that chat; a cursor that is missing (its endpoint reconfigured since) starts at the job in hand.
+/// endpoint in that chat. Cursors are kept per <see cref="WebhookEntity.ChatEpoch"/>: an endpoint that starts getting
+/// received events again gets new ones, and the jobs of an older epoch are dropped. A cursor that is missing all the same
+/// starts at the job in hand.
 /// Where this instance moved a cursor last, it knows the cursor is at least there (cursors only move forward), so a job
 /// that comes next posts without reading it: at worst another instance delivered it already, and the endpoint gets a
 /// duplicate it dedupes on.
@@ -27,9 +29,9 @@ public sealed class WebhookChatCursors(StorageClients storage) : IDisposable
     public sealed record Cursor(long Next, ETag ETag);
 
     /// <summary>Makes sure the cursor exists, at <paramref name="first"/> if it is new; remembered here, so one write per endpoint and chat.</summary>
-    public async Task StartAsync(string session, string webhook, string chat, long first, CancellationToken cancellationToken)
+    public async Task StartAsync(string session, string webhook, int epoch, string chat, long first, CancellationToken cancellationToken)
     {
-        var key = MessageRowKeys.WebhookCursorOf(webhook, chat);
+        var key = MessageRowKeys.WebhookCursorOf(webhook, epoch, chat);
         if (_started.TryGetValue(session + "|" + key, out _))
             return;
         try
@@ -44,24 +46,24 @@ public sealed class WebhookChatCursors(StorageClients storage) : IDisposable
     }
 
     /// <summary>The cursor; without a call when this instance moved it to <paramref name="expected"/> itself.</summary>
-    public async Task<Cursor?> ReadAsync(string session, string webhook, string chat, long expected, CancellationToken cancellationToken)
+    public async Task<Cursor?> ReadAsync(string session, string webhook, int epoch, string chat, long expected, CancellationToken cancellationToken)
     {
-        if (_moved.TryGetValue(session + "|" + MessageRowKeys.WebhookCursorOf(webhook, chat), out Cursor? moved) && moved!.Next == expected)
+        if (_moved.TryGetValue(session + "|" + MessageRowKeys.WebhookCursorOf(webhook, epoch, chat), out Cursor? moved) && moved!.Next == expected)
             return moved;
-        return await ReadAsync(session, webhook, chat, cancellationToken);
+        return await ReadAsync(session, webhook, epoch, chat, cancellationToken);
     }
 
-    public async Task<Cursor?> ReadAsync(string session, string webhook, string chat, CancellationToken cancellationToken)
+    public async Task<Cursor?> ReadAsync(string session, string webhook, int epoch, string chat, CancellationToken cancellationToken)
     {
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(session, MessageRowKeys.WebhookCursorOf(webhook, chat), [NextProperty],
+        var row = await _table.GetEntityIfExistsAsync<TableEntity>(session, MessageRowKeys.WebhookCursorOf(webhook, epoch, chat), [NextProperty],
             cancellationToken);
         return row.HasValue && row.Value!.GetInt64(NextProperty) is { } next ? new Cursor(next, row.Value.ETag) : null;
     }
 
     /// <summary>Moves the cursor on to <paramref name="next"/>, never back: a duplicate job that settled less leaves it where it is.</summary>
-    public async Task AdvanceAsync(string session, string webhook, string chat, Cursor? known, long next, CancellationToken cancellationToken)
+    public async Task AdvanceAsync(string session, string webhook, int epoch, string chat, Cursor? known, long next, CancellationToken cancellationToken)
     {
-        var key = MessageRowKeys.WebhookCursorOf(webhook, chat);
+        var key = MessageRowKeys.WebhookCursorOf(webhook, epoch, chat);
         for (var attempt = 1; attempt <= MaxWriteAttempts; attempt++)
         {
             if (known is { } cursor && cursor.Next >= next)
@@ -79,7 +81,7 @@ public sealed class WebhookChatCursors(StorageClients storage) : IDisposable
             catch (RequestFailedException ex) when (ex.Status is 409 or 412)
             {
                 _moved.Remove(session + "|" + key);
-                known = await ReadAsync(session, webhook, chat, cancellationToken); // moved meanwhile: only ever forward
+                known = await ReadAsync(session, webhook, epoch, chat, cancellationToken); // moved meanwhile: only ever forward
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
@@ -89,7 +91,7 @@ public sealed class WebhookChatCursors(StorageClients storage) : IDisposable
         }
     }
 
-    /// <summary>Forgets where an endpoint stands in every chat: it was deleted, or its events filter or state changed.</summary>
+    /// <summary>Removes an endpoint's cursors of every epoch (it was deleted).</summary>
     public async Task ClearAsync(string session, string webhook, CancellationToken cancellationToken)
     {
         var rows = new List<TableTransactionAction>();
@@ -108,8 +110,6 @@ public sealed class WebhookChatCursors(StorageClients storage) : IDisposable
                     await _table.DeleteEntityAsync(session, action.Entity.RowKey, ETag.All, cancellationToken);
             }
         }
-        _moved.Compact(1.0);
-        _started.Compact(1.0); // this instance starts its cursors again; other instances' jobs find them missing and start at themselves
     }
 
     public void Dispose()

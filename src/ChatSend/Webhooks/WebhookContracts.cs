@@ -9,7 +9,8 @@ public sealed record WebhookEndpoint(
     Uri Url,
     IReadOnlyList<string> Events,
     bool Enabled,
-    DateTimeOffset? FailingSince)
+    DateTimeOffset? FailingSince,
+    int ChatEpoch = 0)
 {
     public bool Wants(string eventType) => Events.Count == 0 || Events.Contains(eventType, StringComparer.Ordinal);
 }

@@ -40,12 +40,18 @@ public sealed partial class WebhookDeliveryHandler(
         }
         var key = WebhookDeliveryGate.KeyOf(job.Session, job.Webhook);
         WebhookChatCursors.Cursor? cursor = null;
+        if (job.IsOrdered && job.Epoch != endpoint.ChatEpoch)
+        {
+            // Queued before the endpoint stopped getting received events and started again: not owed any more.
+            LogDropped(job.Session, job.Webhook, job.Events.Count, "given received events anew since");
+            return;
+        }
         if (job.IsOrdered)
         {
-            cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence!.Value, cancellationToken);
+            cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Epoch, job.Chat!, job.Sequence!.Value, cancellationToken);
             // Not its turn yet: the job just before it is often being posted on this instance; wait for it here, briefly.
             if (cursor?.Next < job.Sequence && await order.WaitForAsync(key, WebhookOrder.ChatKey(job.Chat!, job.Sequence.Value - 1), cancellationToken))
-                cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Chat!, job.Sequence.Value, cancellationToken);
+                cursor = await cursors.ReadAsync(job.Session, job.Webhook, job.Epoch, job.Chat!, job.Sequence.Value, cancellationToken);
             if (await TakeTurnAsync(job, cursor, cancellationToken) is not { } turn)
                 return;
             job = turn;
@@ -70,7 +76,7 @@ public sealed partial class WebhookDeliveryHandler(
         if (job.IsOrdered && settled > 0)
         {
             var next = job.Sequence!.Value + settled;
-            await cursors.AdvanceAsync(job.Session, job.Webhook, job.Chat!, cursor, next, cancellationToken);
+            await cursors.AdvanceAsync(job.Session, job.Webhook, job.Epoch, job.Chat!, cursor, next, cancellationToken);
             order.Delivered(key, WebhookOrder.ChatKey(job.Chat!, next - 1));
         }
     }

@@ -30,6 +30,9 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
 
     public long? Sequence { get; init; }
 
+    /// <summary>The endpoint's <see cref="WebhookEntity.ChatEpoch"/> when the job was queued.</summary>
+    public int Epoch { get; init; }
+
     /// <summary>How many times the job found it was not its turn yet and went back on the queue.</summary>
     public int Waits { get; init; }
 

@@ -47,5 +47,11 @@ public sealed class WebhookEntity : ITableEntity
     [System.Runtime.Serialization.IgnoreDataMember]
     public IReadOnlyList<string> EventList => Events.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
-    public WebhookEndpoint ToEndpoint() => new(PartitionKey, RowKey, new Uri(Url), EventList, Enabled, FailingSince);
+    /// <summary>
+    /// Counts the times the endpoint started getting customers' received events again (its events filter or its state
+    /// changed that): its place in each chat is kept per epoch, so it does not wait for events it was not given meanwhile.
+    /// </summary>
+    public int ChatEpoch { get; set; }
+
+    public WebhookEndpoint ToEndpoint() => new(PartitionKey, RowKey, new Uri(Url), EventList, Enabled, FailingSince, ChatEpoch);
 }

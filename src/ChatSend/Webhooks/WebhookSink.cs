@@ -34,9 +34,9 @@ public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeli
             if (chat is { } ordered)
             {
                 var first = MessageEvents.SequenceOf(split[0].Events[0])!.Value;
-                await cursors.StartAsync(session, endpoint.Id, ordered.Chat, first, cancellationToken);
+                await cursors.StartAsync(session, endpoint.Id, endpoint.ChatEpoch, ordered.Chat, first, cancellationToken);
                 jobs.AddRange(split.Select(job => MessageEvents.SequenceOf(job.Events[0])!.Value is var sequence
-                    ? job with { Chat = ordered.Chat, Sequence = sequence }
+                    ? job with { Chat = ordered.Chat, Sequence = sequence, Epoch = endpoint.ChatEpoch }
                     : job));
             }
             else

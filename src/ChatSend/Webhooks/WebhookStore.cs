@@ -70,8 +70,9 @@ public sealed class WebhookStore(
     /// <summary>
     /// Applies <paramref name="change"/> to the stored row under its ETag, again on a fresh read if another write came
     /// first. <paramref name="change"/> returns false to leave the row as it is. Null when there is no such webhook.
-    /// A change of whether it is given received events (its events filter, or its state) forgets where it stood in each
-    /// chat's received events: the events it was not given meanwhile are not waited for.
+    /// A change of whether it is given received events (its events filter, or its state) starts a new
+    /// <see cref="WebhookEntity.ChatEpoch"/>: its place in each chat starts again, and the events it was not given
+    /// meanwhile are not waited for.
     /// </summary>
     public async Task<WebhookEntity?> UpdateAsync(string session, string id, Func<WebhookEntity, bool> change,
         CancellationToken cancellationToken = default)
@@ -83,13 +84,13 @@ public sealed class WebhookStore(
             var followed = FollowsChats(row);
             if (!change(row))
                 return row;
+            if (FollowsChats(row) != followed)
+                row.ChatEpoch++;
             try
             {
                 var response = await _table.UpdateEntityAsync(row, row.ETag, TableUpdateMode.Replace, cancellationToken);
                 row.ETag = response.Headers.ETag ?? default;
                 _enabled.Forget(session);
-                if (FollowsChats(row) != followed)
-                    await cursors.ClearAsync(session, id, cancellationToken);
                 return row;
             }
             catch (RequestFailedException ex) when (ex.Status is 404 or 412 && attempt < MaxWriteAttempts)
