@@ -94,27 +94,37 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
         ?? await index.FindAsync(provider, session, providerMessageId, cancellationToken);
 
     /// <summary>
-    /// At most this many characters of a customer's text are kept: WhatsApp allows 65,536, a table property holds 32,767,
-    /// and an event must fit one webhook job (48 KB) even when every character takes three bytes.
+    /// At most this many characters of a customer's text are kept (WhatsApp allows 65,536, a table property holds 32,767),
+    /// and at most <see cref="MaxTextJsonBytes"/> of it as JSON writes it in a queue message.
     /// </summary>
     public const int MaxTextCharacters = 16_000;
+
+    /// <summary>
+    /// The most bytes a customer's text takes as queue-message JSON (UTF-8; what JSON must escape as <c>\uXXXX</c>, six
+    /// bytes a character), so its event fits one webhook job (47 KB) with the rest of the message: 13,333 CJK characters,
+    /// 16,000 Latin ones, 6,666 quotes.
+    /// </summary>
+    public const int MaxTextJsonBytes = 40_000;
 
     /// <summary>The text, cut between two characters a reader sees (never inside an emoji or before its accents).</summary>
     private static string? Cut(string? text)
     {
-        if (text is null || text.Length <= MaxTextCharacters)
+        if (text is null || text.Length <= MaxTextCharacters && JsonBytes(text) <= MaxTextJsonBytes)
             return text;
-        var info = new System.Globalization.StringInfo(text);
-        var length = 0;
-        for (var i = 0; i < info.LengthInTextElements; i++)
+        var elements = System.Globalization.StringInfo.GetTextElementEnumerator(text);
+        var (length, bytes) = (0, 0);
+        while (elements.MoveNext())
         {
-            var element = info.SubstringByTextElements(i, 1);
-            if (length + element.Length > MaxTextCharacters)
+            var element = elements.GetTextElement();
+            var cost = JsonBytes(element);
+            if (length + element.Length > MaxTextCharacters || bytes + cost > MaxTextJsonBytes)
                 break;
-            length += element.Length;
+            (length, bytes) = (length + element.Length, bytes + cost);
         }
         return text[..length];
     }
+
+    private static int JsonBytes(string text) => Encoding.UTF8.GetByteCount(Queues.MinimalJsonEncoder.Instance.Encode(text));
 
     /// <summary>The provider's time (newer first, as every message row) and 10 base32 letters of a hash of its id.</summary>
     public static string RowKeyOf(DateTimeOffset sentAt, string provider, string providerMessageId)

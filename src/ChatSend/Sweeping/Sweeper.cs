@@ -76,14 +76,20 @@ public sealed partial class Sweeper(
         return new SweepResult(requeued, deleted, events);
     }
 
-    // One job per message however many of its entries are due: the job hands on all of them.
+    // One job per message however many of its entries are due, and one per chat for the received events waiting in a
+    // chat's order: the job hands on all of them. The chat's other due entries are left for the next sweep, untouched.
     private async Task<int> RequeueEventsAsync(string session, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var queued = new HashSet<MessageId>();
+        var chats = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var entry in outbox.DueAsync(session, now, cancellationToken))
         {
+            if (entry.OrderedChat is { } chat && chats.Contains(chat))
+                continue;
             if (!await messages.PostponeAsync(entry, now + delivery.Value.SweepAfter, cancellationToken) || !queued.Add(entry.MessageId))
                 continue;
+            if (entry.OrderedChat is { } ordered)
+                chats.Add(ordered);
             try
             {
                 await outbox.EnqueueAsync(entry.MessageId, entry.OrderedChat, cancellationToken);
@@ -91,6 +97,8 @@ public sealed partial class Sweeper(
             catch (Exception ex) when (StorageFailure.IsStorageFailure(ex, cancellationToken))
             {
                 queued.Remove(entry.MessageId);
+                if (entry.OrderedChat is { } failed)
+                    chats.Remove(failed);
                 LogQueueFailed(entry.MessageId.Value, StorageFailure.Describe(ex));
             }
         }

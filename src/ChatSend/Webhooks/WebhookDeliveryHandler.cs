@@ -67,7 +67,7 @@ public sealed partial class WebhookDeliveryHandler(
         int settled;
         try
         {
-            settled = await DeliverAsync(endpoint, job, key, cancellationToken);
+            settled = job.Events.Count == 0 ? job.LeftOut : await DeliverAsync(endpoint, job, key, cancellationToken);
         }
         finally
         {
@@ -91,24 +91,28 @@ public sealed partial class WebhookDeliveryHandler(
         var next = cursor?.Next ?? first;
         if (next > first)
         {
-            var skip = (int)Math.Min(next - first, job.Events.Count);
-            if (skip == job.Events.Count)
+            var count = job.Events.Count + job.LeftOut;
+            var skip = (int)Math.Min(next - first, count);
+            if (skip == count)
             {
-                LogSettledBefore(job.Session, job.Webhook, job.Events.Count);
+                LogSettledBefore(job.Session, job.Webhook, count);
                 return null;
             }
-            return job with { Events = job.Events.Skip(skip).ToArray(), Sequence = first + skip };
+            return job with
+            {
+                Events = job.Events.Skip(skip).ToArray(), Sequence = first + skip, LeftOut = job.LeftOut - Math.Max(0, skip - job.Events.Count),
+            };
         }
         if (next == first)
             return job;
         if (time.GetUtcNow() >= job.FirstAttemptAt + options.Value.RetryFor)
         {
-            LogTurnNotCome(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0])!, first - next);
+            LogTurnNotCome(job.Session, job.Webhook, first, first - next);
             return job;
         }
         var delay = policy.TurnDelayFor(job.Waits + 1);
         await queue.EnqueueAsync(job with { Waits = job.Waits + 1 }, delay, cancellationToken);
-        LogNotItsTurn(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0])!, first - next, delay);
+        LogNotItsTurn(job.Session, job.Webhook, first, first - next, delay);
         return null;
     }
 
@@ -228,11 +232,11 @@ public sealed partial class WebhookDeliveryHandler(
     [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: dropped {Count} event(s), the endpoint was {State}")]
     private partial void LogDropped(string session, string webhook, int count, string state);
 
-    [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: event {EventId} waits for {Before} earlier event(s) of its chat; back on the queue for {Delay}")]
-    private partial void LogNotItsTurn(string session, string webhook, string eventId, long before, TimeSpan delay);
+    [LoggerMessage(LogLevel.Information, "Webhook {Session}/{Webhook}: chatsequence {Sequence} waits for {Before} earlier event(s) of its chat; back on the queue for {Delay}")]
+    private partial void LogNotItsTurn(string session, string webhook, long sequence, long before, TimeSpan delay);
 
-    [LoggerMessage(LogLevel.Warning, "Webhook {Session}/{Webhook}: event {EventId} posted out of its chat's order: {Before} earlier event(s) did not settle within the retry window")]
-    private partial void LogTurnNotCome(string session, string webhook, string eventId, long before);
+    [LoggerMessage(LogLevel.Warning, "Webhook {Session}/{Webhook}: chatsequence {Sequence} posted out of its chat's order: {Before} earlier event(s) did not settle within the retry window")]
+    private partial void LogTurnNotCome(string session, string webhook, long sequence, long before);
 
     [LoggerMessage(LogLevel.Debug, "Webhook {Session}/{Webhook}: {Count} event(s) of a chat were settled before; job dropped")]
     private partial void LogSettledBefore(string session, string webhook, int count);

@@ -33,6 +33,12 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
     /// <summary>The endpoint's <see cref="WebhookEntity.ChatEpoch"/> when the job was queued.</summary>
     public int Epoch { get; init; }
 
+    /// <summary>
+    /// A chat's events left out at <see cref="Sequence"/> (too large for a queue message; the sink logged them), for which
+    /// this job carries no events: in its turn it moves the endpoint's cursor past them, so the chat does not wait for them.
+    /// </summary>
+    public int LeftOut { get; init; }
+
     /// <summary>How many times the job found it was not its turn yet and went back on the queue.</summary>
     public int Waits { get; init; }
 
@@ -44,7 +50,8 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
 
     [JsonIgnore]
     public bool IsValid =>
-        SessionId.IsValid(Session) && !string.IsNullOrEmpty(Webhook) && Events is { Count: > 0 } && Events.All(e => IdOf(e) is not null)
+        SessionId.IsValid(Session) && !string.IsNullOrEmpty(Webhook) && Events is not null && Events.All(e => IdOf(e) is not null)
+        && (Events.Count > 0 || LeftOut > 0 && Sequence is not null) && LeftOut >= 0
         && (Chat is null) == (Sequence is null) && Sequence is null or > 0;
 
     /// <summary>The CloudEvent id, sent as <c>webhook-id</c>.</summary>

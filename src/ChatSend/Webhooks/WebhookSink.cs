@@ -61,10 +61,14 @@ public sealed partial class WebhookSink(IWebhookEndpoints endpoints, WebhookDeli
 
     // An event too large for a queue message on its own can never be queued: throwing would make every other
     // destination get the message's events again each minute, for ever. It is left out for this endpoint, and said so.
+    // A chat's event left out still takes its turn, as a job without it, so the chat's later events do not wait for it.
     private async Task EnqueueAsync(WebhookDeliveryJob job, CancellationToken cancellationToken)
     {
-        if (await queue.TryEnqueueAsync(job, cancellationToken) is (false, var bytes))
-            LogTooLarge(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0]) ?? "?", bytes);
+        if (await queue.TryEnqueueAsync(job, cancellationToken) is not (false, var bytes))
+            return;
+        LogTooLarge(job.Session, job.Webhook, WebhookDeliveryJob.IdOf(job.Events[0]) ?? "?", bytes);
+        if (job.IsOrdered)
+            await queue.EnqueueAsync(job with { Events = [], LeftOut = job.Events.Count }, cancellationToken: cancellationToken);
     }
 
     [Microsoft.Extensions.Logging.LoggerMessage(Microsoft.Extensions.Logging.LogLevel.Error,

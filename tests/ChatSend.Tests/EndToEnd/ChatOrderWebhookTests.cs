@@ -161,4 +161,25 @@ public sealed class ChatOrderWebhookTests(Azurite azurite, WebhookReceiver recei
 
         Assert.Equal([first, third], requests.Select(r => r.Message).Distinct());
     }
+
+    [Theory]
+    [InlineData('語')] // three bytes in UTF-8
+    [InlineData('"')] // escaped in JSON: two
+    [InlineData('\u0001')] // escaped in JSON: six
+    public async Task TheLongestTextACustomerMaySendReachesTheEndpointAndTheNextMessageStillFollows(char character)
+    {
+        var (session, key, hook) = await FollowedSessionAsync();
+        // As a provider's callback hands it over (the sandbox's own route takes 4,096 characters, as /send does).
+        var recorder = App.Services.GetRequiredService<ChatSend.Inbound.InboundRecorder>();
+        var found = (await App.Services.GetRequiredService<ChatSend.Sessions.SessionStore>().FindAsync(session))!;
+        var (longest, _) = await recorder.RecordAsync(found, "sandbox", new ChatSend.Providers.Callbacks.InboundReport(session, "p-" + Guid.NewGuid().ToString("N"),
+            DateTimeOffset.UtcNow, "+14155550123", "+14155550123", ChatSend.Send.MessageType.Text, new string(character, 65_536)), CancellationToken.None);
+        var sent = new List<string> { longest.Id, await WriteAsync(App, session, key, new { from = "+14155550123", text = "and one more thing" }) };
+
+        var requests = await DeliveredAsync(hook, sent.Count);
+
+        AssertInOrder(sent, requests);
+        var kept = (string)JsonNode.Parse(receiver.For(hook).First(r => r.Body.Contains(sent[0])).Body)!["data"]!["content"]!;
+        Assert.True(kept.Length >= 4_000 && kept.All(c => c == character), $"{kept.Length} characters kept");
+    }
 }

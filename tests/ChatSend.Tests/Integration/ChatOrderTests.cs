@@ -180,6 +180,27 @@ public sealed class ChatOrderTests(Azurite azurite) : IClassFixture<Azurite>, IA
         Assert.Equal([("one", Seq(1)), ("two", Seq(2)), ("three", Seq(3))], Received(session));
     }
 
+    [Fact]
+    public async Task ASweepQueuesOneEventsJobForAChatWaitingBehindAFileNotOnePerMessage()
+    {
+        var session = await FollowedSessionAsync();
+        var photo = await ReceiveAsync(session, "photo", ScriptedMediaSource.Reference(Guid.NewGuid().ToString("N")));
+        foreach (var text in new[] { "one", "two", "three" })
+            await ReceiveAsync(session, text);
+        await ReceiveAsync(session, "elsewhere", chat: "+14155550199");
+        var events = azurite.Clients.Queue(StorageNames.EventsQueue);
+        await events.ClearMessagesAsync();
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var swept = await _services.Get<Sweeper>().RunAsync();
+
+        Assert.Equal(2, swept.EventsRequeued); // the waiting chat once, the other chat once
+        Assert.Equal(2, (await events.ReceiveMessagesAsync(32)).Value.Length);
+        await FetchFileAsync(photo);
+        await RunEventsJobAsync(_services, photo);
+        Assert.Equal(["photo", "one", "two", "three"], Received(session).Where(r => r.Text != "elsewhere").Select(r => r.Text));
+    }
+
     [Theory]
     [InlineData(Fault.Refuse)]
     [InlineData(Fault.LoseAnswer)]

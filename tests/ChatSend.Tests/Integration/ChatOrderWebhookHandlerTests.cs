@@ -129,4 +129,26 @@ public sealed class ChatOrderWebhookHandlerTests(Azurite azurite, WebhookReceive
 
         Assert.Equal([first, first, second], Posted(hook));
     }
+
+    [Fact]
+    public async Task AnEventTooLargeForAQueueMessageIsLeftOutWithoutHoldingTheChatsNextOne()
+    {
+        await using var services = Delivery();
+        var (session, _, hook, _) = await SessionWithWebhookAsync();
+        // Events of a chat numbered 1 and 2, the first far larger than a queue message (a provider's contact cards, say).
+        var message = new MessageEntity { PartitionKey = session, RowKey = "0000000000000000aaaaaaaaaa", Id = $"msg_{session}_0000000000000000aaaaaaaaaa",
+            Direction = MessageDirections.Inbound, Chat = Customer, Sender = Customer, Type = "text", Content = new string('x', 60_000) };
+        message.Advance(MessageStatus.Received, DateTimeOffset.UtcNow);
+        var next = new MessageEntity { PartitionKey = session, RowKey = "0000000000000000bbbbbbbbbb", Id = $"msg_{session}_0000000000000000bbbbbbbbbb",
+            Direction = MessageDirections.Inbound, Chat = Customer, Sender = Customer, Type = "text", Content = "after it" };
+        next.Advance(MessageStatus.Received, DateTimeOffset.UtcNow);
+
+        await services.Get<WebhookSink>().PublishAsync(session,
+            [MessageEvents.Create(message, message.GetHistory()[0], 1), MessageEvents.Create(next, next.GetHistory()[0], 2)], CancellationToken.None);
+        await HandleNextAsync(services);
+        await HandleNextAsync(services);
+
+        Assert.Equal([next.Id], receiver.For(hook).Select(r => (string)JsonNode.Parse(r.Body)!["subject"]!));
+        Assert.Contains(services.Logs.Lines, l => l.Contains("do not fit a queue message", StringComparison.Ordinal));
+    }
 }
