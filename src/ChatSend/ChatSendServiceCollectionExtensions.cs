@@ -121,6 +121,9 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<DeliveryFailedHandler>();
         services.AddSingleton<ReceiptHandler>();
         services.AddSingleton<Sweeper>();
+        services.AddSingleton<Chats.ChatWindows>();
+        services.AddSingleton<Chats.WindowCheck>();
+        services.AddSingleton<Chats.GetChatHandler>();
         services.AddSingleton<EventOutbox>();
         services.AddSingleton<ChatOrder>();
         services.AddSingleton<EventDispatcher>();

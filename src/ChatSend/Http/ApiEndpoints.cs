@@ -33,6 +33,7 @@ public static class ApiEndpoints
     public const string MarkMessageRead = nameof(MarkMessageRead);
     public const string ListMessages = nameof(ListMessages);
     public const string GetSession = nameof(GetSession);
+    public const string GetChat = nameof(GetChat);
     public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
     public const string WhatsAppCloudCallback = nameof(WhatsAppCloudCallback);
     public const string WahaCallback = nameof(WahaCallback);
@@ -54,6 +55,7 @@ public static class ApiEndpoints
     public const string MessageMediaRoute = "messages/{id}/media";
     public const string MessagesRoute = "messages";
     public const string SessionRoute = "sessions/{id}";
+    public const string ChatRoute = "sessions/{session}/chats/{chat}";
     // Provider callbacks keep the routes providers are configured with (and the contract names): /webhooks/<provider>.
     public const string WhatsAppCloudCallbackRoute = "webhooks/whatsapp-cloud";
     public const string WahaCallbackRoute = "webhooks/waha/{session}";
@@ -128,6 +130,16 @@ public static class ApiEndpoints
             Summary = "Get a session",
             Description = "Provider, sender, settings, secret names (never values) and the provider's live state.",
             Errors = [Status404NotFound],
+        },
+        new(GetChat, HttpMethods.Get, ChatRoute, Authenticated: true,
+            (HttpRequest request, string session, string chat, Chats.GetChatHandler handler, CancellationToken ct) =>
+                handler.HandleAsync(request, session, chat, ct))
+        {
+            Summary = "Get a chat's 24-hour window",
+            Description = "When the customer last wrote (`lastInboundAt`), until when free-form messages may be sent (`windowOpenUntil`), " +
+                          "whether the window is open now, and whether the number is on WhatsApp where the provider can tell (`onWhatsApp`, else null). " +
+                          "`chat` is a phone number (URL-encode the `+` as `%2B`) or a group JID.",
+            Errors = [Status400BadRequest, Status404NotFound],
         },
         // Customer webhooks (docs/events-and-webhooks.md), key-scoped like the session itself.
         new(CreateWebhook, HttpMethods.Post, SessionWebhooksRoute, Authenticated: true,

@@ -87,6 +87,29 @@ public static class Problems
             Extensions = { ["traceId"] = traceId },
         });
 
+    /// <summary>The problem type of a free-form message refused outside the chat's 24-hour window.</summary>
+    public const string WindowClosedType = "https://chatsend.dev/problems/window-closed";
+
+    /// <summary>
+    /// A free-form message to a chat whose 24-hour window is closed (or will be, at the message's <c>sendAt</c>): names
+    /// <c>to</c> and gives <c>windowOpenUntil</c>, when the window closed or closes (null: the customer never wrote).
+    /// </summary>
+    public static ProblemHttpResult WindowClosed(DateTimeOffset? windowOpenUntil, bool scheduled)
+    {
+        var why = windowOpenUntil is null ? "this customer has not written to the session"
+            : scheduled ? $"the customer's 24-hour window closes at {windowOpenUntil.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}, before sendAt"
+            : $"the customer's 24-hour window closed at {windowOpenUntil.Value.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+        var message = $"{why}; only a template may be sent (give fallbackTemplate to send one instead)";
+        return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["to"] = [message] })
+        {
+            Status = StatusCodes.Status422UnprocessableEntity,
+            Title = "The chat's 24-hour window is closed.",
+            Type = WindowClosedType,
+            Detail = "to: " + message,
+            Extensions = { ["windowOpenUntil"] = windowOpenUntil },
+        });
+    }
+
     public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 

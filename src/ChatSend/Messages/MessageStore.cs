@@ -10,7 +10,7 @@ namespace ChatSend.Messages;
 /// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
 /// row's ETag. Every status a write records brings its <see cref="EventOutbox"/> entries into the same transaction.
 /// </summary>
-public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : IDisposable
+public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Chats.ChatWindows windows) : IDisposable
 {
     private const int MaxConcurrencyRetries = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
@@ -52,9 +52,12 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
         {
             ["MessageId"] = message.Id,
         };
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            var responses = await _table.SubmitTransactionAsync(
+            // The chat's record moves on with the message, under its ETag: a customer's next message in the same chat,
+            // recorded meanwhile (elsewhere), fails only that action, and the message is tried again with the record read anew.
+            var (chatAction, chat) = await windows.InboundAsync(message, cancellationToken);
+            TableTransactionAction[] actions =
             [
                 new TableTransactionAction(TableTransactionActionType.Add, providerRow),
                 new TableTransactionAction(TableTransactionActionType.Add, message),
@@ -63,17 +66,30 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox) : I
                 ..(beside ?? []).Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
                 ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
                 ..(inOrder is null ? [] : new[] { new TableTransactionAction(TableTransactionActionType.Add, inOrder) }),
-            ], cancellationToken);
-            message.ETag = responses.Value[1].Headers.ETag ?? ETag.All;
-            await RecordedAsync(message, events);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == Azure.Data.Tables.Models.TableErrorCode.EntityAlreadyExists.ToString())
-        {
-            // Recorded before: by this very call's first try (its answer lost), an earlier delivery, or another instance.
-            if (await outbox.ShouldAnnounceAsync(message, events))
-                await outbox.AnnounceAsync(message.MessageId, message.Chat);
-            return false;
+                ..(chatAction is null ? [] : new[] { chatAction }),
+            ];
+            try
+            {
+                var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                message.ETag = responses.Value[1].Headers.ETag ?? ETag.All;
+                if (chatAction is not null)
+                    windows.Written(chat, responses.Value[actions.Length - 1].Headers.ETag);
+                await RecordedAsync(message, events);
+                return true;
+            }
+            catch (TableTransactionFailedException ex) when (chatAction is not null && ex.FailedTransactionActionIndex == actions.Length - 1
+                                                             && ex.Status is 404 or 409 or 412 && attempt < MaxConcurrencyRetries)
+            {
+                windows.Forget(chat.PartitionKey, chat.RowKey);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == Azure.Data.Tables.Models.TableErrorCode.EntityAlreadyExists.ToString())
+            {
+                // Recorded before: by this very call's first try (its answer lost), an earlier delivery, or another instance.
+                windows.Forget(chat.PartitionKey, chat.RowKey);
+                if (await outbox.ShouldAnnounceAsync(message, events))
+                    await outbox.AnnounceAsync(message.MessageId, message.Chat);
+                return false;
+            }
         }
     }
 

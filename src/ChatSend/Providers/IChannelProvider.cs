@@ -33,6 +33,12 @@ public interface IChannelProvider
     Delivery.PacingDefaults Pacing => Delivery.PacingDefaults.None;
 
     /// <summary>
+    /// <c>windowPolicy</c> when the session sets none: <c>enforce</c> where the provider itself refuses free-form messages
+    /// outside the 24-hour window (the Cloud API), <c>off</c> elsewhere (<see cref="Chats.ChatWindows"/>).
+    /// </summary>
+    string DefaultWindowPolicy => Chats.ChatWindows.Off;
+
+    /// <summary>
     /// The gateway's own state of this session, asked live (a self-hosted gateway: working, waiting for a QR scan,
     /// failed), or null for providers that have none.
     /// </summary>

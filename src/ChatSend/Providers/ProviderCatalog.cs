@@ -10,7 +10,7 @@ namespace ChatSend.Providers;
 
 /// <summary>A built-in provider as data: what it sends, the settings and secrets a session takes, its default pace.</summary>
 public sealed record ProviderDescriptor(string Name, string Title, ProviderCapabilities Capabilities, ProviderSettingsSchema Settings,
-    PacingDefaults Pacing);
+    PacingDefaults Pacing, string WindowPolicy = Chats.ChatWindows.Off);
 
 /// <summary>
 /// The built-in providers, read without a running app: the OpenAPI description of <c>/send</c> and the generated tables
@@ -25,7 +25,7 @@ public static class ProviderCatalog
         new(SandboxProvider.ProviderName, "Sandbox (local runs, demos, tests)", SandboxProvider.Supported,
             ProviderSettingsSchema.Of<SandboxSettings>(), PacingDefaults.None),
         new(WhatsAppCloudProvider.ProviderName, "Meta WhatsApp Cloud API", WhatsAppCloudProvider.Supported,
-            ProviderSettingsSchema.Of<WhatsAppCloudSettings>(), WhatsAppCloudProvider.DefaultPacing),
+            ProviderSettingsSchema.Of<WhatsAppCloudSettings>(), WhatsAppCloudProvider.DefaultPacing, Chats.ChatWindows.Enforce),
         new(WahaProvider.ProviderName, "WAHA (self-hosted WhatsApp HTTP API)", WahaProvider.Supported,
             ProviderSettingsSchema.Of<WahaSettings>(), WahaProvider.DefaultPacing),
         new(EvolutionProvider.ProviderName, "Evolution API v2", EvolutionProvider.Supported,
@@ -65,7 +65,7 @@ public static class ProviderCatalog
             text.AppendLine("| name | kind | required | default | meaning |").AppendLine("|---|---|---|---|---|");
             foreach (var setting in provider.Settings.Settings)
                 text.AppendLine($"| `{setting.Key}` | setting | {(setting.Required ? "yes" : "no")} | " +
-                    $"{(setting.Common ? Pace(provider, setting.Key) : setting.Default ?? "")} | {setting.Description} |");
+                    $"{(setting.Common ? CommonDefault(provider, setting.Key) : setting.Default ?? "")} | {setting.Description} |");
             foreach (var secret in provider.Settings.Secrets)
                 text.AppendLine($"| `{secret.Key}` | secret | {(secret.Use == SecretUse.Sending ? "yes" : "for callbacks")} | | {secret.Description} |");
             text.AppendLine();
@@ -93,11 +93,12 @@ public static class ProviderCatalog
     private static IEnumerable<string> Types(ProviderCapabilities capabilities) =>
         MessageTypes.Sendable.Where(capabilities.Types.Contains).Select(t => t.ToWire());
 
-    /// <summary>The provider's own pace where a pacing setting is absent.</summary>
-    private static string Pace(ProviderDescriptor provider, string key) =>
-        key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MaxPerMinute))
+    /// <summary>The provider's own pace or window policy where a setting every provider takes is absent.</summary>
+    private static string CommonDefault(ProviderDescriptor provider, string key) =>
+        key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.WindowPolicy)) ? $"`{provider.WindowPolicy}`"
+        : key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MaxPerMinute))
             ? provider.Pacing.MaxPerMinute is { } max ? $"`{max}`" + (provider.Pacing.Jitter ? ", with jitter" : "") : "no limit"
         : key == ProviderSettingsSchema.KeyOf(nameof(ProviderSettings.MinRecipientGapSeconds))
             ? provider.Pacing.MinRecipientGap is { } gap ? $"`{gap.TotalSeconds:0.###}`" : "no gap"
-        : throw new ArgumentOutOfRangeException(nameof(key), key, "not a pacing setting");
+        : throw new ArgumentOutOfRangeException(nameof(key), key, "not a setting every provider takes");
 }

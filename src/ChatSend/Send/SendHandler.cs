@@ -15,7 +15,7 @@ namespace ChatSend.Send;
 /// <summary>
 /// <c>POST /send</c>, as steps: the caller was authenticated by <see cref="ApiGate"/>; read the body; with an
 /// <c>Idempotency-Key</c>, run the rest through <see cref="IdempotentSend"/>; validate; authorise the session; check
-/// the provider can send it; find the message it quotes (<see cref="Replies"/>); stage any media; record the message and
+/// the provider can send it; check the chat's 24-hour window (<see cref="Chats.WindowCheck"/>); find the message it quotes (<see cref="Replies"/>); stage any media; record the message and
 /// queue its job. A step that refuses ends the request with its problem; storage
 /// errors are answered 503 by the gate.
 /// </summary>
@@ -26,6 +26,7 @@ public sealed partial class SendHandler(
     IdempotentSend idempotency,
     ChannelProviders providers,
     Replies replies,
+    Chats.WindowCheck window,
     TimeProvider time,
     ILogger<SendHandler> logger)
 {
@@ -60,6 +61,8 @@ public sealed partial class SendHandler(
         var session = authorized.Value!;
         if (ProviderFit.Check(command, session, providers).Failed(out var unsendable))
             return unsendable;
+        if ((await window.CheckAsync(command, session, now, cancellationToken)).Failed(out var closed))
+            return closed;
         var quote = await replies.FindAsync(command, cancellationToken);
         if (quote.Failed(out var unquotable))
             return unquotable;

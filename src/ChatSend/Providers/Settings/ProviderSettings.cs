@@ -19,6 +19,11 @@ public class ProviderSettings
     // No bounds: any number was always taken, and 0 or less turns the gap off.
     [Description("seconds between two messages to the same recipient; `0` turns the gap off")]
     public double? MinRecipientGapSeconds { get; set; }
+
+    [Description("`enforce`: a free-form message to a chat whose customer has not written in 24 hours is refused with 422 `window-closed` (or sent as its `fallbackTemplate`); `off`: not checked")]
+    [RegularExpression("^(enforce|off)$", ErrorMessage = "must be enforce or off")]
+    [DefaultText("`enforce` for whatsapp-cloud, `off` for the others")]
+    public string? WindowPolicy { get; set; }
 }
 
 /// <summary>What a provider needs a secret for.</summary>

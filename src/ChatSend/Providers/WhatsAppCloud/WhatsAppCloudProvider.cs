@@ -48,6 +48,8 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     /// <summary>Meta's default throughput for a business phone number, 80 messages a second; a session may set its own.</summary>
     public Delivery.PacingDefaults Pacing => DefaultPacing;
 
+    public string DefaultWindowPolicy => Chats.ChatWindows.Enforce; // Meta refuses free-form messages outside the window (131047)
+
     public static Delivery.PacingDefaults DefaultPacing { get; } = new(MaxPerMinute: 80 * 60, MinRecipientGap: null, Jitter: false);
 
     /// <summary>A phone number is one session's: Meta's callbacks name only the number, and reach that session alone.</summary>

@@ -1,0 +1,43 @@
+using System.Runtime.Serialization;
+using Azure;
+using Azure.Data.Tables;
+using ChatSend.Messages;
+
+namespace ChatSend.Chats;
+
+/// <summary>
+/// One chat of a session as the 24-hour window needs it: a row in the session's partition
+/// (<see cref="MessageRowKeys.ChatRecordOf"/>), written with each customer's message that is newer than the one it
+/// holds, in that message's own transaction, and when the provider says the window is closed (WhatsApp's 131047).
+/// </summary>
+public sealed class ChatRecord : ITableEntity
+{
+    /// <summary>How long after a customer's message a business may answer free-form (WhatsApp's customer-service window).</summary>
+    public static readonly TimeSpan Window = TimeSpan.FromHours(24);
+
+    public string PartitionKey { get; set; } = "";
+    public string RowKey { get; set; } = "";
+    public DateTimeOffset? Timestamp { get; set; }
+    public ETag ETag { get; set; }
+
+    /// <summary>When the customer last wrote, as the provider timed it.</summary>
+    public DateTimeOffset? LastInboundAt { get; set; }
+
+    /// <summary>When the provider last refused a free-form message as outside the window (131047).</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    /// <summary>Until when free-form messages may be sent, or null when the window is closed (or never opened).</summary>
+    [IgnoreDataMember]
+    public DateTimeOffset? WindowOpenUntil =>
+        LastInboundAt is { } last && (ClosedAt is not { } closed || closed < last) ? last + Window : null;
+
+    public bool IsOpenAt(DateTimeOffset at) => WindowOpenUntil > at;
+
+    /// <summary>When the window closed or closes: 24 hours after the customer's last message, or when the provider closed it; null if never open.</summary>
+    [IgnoreDataMember]
+    public DateTimeOffset? ClosesAt => WindowOpenUntil ?? (LastInboundAt is { } last ? ClosedAt < last + Window ? ClosedAt : last + Window : null);
+
+    public static ChatRecord For(string session, string chat) => new() { PartitionKey = session, RowKey = MessageRowKeys.ChatRecordOf(chat) };
+
+    public ChatRecord Copy() => (ChatRecord)MemberwiseClone();
+}
