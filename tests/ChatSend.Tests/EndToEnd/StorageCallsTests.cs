@@ -44,6 +44,27 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
+    public async Task WhereTheWindowIsEnforcedASendReadsTheChatsRecordAtMostOnceAndNotWhileItIsKnownOpen()
+    {
+        var calls = new StorageFaults();
+        await using var app = await StartWithoutListenersAsync(calls);
+        var (session, key) = await app.NewSessionAsync(settings: new Dictionary<string, string> { ["windowPolicy"] = "enforce" });
+        await SendAsync(app, session.Id, key, expected: System.Net.HttpStatusCode.UnprocessableEntity); // the key and the session read once
+
+        var before = calls.Calls.Count;
+        await SendAsync(app, session.Id, key, expected: System.Net.HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(["GET messages(PartitionKey='" + session.Id + "',RowKey='~~~h%3A%252B12025550123')"], calls.Calls.Skip(before));
+
+        using (var written = await app.Http.SendAsync(app.Request(HttpMethod.Post, $"/sandbox/sessions/{session.Id}/inbound", key,
+                   """{"from":"+12025550123","text":"hi"}""")))
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, written.StatusCode);
+        before = calls.Calls.Count;
+        await SendAsync(app, session.Id, key);
+
+        Assert.Equal(["POST $batch", "POST deliveries/messages"], calls.Calls.Skip(before)); // the customer's message left it known open here
+    }
+
+    [Fact]
     public async Task SendingATextMessageMakesTwoStorageCallsOnceTheKeyAndSessionAreCached()
     {
         var calls = new StorageFaults();
@@ -220,15 +241,16 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
 
     private Task<string> SendAsync(string session, string key) => SendAsync(_app, session, key);
 
-    private static async Task<string> SendAsync(TestApp app, string session, string key, string? idempotencyKey = null, string? replyTo = null)
+    private static async Task<string> SendAsync(TestApp app, string session, string key, string? idempotencyKey = null, string? replyTo = null,
+        HttpStatusCode expected = HttpStatusCode.Accepted)
     {
         var quote = replyTo is null ? "" : $$""","replyTo":"{{replyTo}}" """.TrimEnd();
         using var request = app.Request(HttpMethod.Post, "/send", key, $$"""{"session":"{{session}}","to":"+12025550123","text":"count me"{{quote}}}""");
         if (idempotencyKey is not null)
             request.Headers.Add("Idempotency-Key", idempotencyKey);
         using var response = await app.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await Json.ReadAsync(response)).Str("id");
+        Assert.Equal(expected, response.StatusCode);
+        return expected == HttpStatusCode.Accepted ? (await Json.ReadAsync(response)).Str("id") : "";
     }
 
     /// <summary>Waits for the status; returns the provider's id for the message.</summary>

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text.Json;
+using ChatSend.Chats;
+using ChatSend.Inbound;
+using ChatSend.Messages;
+using ChatSend.Providers.Callbacks;
+using ChatSend.Send;
+using ChatSend.Sessions;
+using ChatSend.Storage;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatSend.Tests.EndToEnd;
+
+/// <summary>
+/// The 24-hour customer-service window through the local host on Azurite: a sandbox session told to enforce it
+/// (<c>windowPolicy=enforce</c>, as the Cloud API's sessions do by default) refuses a free-form message to a chat whose
+/// customer has not written in 24 hours with <c>422 window-closed</c>, and <c>GET /sessions/{session}/chats/{chat}</c>
+/// says when the window closes. The host's clock runs in real time, moved on by whole hours where a test says so.
+/// </summary>
+public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
+{
+    private const string Customer = "+14155550123";
+    private readonly MovableClock _clock = new();
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(azurite, services: s => s.AddSingleton<TimeProvider>(_clock));
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>Real time, moved on by <see cref="Offset"/>: timers and delays keep running as they do.</summary>
+    private sealed class MovableClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+    }
+
+    private Task<(Session Session, string Key)> EnforcingSessionAsync() =>
+        _app.NewSessionAsync(settings: new Dictionary<string, string> { [ChatWindows.PolicySetting] = ChatWindows.Enforce });
+
+    private async Task<HttpResponseMessage> SendAsync(string session, string key, object? extra = null)
+    {
+        var body = new Dictionary<string, object?> { ["session"] = session, ["to"] = Customer, ["text"] = "hello" };
+        foreach (var property in extra?.GetType().GetProperties() ?? [])
+            body[property.Name] = property.GetValue(extra);
+        return await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, JsonSerializer.Serialize(body)));
+    }
+
+    private async Task CustomerWritesAsync(string session, string key)
+    {
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, $"/sandbox/sessions/{session}/inbound", key,
+            JsonSerializer.Serialize(new { from = Customer, text = "hi, where is my order?" })));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private async Task<JsonElement> ChatAsync(string session, string key, string chat = "%2B14155550123")
+    {
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/sessions/{session}/chats/{chat}", key));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await Json.ReadAsync(response);
+    }
+
+    private async Task<int> MessageCountAsync(string session)
+    {
+        var count = 0;
+        await foreach (var _ in azurite.Clients.Table(StorageNames.MessagesTable).QueryAsync<Azure.Data.Tables.TableEntity>(
+                           MessageRowKeys.Messages.Filter(session), select: ["RowKey"]))
+            count++;
+        return count;
+    }
+
+    [Fact]
+    public async Task AFreeFormMessageToACustomerWhoNeverWroteIs422WindowClosedNamingToAndNothingIsStored()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+
+        using var response = await SendAsync(session.Id, key);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await Json.ReadAsync(response);
+        Assert.EndsWith("/window-closed", problem.Str("type"));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("to", out _));
+        Assert.Equal(JsonValueKind.Null, problem.GetProperty("windowOpenUntil").ValueKind);
+        Assert.Equal(0, await MessageCountAsync(session.Id));
+    }
+
+    [Fact]
+    public async Task ACustomersMessageOpensTheWindowFor24HoursAndItClosesAfter()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        await CustomerWritesAsync(session.Id, key);
+
+        var chat = await ChatAsync(session.Id, key);
+        var last = chat.GetProperty("lastInboundAt").GetDateTimeOffset();
+        Assert.Equal((Customer, true, last.AddHours(24)), (chat.Str("chat"), chat.GetProperty("windowOpen").GetBoolean(),
+            chat.GetProperty("windowOpenUntil").GetDateTimeOffset()));
+        Assert.Equal(JsonValueKind.Null, chat.GetProperty("onWhatsApp").ValueKind);
+        using (var answered = await SendAsync(session.Id, key))
+            Assert.Equal(HttpStatusCode.Accepted, answered.StatusCode);
+
+        _clock.Offset = TimeSpan.FromHours(25);
+        using var late = await SendAsync(session.Id, key);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, late.StatusCode);
+        Assert.Equal(last.AddHours(24), (await Json.ReadAsync(late)).GetProperty("windowOpenUntil").GetDateTimeOffset());
+        Assert.False((await ChatAsync(session.Id, key)).GetProperty("windowOpen").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AScheduledMessageIsCheckedForTheTimeItWillBeSent()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        await CustomerWritesAsync(session.Id, key);
+
+        using var soon = await SendAsync(session.Id, key, new { sendAt = _clock.GetUtcNow().AddHours(2).ToString("O") });
+        using var tooLate = await SendAsync(session.Id, key, new { sendAt = _clock.GetUtcNow().AddHours(30).ToString("O") });
+
+        Assert.Equal(HttpStatusCode.Accepted, soon.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, tooLate.StatusCode);
+        Assert.Contains("before sendAt", (await Json.ReadAsync(tooLate)).Str("detail"));
+    }
+
+    [Fact]
+    public async Task ASessionThatDoesNotEnforceTheWindowSendsToAnyoneAndTheProvidersDefaultsAreAsDocumented()
+    {
+        var (session, key) = await _app.NewSessionAsync(); // the sandbox: off unless set
+
+        using var response = await SendAsync(session.Id, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var providers = _app.Services.GetRequiredService<ChatSend.Providers.ChannelProviders>();
+        Assert.Equal(ChatWindows.Enforce, providers.Find("whatsapp-cloud")!.DefaultWindowPolicy);
+        Assert.All(["sandbox", "waha", "evolution"], p => Assert.Equal(ChatWindows.Off, providers.Find(p)!.DefaultWindowPolicy));
+    }
+
+    [Fact]
+    public async Task AMessageTheProviderDeliversLateDoesNotMoveTheWindowBack()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        var recorder = _app.Services.GetRequiredService<InboundRecorder>();
+        var now = _clock.GetUtcNow();
+        async Task ReceiveAsync(DateTimeOffset sentAt) => Assert.True((await recorder.RecordAsync(session, "sandbox",
+            new InboundReport(session.Id, "p-" + Guid.NewGuid().ToString("N"), sentAt, Customer, Customer, MessageType.Text, "hi"),
+            CancellationToken.None)).Recorded);
+
+        await ReceiveAsync(now.AddMinutes(-1));
+        await ReceiveAsync(now.AddHours(-20)); // a provider's retry of a message from hours ago
+
+        var chat = await ChatAsync(session.Id, key);
+        Assert.Equal(now.AddMinutes(-1).AddHours(24).ToUnixTimeSeconds(), chat.GetProperty("windowOpenUntil").GetDateTimeOffset().ToUnixTimeSeconds());
+    }
+
+    [Fact]
+    public async Task CustomersWritingOnTwoInstancesAtOnceLeaveTheLatestTimeInTheChatsRecord()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        await using var elsewhere = new TestServices(azurite);
+        var here = _app.Services.GetRequiredService<InboundRecorder>();
+        var there = elsewhere.Get<InboundRecorder>();
+        var start = _clock.GetUtcNow().AddMinutes(-30);
+        var times = Enumerable.Range(0, 16).Select(i => start.AddMinutes(i)).ToList();
+
+        await Task.WhenAll(times.OrderBy(_ => Random.Shared.Next()).Select((at, i) => (i % 2 == 0 ? here : there).RecordAsync(session, "sandbox",
+            new InboundReport(session.Id, "p-" + Guid.NewGuid().ToString("N"), at, Customer, Customer, MessageType.Text, "hi"), CancellationToken.None)));
+
+        var record = await elsewhere.Get<ChatWindows>().ReadAsync(session.Id, Customer, CancellationToken.None);
+        Assert.Equal(times[^1], record.LastInboundAt);
+        Assert.Equal(16, await MessageCountAsync(session.Id));
+    }
+
+    [Fact]
+    public async Task TheChatRouteAnswersOnlyForTheKeysSessionsAndNamesABadChat()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        var (_, otherKey) = await _app.NewSessionAsync();
+
+        foreach (var (k, chat, status) in new[]
+                 {
+                     (otherKey, "%2B14155550123", HttpStatusCode.NotFound),
+                     (null, "%2B14155550123", HttpStatusCode.Unauthorized),
+                     (key, "not-a-number", HttpStatusCode.BadRequest),
+                 })
+        {
+            using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/sessions/{session.Id}/chats/{chat}", k));
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+        var never = await ChatAsync(session.Id, key, "14155550199");
+        Assert.Equal(("+14155550199", false), (never.Str("chat"), never.GetProperty("windowOpen").GetBoolean()));
+        Assert.Equal(JsonValueKind.Null, never.GetProperty("lastInboundAt").ValueKind);
+    }
+}
