@@ -35,6 +35,7 @@ public sealed partial class DeliveryProcessor(
     DeliveryRecorder recorder,
     SessionPacer pacer,
     InboundMediaFetcher inboundMedia,
+    Chats.ChatWindows windows,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
@@ -66,6 +67,11 @@ public sealed partial class DeliveryProcessor(
         if (claimed is not var (message, session, provider))
             return "skipped";
         activity?.SetTag(ChatSendTelemetry.Tags.Attempt, message.Attempts).SetTag(ChatSendTelemetry.Tags.Provider, provider.Name);
+        if (await WindowClosedForScheduledAsync(message, session, provider, cancellationToken))
+        {
+            await recorder.FailAsync(message, WindowClosedReason, FailureCategory.ProviderRefused, cancellationToken, claimId: message.ClaimId);
+            return "failed";
+        }
         OutboundMessage outbound;
         DateTimeOffset? freeAt;
         try
@@ -88,6 +94,18 @@ public sealed partial class DeliveryProcessor(
             return "paced";
         }
         return await SendAsync(message, session, provider, outbound, cancellationToken);
+    }
+
+    public const string WindowClosedReason = "window closed: the customer's 24-hour window closed before the message's sendAt";
+
+    // A scheduled message was checked for its sendAt when accepted; the customer's window may have been closed since (Meta's 131047).
+    private async Task<bool> WindowClosedForScheduledAsync(MessageEntity message, Session session, IChannelProvider provider,
+        CancellationToken cancellationToken)
+    {
+        if (message.SendAt is null || !Chats.ChatWindows.Enforced(session, provider))
+            return false;
+        var now = time.GetUtcNow();
+        return !(await windows.ForSendAsync(session.Id, message.ChatOrRecipient, now, cancellationToken)).IsOpenAt(now);
     }
 
     private async Task<string> SendAsync(MessageEntity message, Session session, IChannelProvider provider, OutboundMessage outbound,
@@ -113,6 +131,8 @@ public sealed partial class DeliveryProcessor(
                 ? $"provider {provider.Name} still failing after {message.Attempts} attempts: {ex.Message}"
                 : $"provider {provider.Name} refused the message: {ex.Message}",
                 ex.IsTransient ? FailureCategory.ProviderUnavailable : FailureCategory.ProviderRefused, cancellationToken, claimId: message.ClaimId);
+            if (ex.ClosesWindow)
+                await windows.CloseAsync(message.PartitionKey, message.ChatOrRecipient, time.GetUtcNow(), cancellationToken);
             return "failed";
         }
         var row = await recorder.RecordSentAsync(message, provider, receipt.ProviderMessageId);

@@ -100,6 +100,9 @@ public sealed class ProviderException(string reason, bool transient, TimeSpan? r
 
     public bool IsTransient { get; } = transient;
     public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>The provider refused a free-form message as outside the chat's 24-hour window: the chat's window is closed.</summary>
+    public bool ClosesWindow { get; init; }
 }
 
 /// <summary>The registered providers by name.</summary>

@@ -23,6 +23,9 @@ public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset
     string? Session = null)
     : IQueueMessage
 {
+    /// <summary>A failure that says the chat's 24-hour window is closed (<see cref="Providers.ProviderException.ClosesWindow"/>).</summary>
+    public bool ClosesWindow { get; init; }
+
     /// <summary>
     /// Names its message (the sandbox's), or the provider's id for it and the session that may change it (a callback's).
     /// A provider's receipt without a session, queued by a version that did not check one, is not applied: nothing proves

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace ChatSend.Receipts;
 
 /// <summary>Applies a receipt to its message row, forward only (a late <c>delivered</c> never overwrites <c>read</c>).</summary>
-public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue receipts, ProviderMessageIndex index, SandboxEcho echoes,
+public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue receipts, ProviderMessageIndex index, SandboxEcho echoes, Chats.ChatWindows windows,
     TimeProvider time, ILogger<ReceiptHandler> logger)
     : QueueHandler<Receipt>(logger)
 {
@@ -60,6 +60,8 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
         }, cancellationToken);
         span.Applied(moved);
 
+        if (moved && receipt.ClosesWindow && row is not null)
+            await windows.CloseAsync(row.PartitionKey, row.ChatOrRecipient, receipt.At ?? time.GetUtcNow(), cancellationToken);
         if (row is null)
             LogMissing(receipt.Status.ToWire(), id.Value);
         else if (moved)

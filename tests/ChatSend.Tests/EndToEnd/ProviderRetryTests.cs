@@ -34,7 +34,7 @@ public sealed class ProviderRetryTests(Azurite azurite, FakeCloudApi cloud) : IC
             ? new FakeCloudApi.Scripted(503, FakeCloudApi.Error(131000, "Something went wrong"))
             : new FakeCloudApi.Scripted(200, "{}", Delay: TimeSpan.FromSeconds(3)); // longer than the 1 s timeout
         var session = new Session("r" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
-            new Dictionary<string, string> { ["phoneNumberId"] = cloud.PhoneNumberId, ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
+            new Dictionary<string, string> { ["phoneNumberId"] = cloud.PhoneNumberId, ["baseUrl"] = cloud.BaseUrl, ["windowPolicy"] = "off" }, Enabled: true,
             new Dictionary<string, string> { ["accessToken"] = "retry_token" });
         await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
         var key = await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]);

@@ -101,7 +101,7 @@ public sealed class ProviderTypeMatrixTests(Azurite azurite, MediaServer media, 
         var (settings, secrets) = provider switch
         {
             SandboxProvider.ProviderName => (new Dictionary<string, string>(), new Dictionary<string, string>()),
-            WhatsAppCloudProvider.ProviderName => (new() { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl },
+            WhatsAppCloudProvider.ProviderName => (new() { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl, ["windowPolicy"] = "off" },
                 new() { ["accessToken"] = "cloud_token" }),
             WahaProvider.ProviderName => (new() { ["baseUrl"] = waha.BaseUrl, ["wahaSession"] = NewWahaSession() }, new() { ["apiKey"] = "waha_key" }),
             EvolutionProvider.ProviderName => (new() { ["baseUrl"] = evolution.BaseUrl, ["instance"] = evolution.NewInstance() },

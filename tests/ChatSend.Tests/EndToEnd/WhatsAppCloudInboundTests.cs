@@ -44,7 +44,7 @@ public sealed class WhatsAppCloudInboundTests(Azurite azurite, FakeCloudApi clou
     private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token")
     {
         var session = new Session("w" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
-            new Dictionary<string, string> { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
+            new Dictionary<string, string> { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl, ["windowPolicy"] = "off" }, Enabled: true,
             new Dictionary<string, string> { ["accessToken"] = tokenSecret, ["appSecret"] = "wa-app-secret", ["verifyToken"] = "wa-verify" });
         await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return (session, await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));

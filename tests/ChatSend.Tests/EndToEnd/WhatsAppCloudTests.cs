@@ -35,12 +35,16 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <summary>A session with a business phone number of its own, as every Cloud API session has (unless told the number).</summary>
+    /// <summary>
+    /// A session with a business phone number of its own, as every Cloud API session has (unless told the number). Its
+    /// customers never wrote, so the 24-hour window is off unless a test is about it.
+    /// </summary>
     private async Task<(Session Session, string Key)> NewSessionAsync(string tokenSecret = "wa-token", string appSecret = "wa-app-secret",
-        string? phoneNumberId = null)
+        string? phoneNumberId = null, string? windowPolicy = "off")
     {
         var session = new Session("w" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
-            new Dictionary<string, string> { ["phoneNumberId"] = phoneNumberId ?? cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl }, Enabled: true,
+            new Dictionary<string, string> { ["phoneNumberId"] = phoneNumberId ?? cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl }
+                .Concat(windowPolicy is null ? [] : [KeyValuePair.Create("windowPolicy", windowPolicy)]).ToDictionary(), Enabled: true,
             new Dictionary<string, string> { ["accessToken"] = tokenSecret, ["appSecret"] = appSecret, ["verifyToken"] = "wa-verify" });
         await _app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return (session, await _app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));
@@ -431,5 +435,74 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
             $$"""{"session":"{{session.Id}}","to":"120363025246125486@g.us","text":"hello group"}"""));
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         Assert.Contains("to", JsonSerializer.Serialize(await Json.ReadAsync(response)));
+    }
+
+    // The 24-hour window, as a Cloud API session keeps it by default (windowPolicy enforce).
+
+    private async Task CustomerWritesAsync(Session session, string from) =>
+        await PostAsync(FakeCloudApi.MessagesPayload(session.Setting("phoneNumberId")!, FakeCloudApi.Contact(from),
+            [FakeCloudApi.Message(from, "text", FakeCloudApi.TextContent("hello?"), DateTimeOffset.UtcNow)]));
+
+    private async Task<HttpResponseMessage> TrySendAsync(string key, Session session, string to) =>
+        await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, $$"""{"session":"{{session.Id}}","to":"+{{to}}","text":"hello"}"""));
+
+    private async Task<bool> WindowOpenAsync(string key, Session session, string to)
+    {
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/sessions/{session.Id}/chats/%2B{to}", key));
+        return (await Json.ReadAsync(response)).GetProperty("windowOpen").GetBoolean();
+    }
+
+    [Fact]
+    public async Task ACloudSessionAnswersOnlyInsideTheWindowByDefault()
+    {
+        var (session, key) = await NewSessionAsync(windowPolicy: null);
+        var to = NewRecipient();
+
+        using (var closed = await TrySendAsync(key, session, to))
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, closed.StatusCode);
+        await CustomerWritesAsync(session, to);
+        await Eventually.MatchesAsync(() => WindowOpenAsync(key, session, to), open => open);
+        using var open = await TrySendAsync(key, session, to);
+
+        Assert.Equal(HttpStatusCode.Accepted, open.StatusCode);
+        await CallToAsync(to); // it reached Meta
+    }
+
+    [Fact]
+    public async Task A131047AnsweredAtOnceFailsTheMessageAndClosesTheChatsWindow()
+    {
+        var (session, key) = await NewSessionAsync(windowPolicy: null);
+        var to = NewRecipient();
+        await CustomerWritesAsync(session, to);
+        await Eventually.MatchesAsync(() => WindowOpenAsync(key, session, to), open => open);
+        cloud.Scripts[to] = new FakeCloudApi.Scripted(400, FakeCloudApi.Error(131047, "Re-engagement message",
+            "Message failed to send because more than 24 hours have passed since the customer last replied to this number."));
+
+        using var sent = await TrySendAsync(key, session, to);
+        var failed = await StatusAsync((await Json.ReadAsync(sent)).Str("id"), "failed");
+
+        Assert.Contains("more than 24 hours", failed!.FailureReason);
+        Assert.False(await WindowOpenAsync(key, session, to));
+        using var next = await TrySendAsync(key, session, to);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task A131047InAStatusCallbackClosesTheChatsWindow()
+    {
+        var (session, key) = await NewSessionAsync(windowPolicy: null);
+        var to = NewRecipient();
+        await CustomerWritesAsync(session, to);
+        await Eventually.MatchesAsync(() => WindowOpenAsync(key, session, to), open => open);
+        using var sent = await TrySendAsync(key, session, to);
+        var id = (await Json.ReadAsync(sent)).Str("id");
+        var call = await CallToAsync(to);
+        await StatusAsync(id, "sent");
+
+        await PostAsync(Statuses(session, FakeCloudApi.Status(call.Id, "failed", DateTimeOffset.UtcNow,
+            FakeCloudApi.StatusError(131047, "Re-engagement message", "More than 24 hours have passed since the customer last replied."))));
+
+        Assert.Contains("131047", (await StatusAsync(id, "failed"))!.FailureReason);
+        await Eventually.MatchesAsync(() => WindowOpenAsync(key, session, to), open => !open);
     }
 }

@@ -40,7 +40,8 @@ public sealed class ProviderSessions(TestApp app, FakeCloudApi cloud, FakeWaha w
     {
         var (settings, secrets) = provider switch
         {
-            WhatsAppCloudProvider.ProviderName => (new() { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl },
+            // Sends to customers who never wrote: the 24-hour window is tested apart (ChatWindowTests, WhatsAppCloudWindowTests).
+            WhatsAppCloudProvider.ProviderName => (new() { ["phoneNumberId"] = cloud.NewPhoneNumberId(), ["baseUrl"] = cloud.BaseUrl, ["windowPolicy"] = "off" },
                 new() { ["accessToken"] = "cloud_token" }),
             WahaProvider.ProviderName => (new() { ["baseUrl"] = waha.BaseUrl, ["wahaSession"] = NewWahaSession() }, new() { ["apiKey"] = "waha_key" }),
             EvolutionProvider.ProviderName => (new() { ["baseUrl"] = evolution.BaseUrl, ["instance"] = evolution.NewInstance() },

@@ -55,7 +55,11 @@ public abstract record CallbackReport(string SessionName);
 
 /// <summary>A status of a message the session sent, known by the provider's id for it.</summary>
 public sealed record StatusReport(string SessionName, string ProviderMessageId, Messages.MessageStatus Status, DateTimeOffset? At = null,
-    string? Reason = null) : CallbackReport(SessionName);
+    string? Reason = null) : CallbackReport(SessionName)
+{
+    /// <summary>The provider failed the message as outside the chat's 24-hour window (the Cloud API's 131047).</summary>
+    public bool ClosesWindow { get; init; }
+}
 
 /// <summary>
 /// A callback whose route names its session (<c>/webhooks/&lt;provider&gt;/{session}</c>): the provider is configured with

@@ -160,8 +160,15 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
         };
         if (mapped is not { } reached)
             return null;
-        return new StatusReport(phoneNumberId, id, reached, UnixTime(status.Timestamp), reached == MessageStatus.Failed ? FailureReason(status) : null);
+        return new StatusReport(phoneNumberId, id, reached, UnixTime(status.Timestamp), reached == MessageStatus.Failed ? FailureReason(status) : null)
+        {
+            ClosesWindow = reached == MessageStatus.Failed && ErrorCode(status) == WhatsAppCloudErrors.ReEngagement,
+        };
     }
+
+    private static int? ErrorCode(CloudStatus status) =>
+        CallbackJson.ReadEach(status.Errors, CloudJson.Default.CloudError).FirstOrDefault() is { } error
+        && error.Code.ValueKind == JsonValueKind.Number && error.Code.TryGetInt32(out var code) ? code : null;
 
     private static string FailureReason(CloudStatus status)
     {

@@ -257,6 +257,9 @@ public static class WhatsAppCloudErrors
         [368] = "the account is temporarily blocked for policy violations",
     };
 
+    /// <summary>Meta's "re-engagement message": more than 24 hours since the customer's last message.</summary>
+    public const int ReEngagement = 131047;
+
     public static ProviderException Map(HttpStatusCode status, GraphError? error, TimeSpan? retryAfter)
     {
         var code = error?.Code;
@@ -265,7 +268,7 @@ public static class WhatsAppCloudErrors
         if (code is { } t && Transient.Contains(t))
             return new ProviderException($"WhatsApp is throttling or briefly unavailable{suffix}", transient: true, retryAfter);
         if (code is { } known && Reasons.TryGetValue(known, out var reason))
-            return new ProviderException(reason + suffix, transient: false);
+            return new ProviderException(reason + suffix, transient: false) { ClosesWindow = known == ReEngagement };
         if (status == HttpStatusCode.Unauthorized)
             return new ProviderException("the access token was refused (HTTP 401): it is wrong or expired" + suffix, transient: false);
         if (status == HttpStatusCode.TooManyRequests)
