@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
 using ChatSend.Send;
 using ChatSend.Sessions;
@@ -46,8 +47,9 @@ public sealed class NumberCheckOptions
 /// <summary>
 /// <see cref="INumberCheck"/> over the providers' <see cref="IChannelProvider.IsOnWhatsAppAsync"/>: a phone number only
 /// (a group is not checked: <c>null</c>), asked of a provider that declares <see cref="ProviderCapabilities.NumberCheck"/>,
-/// within <see cref="NumberCheckOptions.Timeout"/>, the answer kept per session and number in this instance's memory. A
-/// failure or a timeout is <c>null</c> and a warning with the number masked, never an exception.
+/// within <see cref="NumberCheckOptions.Timeout"/>, the answer kept per session and number in this instance's memory
+/// (checks of one number at the same moment share one question). A failure or a timeout is <c>null</c> and a warning with
+/// the number masked, never an exception.
 /// </summary>
 public sealed partial class NumberCheck(
     ChannelProviders providers,
@@ -58,6 +60,7 @@ public sealed partial class NumberCheck(
     private const int MaxEntries = 100_000;
 
     private readonly MemoryCache _answers = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
+    private readonly ConcurrentDictionary<string, Lazy<Task<bool?>>> _pending = new();
 
     public async Task<bool?> IsOnWhatsAppAsync(Session session, string chat, CancellationToken cancellationToken)
     {
@@ -68,22 +71,35 @@ public sealed partial class NumberCheck(
         var key = $"{session.Id}\n{number.Value}";
         if (_answers.TryGetValue(key, out Answer? kept) && time.GetUtcNow() < kept!.Until)
             return kept.OnWhatsApp;
+        // Views of one chat at the same moment share one question; each waits only as long as its own caller does.
+        var pending = _pending.GetOrAdd(key, _ => new Lazy<Task<bool?>>(() => AskAsync(session, provider, number.Value, key)));
+        try
+        {
+            return await pending.Value.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _pending.TryRemove(new KeyValuePair<string, Lazy<Task<bool?>>>(key, pending));
+        }
+    }
 
+    /// <summary>One question to the provider, within the timeout whoever asked; its answer, even unknown, is kept.</summary>
+    private async Task<bool?> AskAsync(Session session, IChannelProvider provider, string number, string key)
+    {
         var settings = options.Value;
         bool? answer;
         using (var timeout = new CancellationTokenSource(settings.Timeout, time))
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token))
         {
             try
             {
-                answer = await provider.IsOnWhatsAppAsync(session, number.Value, linked.Token);
+                answer = await provider.IsOnWhatsAppAsync(session, number, timeout.Token);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception ex)
             {
-                var reason = ex is OperationCanceledException
+                var reason = ex is OperationCanceledException && timeout.IsCancellationRequested
                     ? $"no answer within {settings.Timeout.TotalSeconds:0.#} s"
-                    : Masked(ex.Message, number.Value);
-                LogUnknown(session.Id, provider.Name, Recipient.Mask(number.Value), reason);
+                    : Masked(ex.Message, number);
+                LogUnknown(session.Id, provider.Name, Recipient.Mask(number), reason);
                 answer = null;
             }
         }

@@ -125,6 +125,22 @@ public sealed class NumberCheckTests(Azurite azurite, FakeCloudApi cloud, FakeWa
 
     [Theory]
     [MemberData(nameof(WithACheck))]
+    public async Task ChecksOfOneNumberAtTheSameMomentAskTheProviderOnce(string provider)
+    {
+        var (session, _) = await _sessions.NewAsync(provider);
+        if (provider == WahaProvider.ProviderName)
+            waha.AnswerNext(new FakeWaha.Answer(200, """{"numberExists":true,"chatId":"12025550123@c.us"}""", Delay: TimeSpan.FromMilliseconds(200)));
+        else
+            evolution.Instances[session.Setting("instance")!].Delay = TimeSpan.FromMilliseconds(200);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Check.IsOnWhatsAppAsync(session, ProviderSessions.Customer, CancellationToken.None)));
+
+        Assert.All(answers, a => Assert.True(a));
+        Assert.Single(Asked(provider, session));
+    }
+
+    [Theory]
+    [MemberData(nameof(WithACheck))]
     public async Task AProviderFailureIsUnknownAndLoggedWithTheNumberMasked(string provider)
     {
         var (session, _) = await _sessions.NewAsync(provider);
