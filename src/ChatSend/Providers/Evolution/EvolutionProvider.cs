@@ -16,7 +16,8 @@ namespace ChatSend.Providers.Evolution;
 /// (<see cref="EvolutionCallback"/>). Text goes to <c>POST /message/sendText/{instance}</c>, image, video and document to
 /// <c>/message/sendMedia/{instance}</c> with the staged file's read-only URL, ptt to
 /// <c>/message/sendWhatsAppAudio/{instance}</c>; the answer's <c>key.id</c> is the provider's message id. A reply quotes
-/// with <c>quoted.key.id</c>; <c>/chat/markMessageAsRead/{instance}</c> marks a customer's message read. Sends are
+/// with <c>quoted.key.id</c>; <c>/chat/markMessageAsRead/{instance}</c> marks a customer's message read;
+/// <c>/chat/whatsappNumbers/{instance}</c> is the number check. Sends are
 /// never retried here: the delivery pipeline retries what this reports as transient.
 /// </summary>
 public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider

@@ -13,8 +13,8 @@ namespace ChatSend.Providers.Waha;
 /// WAHA, the self-hosted WhatsApp HTTP API (devlikeapro/waha). Settings and secrets: <see cref="WahaSettings"/>; the
 /// <c>apiKey</c> secret goes as <c>X-Api-Key</c>, <c>webhookHmacKey</c> checks WAHA's callbacks (<see cref="WahaCallback"/>).
 /// Media is sent by URL (the staged file's read-only link), so WAHA downloads it; a reply names the quoted message in
-/// <c>reply_to</c>; <c>POST /api/sendSeen</c> marks a customer's message read. No request is retried here: delivery
-/// owns retries.
+/// <c>reply_to</c>; <c>POST /api/sendSeen</c> marks a customer's message read; <c>GET /api/contacts/check-exists</c> is
+/// the number check. No request is retried here: delivery owns retries.
 /// </summary>
 public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
 {
