@@ -169,6 +169,12 @@ module appSettings 'app-settings.bicep' = {
       ChatSend__Cache__ApiKeys: '00:00:30'
       ChatSend__Cache__Sessions: '00:00:30'
 
+      // NumberCheckOptions (ChatSend:NumberCheck): how long a provider's number check answer is kept, and waited for
+      ChatSend__NumberCheck__OnWhatsAppFor: '1.00:00:00'
+      ChatSend__NumberCheck__NotOnWhatsAppFor: '01:00:00'
+      ChatSend__NumberCheck__UnknownFor: '00:01:00'
+      ChatSend__NumberCheck__Timeout: '00:00:05'
+
       // PacingOptions (ChatSend:Pacing): the window maxPerMinute counts in
       ChatSend__Pacing__Window: '00:01:00'
 

@@ -69,6 +69,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddOptions<SweeperOptions>().Bind(configuration.GetSection(SweeperOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<NumberCheckOptions>().Bind(configuration.GetSection(NumberCheckOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(configuration); // the hosts register it; a bare collection (tests, tools) gets this one
@@ -98,6 +99,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<ChannelProviders>();
         services.AddSingleton<ProviderSecrets>();
         services.AddSingleton<ProviderMessageIndex>();
+        services.AddSingleton<INumberCheck, NumberCheck>();
 
         services.AddProblemDetails();
         services.AddSingleton<ApiGate>();

@@ -59,6 +59,15 @@ public interface IChannelProvider
     /// </summary>
     Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken) =>
         throw new ProviderException($"provider {Name} does not mark messages read", transient: false);
+
+    /// <summary>
+    /// Asks the provider whether <paramref name="phone"/> (E.164) has a WhatsApp account. Throws
+    /// <see cref="ProviderException"/> when the provider refuses or fails. Called only for a provider whose
+    /// <see cref="ProviderCapabilities.NumberCheck"/> is true, through <see cref="NumberCheck"/> (which caches the answer
+    /// and turns a failure into "unknown"); the others refuse.
+    /// </summary>
+    Task<bool> IsOnWhatsAppAsync(Session session, string phone, CancellationToken cancellationToken) =>
+        throw new ProviderException($"provider {Name} has no number check", transient: false);
 }
 
 /// <summary>A message as a provider sends it. <see cref="Text"/> is the caption when there is <see cref="Media"/>.</summary>

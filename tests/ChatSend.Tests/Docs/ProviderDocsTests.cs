@@ -57,6 +57,24 @@ public sealed class ProviderDocsTests
     }
 
     [Fact]
+    public async Task AProviderSaysItChecksNumbersExactlyWhenItImplementsTheCheck()
+    {
+        await using var services = new TestServices("UseDevelopmentStorage=true");
+        var registered = services.Get<ChannelProviders>();
+        var check = typeof(IChannelProvider).GetMethod(nameof(IChannelProvider.IsOnWhatsAppAsync))!;
+
+        Assert.All(registered.Names.Where(n => n != ScriptedProvider.ProviderName), name =>
+        {
+            var provider = registered.Find(name)!;
+            var map = provider.GetType().GetInterfaceMap(typeof(IChannelProvider));
+            var own = map.TargetMethods[Array.IndexOf(map.InterfaceMethods, check)].DeclaringType == provider.GetType();
+            Assert.True(provider.Capabilities.NumberCheck == own, $"{name}: declares number check {provider.Capabilities.NumberCheck}, implements it: {own}");
+        });
+        Assert.True(registered.Find(ChatSend.Providers.Waha.WahaProvider.ProviderName)!.Capabilities.NumberCheck);
+        Assert.True(registered.Find(ChatSend.Providers.Evolution.EvolutionProvider.ProviderName)!.Capabilities.NumberCheck);
+    }
+
+    [Fact]
     public async Task EachCallbackIsVerifiedByASecretItsProviderDeclaresForCallbacks()
     {
         await using var services = new TestServices("UseDevelopmentStorage=true");

@@ -36,6 +36,9 @@ public sealed class EvolutionServer : FakeHttpServer
     {
         public string State { get; set; } = "open";
         public int? FailWith { get; set; }
+
+        /// <summary>How long the number check takes to answer (a gateway stuck waiting for WhatsApp).</summary>
+        public TimeSpan? Delay { get; set; }
         public string? RetryAfter { get; set; }
 
         /// <summary>getBase64FromMediaMessage answers as a proxy that writes JSON again might: <c>+</c> as <c>\u002B</c>, <c>/</c> as <c>\/</c>.</summary>
@@ -60,6 +63,7 @@ public sealed class EvolutionServer : FakeHttpServer
         app.MapPost("/message/sendMedia/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendMedia"));
         app.MapPost("/message/sendWhatsAppAudio/{instance}", (HttpContext c, string instance) => SendAsync(c, instance, "sendWhatsAppAudio"));
         app.MapPost("/chat/markMessageAsRead/{instance}", (HttpContext c, string instance) => MarkReadAsync(c, instance));
+        app.MapPost("/chat/whatsappNumbers/{instance}", (HttpContext c, string instance) => WhatsAppNumbersAsync(c, instance));
         app.MapGet("/instance/connectionState/{instance}", (HttpContext c, string instance) =>
             Guard(c, instance) ?? Results.Json(new { instance = new { instanceName = instance, state = Instances[instance].State } }));
         app.MapPost("/chat/getBase64FromMediaMessage/{instance}", (HttpContext c, string instance) => Base64Async(c, instance));
@@ -210,6 +214,54 @@ public sealed class EvolutionServer : FakeHttpServer
             return Error(500, "Internal Server Error", new[] { "Read messages fail", "Error: Connection Closed" });
         Reads.Enqueue((instance, (JsonArray)body["readMessages"]!.DeepClone()));
         return Results.Json(new { message = "Read messages", read = "success" }, statusCode: 201);
+    }
+
+    /// <summary>Every <c>POST /chat/whatsappNumbers/{instance}</c> that passed the guards: the instance and its body.</summary>
+    public ConcurrentQueue<(string Instance, JsonObject Body)> NumberChecks { get; } = new();
+
+    /// <summary>
+    /// <c>POST /chat/whatsappNumbers/{instance}</c> (https://doc.evolution-api.com/v2/api-reference/chat-controller/check-is-whatsapp;
+    /// src/api/routes/chat.router.ts, whatsappNumberSchema in src/validate/chat.schema.ts: <c>numbers</c>, an array of at
+    /// least one string, no two alike). Answered 200 with one OnWhatsAppDto (src/api/dto/chat.dto.ts) per number:
+    /// <c>{"jid": "&lt;digits&gt;@s.whatsapp.net", "exists": bool, "number": "&lt;as asked&gt;"}</c>, a number ending
+    /// <c>0000</c> not existing, as for a send; a group JID exists. Whatever fails inside (an instance that is not
+    /// open: Baileys' "Connection Closed") the router answers 400 with the error as the body.
+    /// </summary>
+    private async Task<IResult> WhatsAppNumbersAsync(HttpContext context, string instance)
+    {
+        if (Guard(context, instance) is { } refused)
+            return refused;
+        if (!context.Request.HasJsonContentType() || await JsonNode.ParseAsync(context.Request.Body) is not JsonObject body)
+            return Error(400, "Bad Request", new[] { "body must be a JSON object" });
+        NumberChecks.Enqueue((instance, (JsonObject)body.DeepClone()));
+        var state = Instances[instance];
+        if (state.Delay is { } delay)
+            await Task.Delay(delay, context.RequestAborted);
+        if (body["numbers"] is not JsonArray numbers)
+            return Error(400, "Bad Request", new[] { "requires property \"numbers\"" });
+        if (numbers.Count == 0)
+            return Error(400, "Bad Request", new[] { "numbers does not meet minimum length of 1" });
+        if (numbers.Any(n => n?.GetValueKind() != JsonValueKind.String))
+            return Error(400, "Bad Request", new[] { "\"numbers\" must be an array of numeric strings" });
+        var asked = numbers.Select(n => n!.GetValue<string>()).ToList();
+        if (asked.Distinct().Count() != asked.Count)
+            return Error(400, "Bad Request", new[] { "numbers contains duplicate item" });
+        if (state.FailWith is { } status)
+        {
+            if (state.RetryAfter is { } retryAfter)
+                context.Response.Headers.RetryAfter = retryAfter;
+            return Error(status, status == 429 ? "Too Many Requests" : "Internal Server Error", "Internal Server Error");
+        }
+        if (state.State != "open")
+            return Error(400, "Bad Request", new[] { "Error: Connection Closed" });
+        // whatsappNumber answers the groups first, then the users (each in the order asked).
+        return Results.Json(asked.OrderBy(n => n.EndsWith("@g.us", StringComparison.Ordinal) ? 0 : 1).Select(number =>
+        {
+            if (number.EndsWith("@g.us", StringComparison.Ordinal))
+                return new { jid = number, exists = true, number };
+            var digits = new string(number.Split('@')[0].Where(char.IsAsciiDigit).ToArray());
+            return new { jid = digits + "@s.whatsapp.net", exists = !digits.EndsWith("0000", StringComparison.Ordinal), number };
+        }).ToArray());
     }
 
     /// <summary>

@@ -51,6 +51,7 @@ public sealed partial class FakeWaha : FakeHttpServer
         foreach (var path in (string[])["/api/sendText", "/api/send/link-custom-preview", "/api/sendImage", "/api/sendVideo", "/api/sendFile", "/api/sendVoice"])
             app.MapPost(path, (Delegate)((HttpContext context) => HandleAsync(context, path)));
         app.MapPost("/api/sendSeen", (Delegate)SendSeenAsync);
+        app.MapGet("/api/contacts/check-exists", (Delegate)CheckExistsAsync);
         // GET /api/sessions/{session}: the session's name and status, as WAHA's sessions API answers it.
         app.MapGet("/api/sessions/{name}", (HttpContext context, string name) =>
             context.Request.Headers["X-Api-Key"].ToString() != ApiKey ? Nest(401, """{"message":"Unauthorized","statusCode":401}""")
@@ -190,6 +191,53 @@ public sealed partial class FakeWaha : FakeHttpServer
             }));
         Seen.Enqueue(body);
         return Results.StatusCode(201);
+    }
+
+    /// <summary>Every <c>GET /api/contacts/check-exists</c> that passed the key check: its <c>session</c> and <c>phone</c> as sent.</summary>
+    public ConcurrentQueue<(string? Session, string? Phone)> NumberChecks { get; } = new();
+
+    /// <summary>
+    /// <c>GET /api/contacts/check-exists?phone=…&amp;session=…</c> (CheckNumberStatusQuery: <c>phone</c> a string,
+    /// <c>session</c> not empty, default <c>default</c>), written from
+    /// https://waha.devlike.pro/docs/how-to/contacts/#check-phone-number-exists and devlikeapro/waha
+    /// src/api/contacts.controller.ts (checkExists: getWorkingSession, then the engine's checkNumberStatus, which takes
+    /// the part of <c>phone</c> before any <c>@</c>). Answered 200 <c>{"numberExists": true, "chatId": "&lt;digits&gt;@c.us"}</c>,
+    /// or <c>{"numberExists": false}</c> (WANumberExistResult: no chatId) for a number ending <c>0000</c>, this fake's
+    /// numbers without WhatsApp. 401 without the key, 400 without <c>phone</c>, 404 for an unknown session and 422 for
+    /// one that is not WORKING, as for a send. Scripted answers (<see cref="AnswerNext"/>, with their delay) apply here too.
+    /// </summary>
+    private async Task<IResult> CheckExistsAsync(HttpContext context)
+    {
+        if (context.Request.Headers["X-Api-Key"].ToString() != ApiKey)
+            return Nest(401, """{"message":"Unauthorized","statusCode":401}""");
+        var phone = context.Request.Query["phone"].Count == 1 ? context.Request.Query["phone"].ToString() : null;
+        var session = context.Request.Query.ContainsKey("session") ? context.Request.Query["session"].ToString() : "default";
+        NumberChecks.Enqueue((session, phone));
+        if (_scripted.TryDequeue(out var scripted))
+        {
+            if (scripted.Delay is { } delay)
+                await Task.Delay(delay, context.RequestAborted); // a slow answer, as scripted
+            if (scripted.RetryAfter is not null)
+                context.Response.Headers.RetryAfter = scripted.RetryAfter;
+            return Nest(scripted.Status, scripted.Body);
+        }
+        var errors = new List<string>();
+        if (phone is null) errors.Add("phone must be a string");
+        if (session.Length == 0) errors.Add("session should not be empty");
+        if (errors.Count > 0)
+            return BadRequest(errors.ToArray());
+        if (!Sessions.TryGetValue(session, out var status))
+            return Nest(404, JsonSerializer.Serialize(new { statusCode = 404, message = $"We didn't find a session with name '{session}'.", error = "Not Found" }));
+        if (status != "WORKING")
+            return Nest(422, JsonSerializer.Serialize(new
+            {
+                error = "Session status is not as expected. Try again later or restart the session",
+                session, status, expected = new[] { "WORKING" },
+            }));
+        var digits = phone!.Split('@')[0].TrimStart('+');
+        if (digits.Length is < 6 or > 15 || !digits.All(char.IsAsciiDigit) || digits.EndsWith("0000", StringComparison.Ordinal))
+            return Results.Json(new { numberExists = false });
+        return Results.Json(new { numberExists = true, chatId = digits + "@c.us" });
     }
 
     /// <summary>WAHA's <c>message.ack</c> event for a message, signed with <paramref name="hmacKey"/> (null: unsigned).</summary>

@@ -16,7 +16,8 @@ namespace ChatSend.Providers.Evolution;
 /// (<see cref="EvolutionCallback"/>). Text goes to <c>POST /message/sendText/{instance}</c>, image, video and document to
 /// <c>/message/sendMedia/{instance}</c> with the staged file's read-only URL, ptt to
 /// <c>/message/sendWhatsAppAudio/{instance}</c>; the answer's <c>key.id</c> is the provider's message id. A reply quotes
-/// with <c>quoted.key.id</c>; <c>/chat/markMessageAsRead/{instance}</c> marks a customer's message read. Sends are
+/// with <c>quoted.key.id</c>; <c>/chat/markMessageAsRead/{instance}</c> marks a customer's message read;
+/// <c>/chat/whatsappNumbers/{instance}</c> is the number check. Sends are
 /// never retried here: the delivery pipeline retries what this reports as transient.
 /// </summary>
 public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
@@ -28,7 +29,7 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
     /// <summary>Every type, to phones and groups; Evolution has only an on/off link preview, no custom preview fields.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: false) { Replies = true, MarkRead = true, InboundMedia = true };
+        Groups: true, Preview: false) { Replies = true, MarkRead = true, NumberCheck = true, InboundMedia = true };
 
     public string Name => ProviderName;
 
@@ -91,6 +92,32 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
         using var response = await api.SendAsync(HttpMethod.Post, $"chat/markMessageAsRead/{api.Instance}", body, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw api.Failure(response, await EvolutionApi.ReadJsonAsync(response, cancellationToken));
+    }
+
+    /// <summary>
+    /// <c>POST /chat/whatsappNumbers/{instance}</c> <c>{"numbers": ["&lt;digits&gt;"]}</c>, answered 200 with one
+    /// <c>{"exists": bool, "jid": "…@s.whatsapp.net", "number": "&lt;as asked&gt;", "name"?, "lid"?}</c> per number
+    /// (https://doc.evolution-api.com/v2/api-reference/chat-controller/check-is-whatsapp; src/api/routes/chat.router.ts,
+    /// whatsappNumberSchema in src/validate/chat.schema.ts, whatsappNumber in whatsapp.baileys.service.ts, which also
+    /// tries Brazil's, Mexico's and Argentina's numbers with and without their extra digit). Any failure inside is
+    /// Evolution's 400 with the error as the body.
+    /// </summary>
+    public async Task<bool> IsOnWhatsAppAsync(Session session, string phone, CancellationToken cancellationToken)
+    {
+        var api = Api(session);
+        var number = Number(phone);
+        var body = new JsonObject { ["numbers"] = new JsonArray(number) };
+        using var response = await api.SendAsync(HttpMethod.Post, $"chat/whatsappNumbers/{api.Instance}", body, cancellationToken);
+        var answer = await EvolutionApi.ReadJsonAsync(response, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw api.Failure(response, answer);
+        var results = (answer as JsonArray)?.OfType<JsonObject>().ToList() ?? [];
+        // One number asked, one answered; matched by the number as asked, in case a version answers more.
+        var result = results.FirstOrDefault(r => r["number"] is JsonValue n && n.TryGetValue<string>(out var asked) && asked == number)
+            ?? (results.Count == 1 ? results[0] : null);
+        return result?["exists"] is JsonValue exists && exists.TryGetValue<bool>(out var value)
+            ? value
+            : throw new ProviderException($"Evolution API answered {(int)response.StatusCode} to the number check without exists", transient: false);
     }
 
     /// <summary>A chat as WhatsApp names it: a phone number's digits <c>@s.whatsapp.net</c>; a group JID or another id as it is.</summary>

@@ -13,8 +13,8 @@ namespace ChatSend.Providers.Waha;
 /// WAHA, the self-hosted WhatsApp HTTP API (devlikeapro/waha). Settings and secrets: <see cref="WahaSettings"/>; the
 /// <c>apiKey</c> secret goes as <c>X-Api-Key</c>, <c>webhookHmacKey</c> checks WAHA's callbacks (<see cref="WahaCallback"/>).
 /// Media is sent by URL (the staged file's read-only link), so WAHA downloads it; a reply names the quoted message in
-/// <c>reply_to</c>; <c>POST /api/sendSeen</c> marks a customer's message read. No request is retried here: delivery
-/// owns retries.
+/// <c>reply_to</c>; <c>POST /api/sendSeen</c> marks a customer's message read; <c>GET /api/contacts/check-exists</c> is
+/// the number check. No request is retried here: delivery owns retries.
 /// </summary>
 public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time) : IChannelProvider
 {
@@ -26,7 +26,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
     /// <summary>Text (with custom link previews), image, video, file and voice, to phone numbers and groups.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true) { Replies = true, MarkRead = true, InboundMedia = true };
+        Groups: true, Preview: true) { Replies = true, MarkRead = true, NumberCheck = true, InboundMedia = true };
 
     public string Name => ProviderName;
 
@@ -91,12 +91,42 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
         await PostAsync(session, settings, "api/sendSeen", body, cancellationToken);
     }
 
+    /// <summary>
+    /// <c>GET /api/contacts/check-exists?phone=&lt;digits&gt;&amp;session=&lt;wahaSession&gt;</c>, answered 200
+    /// <c>{"numberExists": true, "chatId": "…@c.us"}</c> or <c>{"numberExists": false}</c>
+    /// (https://waha.devlike.pro/docs/how-to/contacts/#check-phone-number-exists; src/api/contacts.controller.ts). A session
+    /// that is not WORKING is WAHA's 422, as for a send.
+    /// </summary>
+    public async Task<bool> IsOnWhatsAppAsync(Session session, string phone, CancellationToken cancellationToken)
+    {
+        var settings = ProviderSettingsSchema.Read<WahaSettings>(session);
+        var query = $"api/contacts/check-exists?phone={Uri.EscapeDataString(phone.TrimStart('+'))}&session={Uri.EscapeDataString(WahaSession(session, settings))}";
+        var text = await SendAsync(session, settings, HttpMethod.Get, query, null, cancellationToken);
+        try
+        {
+            return JsonNode.Parse(text) is JsonObject answer && answer["numberExists"] is JsonValue exists && exists.TryGetValue<bool>(out var value)
+                ? value
+                : throw new ProviderException("WAHA's number check answered without numberExists", transient: false);
+        }
+        catch (JsonException ex)
+        {
+            throw new ProviderException("WAHA's number check answered with something other than JSON", transient: false, inner: ex);
+        }
+    }
+
     /// <summary>One POST with the session's API key; returns WAHA's answer, or throws what its error means.</summary>
-    private async Task<string> PostAsync(Session session, WahaSettings settings, string path, JsonObject body, CancellationToken cancellationToken)
+    private Task<string> PostAsync(Session session, WahaSettings settings, string path, JsonObject body, CancellationToken cancellationToken) =>
+        SendAsync(session, settings, HttpMethod.Post, path, body, cancellationToken);
+
+    /// <summary>One call with the session's API key; returns WAHA's answer, or throws what its error means.</summary>
+    private async Task<string> SendAsync(Session session, WahaSettings settings, HttpMethod method, string path, JsonObject? body,
+        CancellationToken cancellationToken)
     {
         var baseUrl = BaseUrl(settings);
         var apiKey = secrets.Require(session, WahaSettings.ApiKey);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseUrl, path)) { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(method, new Uri(baseUrl, path));
+        if (body is not null)
+            request.Content = JsonContent.Create(body);
         request.Headers.Add("X-Api-Key", apiKey);
         request.Headers.Accept.ParseAdd("application/json");
 
