@@ -17,21 +17,24 @@ public sealed record ChatView(
 
 /// <summary>
 /// <c>GET /sessions/{session}/chats/{chat}</c> for a key that covers the session: when the customer last wrote and
-/// whether the 24-hour window is open now (one point read). A chat whose customer never wrote answers with nulls and
-/// <c>windowOpen: false</c>, not 404: a business may still write to it, with a template.
+/// whether the 24-hour window is open now (one point read), and whether the number is on WhatsApp where the provider
+/// can tell (<see cref="Providers.INumberCheck"/>, cached; null when it cannot, or could not answer). A chat whose
+/// customer never wrote answers with nulls and <c>windowOpen: false</c>, not 404: a business may still write to it, with a template.
 /// </summary>
-public sealed class GetChatHandler(SessionStore sessions, ChatWindows windows, TimeProvider time)
+public sealed class GetChatHandler(SessionStore sessions, ChatWindows windows, Providers.INumberCheck numbers, TimeProvider time)
 {
     public async Task<Results<Ok<ChatView>, ProblemHttpResult>> HandleAsync(HttpRequest request, string session, string chat,
         CancellationToken cancellationToken)
     {
         // Outside the key's scope a session answers like a missing one.
-        if (!request.HttpContext.GetApiKeyScope().Covers(session) || await sessions.FindAsync(session, cancellationToken) is null)
+        if (!request.HttpContext.GetApiKeyScope().Covers(session) || await sessions.FindAsync(session, cancellationToken) is not { } found)
             return Problems.Field(StatusCodes.Status404NotFound, "The session does not exist.", "session", $"no session '{session}' is visible to this API key");
         if (Recipient.Parse(chat) is not { } parsed)
             return Problems.Field(StatusCodes.Status400BadRequest, "The request is not valid.", "chat", Recipient.Rule);
-        var record = await windows.ReadAsync(session, parsed.Value, cancellationToken);
-        return TypedResults.Ok(new ChatView(parsed.Value, record.LastInboundAt, record.WindowOpenUntil,
-            record.IsOpenAt(time.GetUtcNow()), OnWhatsApp: null));
+        var record = windows.ReadAsync(session, parsed.Value, cancellationToken);
+        var onWhatsApp = numbers.IsOnWhatsAppAsync(found, parsed.Value, cancellationToken);
+        var chatRecord = await record;
+        return TypedResults.Ok(new ChatView(parsed.Value, chatRecord.LastInboundAt, chatRecord.WindowOpenUntil,
+            chatRecord.IsOpenAt(time.GetUtcNow()), await onWhatsApp));
     }
 }

@@ -218,4 +218,27 @@ public sealed class NumberCheckTests(Azurite azurite, FakeCloudApi cloud, FakeWa
         else
             evolution.Instances[session.Setting("instance")!].FailWith = status;
     }
+
+    [Theory]
+    [InlineData(WahaProvider.ProviderName)]
+    [InlineData(EvolutionProvider.ProviderName)]
+    [InlineData(WhatsAppCloudProvider.ProviderName)]
+    public async Task TheChatRouteSaysWhetherTheNumberIsOnWhatsAppWhereTheProviderCanTell(string provider)
+    {
+        var (session, key) = await _sessions.NewAsync(provider);
+
+        async Task<System.Text.Json.JsonElement> ChatAsync(string chat)
+        {
+            using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/sessions/{session.Id}/chats/{Uri.EscapeDataString(chat)}", key));
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            return await Json.ReadAsync(response);
+        }
+        var on = (await ChatAsync(ProviderSessions.Customer)).GetProperty("onWhatsApp");
+        var off = (await ChatAsync(NotOnWhatsApp)).GetProperty("onWhatsApp");
+
+        if (provider == WhatsAppCloudProvider.ProviderName)
+            Assert.Equal((System.Text.Json.JsonValueKind.Null, System.Text.Json.JsonValueKind.Null), (on.ValueKind, off.ValueKind));
+        else
+            Assert.Equal((true, false), (on.GetBoolean(), off.GetBoolean()));
+    }
 }
