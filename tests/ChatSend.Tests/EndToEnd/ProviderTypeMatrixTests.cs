@@ -46,7 +46,7 @@ public sealed class ProviderTypeMatrixTests(Azurite azurite, MediaServer media, 
         MessageType.Document => ("documentUrl", $"\"documentUrl\":\"{media.Url("/file/pdf/4000?type=application/pdf")}\",\"filename\":\"a.pdf\""),
         MessageType.Ptt => ("audioUrl", $"\"audioUrl\":\"{media.Url("/file/ogg/2000?type=audio/ogg")}\""),
         MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
-            or MessageType.Button or MessageType.Unsupported => throw new InvalidOperationException($"/send has no field for {type.ToWire()}"),
+            or MessageType.Button or MessageType.Unsupported or MessageType.Template => throw new InvalidOperationException($"/send has no field for {type.ToWire()}"),
     };
 
     [Fact]
