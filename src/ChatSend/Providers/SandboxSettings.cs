@@ -36,7 +36,7 @@ public sealed class SandboxSettings : ProviderSettings
 /// <summary>A sandbox catalogue: a JSON array of templates, each with a name, a language and a body.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class SandboxTemplatesAttribute() : ValidationAttribute(
-    "must be a JSON array of {\"name\", \"language\", \"body\", \"status\"?, \"category\"?} objects")
+    "must be a JSON array of objects with name, language and body (status and category optional)")
 {
     public override bool IsValid(object? value) => value is null || Parse(value as string) is not null;
 

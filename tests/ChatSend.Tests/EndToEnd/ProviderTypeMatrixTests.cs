@@ -53,6 +53,23 @@ public sealed class ProviderTypeMatrixTests(Azurite azurite, MediaServer media, 
     public void NoProviderDeclaresATypeOnlyCustomersSend() =>
         Assert.All(ProviderCatalog.BuiltIn, p => Assert.Subset(MessageTypes.Sendable.ToHashSet(), p.Capabilities.Types.ToHashSet()));
 
+    public static TheoryData<string> ProvidersWithoutTemplates => new(ProviderCatalog.BuiltIn.Where(p => !p.Capabilities.Templates).Select(p => p.Name));
+
+    [Theory]
+    [MemberData(nameof(ProvidersWithoutTemplates))]
+    public async Task AProviderWithoutTemplatesRefusesATemplateNamingTemplateAndStoresNothing(string provider)
+    {
+        var (session, key) = await NewSessionAsync(provider);
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,
+            $$"""{"session":"{{session.Id}}","to":"+12025550123","template":{"name":"welcome","language":"en_US"} }"""));
+        var body = await Json.ReadAsync(response);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("does not send WhatsApp templates", body.GetProperty("errors").GetProperty("template")[0].GetString());
+        using var list = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages?session={session.Id}&direction=outbound", key));
+        Assert.Equal(0, (await Json.ReadAsync(list)).GetProperty("items").GetArrayLength());
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task EachMessageTypeIsSentAndAcceptedByTheProviderOrRefusedAtSendNamingTheField(string provider)
