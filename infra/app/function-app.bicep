@@ -197,8 +197,10 @@ module appSettings 'app-settings.bicep' = {
       ChatSend__Media__AllowedPrivateNetworks: ''
       ChatSend__Media__SasValidity: '01:00:00'
 
-      // WhatsAppCloudOptions (ChatSend:WhatsAppCloud): one Cloud API call, below the delivery claim lease
+      // WhatsAppCloudOptions (ChatSend:WhatsAppCloud): one Cloud API call, below the delivery claim lease; how long a
+      // session's template catalogue is used before it is read again
       ChatSend__WhatsAppCloud__Timeout: '00:00:30'
+      ChatSend__WhatsAppCloud__TemplatesFreshness: '00:10:00'
 
       // WebhookOptions (ChatSend:Webhooks). The key that encrypts webhook secrets is the Key Vault reference
       // ChatSend__Secrets__<SecretKeyName>: list webhook_secrets_key in providerSecretNames (CHATSEND_PROVIDER_SECRETS).

@@ -54,6 +54,10 @@ public sealed class ChatSendClient(HttpClient http, IOptions<ChatSendClientOptio
         CallAsync(HttpMethod.Post, MessagePath(id) + "/read", ClientJson.Default.ChatSendMessage, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<TemplateCatalog> ListTemplatesAsync(string session, CancellationToken cancellationToken = default) =>
+        CallAsync(HttpMethod.Get, $"sessions/{Uri.EscapeDataString(session)}/templates", ClientJson.Default.TemplateCatalog, cancellationToken);
+
+    /// <inheritdoc/>
     public async Task<MessageFile> GetMediaAsync(string id, CancellationToken cancellationToken = default)
     {
         using var request = Request(HttpMethod.Get, MessagePath(id) + "/media");

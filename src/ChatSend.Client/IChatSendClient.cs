@@ -35,4 +35,8 @@ public interface IChatSendClient
     /// <summary>Marks a customer's message read at the provider (<c>POST /messages/{id}/read</c>); repeating it is harmless.</summary>
     /// <exception cref="ChatSendProblemException">409 for a message the session sent; 404 for an unknown id.</exception>
     Task<ChatSendMessage> MarkReadAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists the WhatsApp templates of a session's account, every status (<c>GET /sessions/{session}/templates</c>).</summary>
+    /// <exception cref="ChatSendProblemException">404 for a session the key does not cover; 422 for a provider without templates.</exception>
+    Task<TemplateCatalog> ListTemplatesAsync(string session, CancellationToken cancellationToken = default);
 }

@@ -110,6 +110,8 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IdempotentSend>();
         services.AddSingleton<Replies>();
+        services.AddSingleton<Templates.TemplateCheck>();
+        services.AddSingleton<Templates.ListTemplatesHandler>();
         services.AddSingleton<SendHandler>();
         services.AddSingleton<GetMessageHandler>();
         services.AddSingleton<GetMessageMediaHandler>();

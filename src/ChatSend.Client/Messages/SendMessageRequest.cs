@@ -44,4 +44,94 @@ public sealed record SendMessageRequest
 
     /// <summary>The id of a message of the same session to quote: a customer's, or one the session sent once it was sent.</summary>
     [JsonPropertyName("replyTo")] public string? ReplyTo { get; init; }
+
+    /// <summary>An approved WhatsApp template instead of <see cref="Text"/> or media (type <c>template</c>).</summary>
+    [JsonPropertyName("template")] public TemplateMessage? Template { get; init; }
+}
+
+/// <summary>
+/// A template to send: its name and language, the body's values (<see cref="Named"/> or <see cref="Positional"/>), its
+/// header and its buttons' values. ChatSend checks it against the session's approved templates before accepting it.
+/// </summary>
+public sealed record TemplateMessage
+{
+    /// <summary>The <c>name</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+
+    /// <summary>The language and locale code, such as <c>en_US</c>.</summary>
+    [JsonPropertyName("language")] public string Language { get; init; } = "";
+
+    /// <summary>The body's values: use <see cref="Named"/> or <see cref="Positional"/>.</summary>
+    [JsonPropertyName("parameters")] public System.Text.Json.JsonElement? Parameters { get; init; }
+
+    /// <summary>The <c>header</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("header")] public TemplateHeader? Header { get; init; }
+
+    /// <summary>The <c>buttons</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("buttons")] public IReadOnlyList<TemplateButtonValue>? Buttons { get; init; }
+
+    /// <summary>Values for a template with named parameters (<c>{{order_id}}</c>).</summary>
+    public static System.Text.Json.JsonElement Named(IReadOnlyDictionary<string, string> values) =>
+        System.Text.Json.JsonSerializer.SerializeToElement(values, ClientJson.Default.IReadOnlyDictionaryStringString);
+
+    /// <summary>Values for a template with numbered parameters (<c>{{1}}</c>, <c>{{2}}</c>…), in order.</summary>
+    public static System.Text.Json.JsonElement Positional(params string[] values) =>
+        System.Text.Json.JsonSerializer.SerializeToElement(values, ClientJson.Default.StringArray);
+}
+
+/// <summary>A template's header: one of the media URLs (a document with an optional file name), or a text.</summary>
+public sealed record TemplateHeader
+{
+    /// <summary>The <c>imageUrl</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("imageUrl")] public string? ImageUrl { get; init; }
+    /// <summary>The <c>videoUrl</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("videoUrl")] public string? VideoUrl { get; init; }
+    /// <summary>The <c>documentUrl</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("documentUrl")] public string? DocumentUrl { get; init; }
+    /// <summary>The <c>filename</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("filename")] public string? Filename { get; init; }
+    /// <summary>The <c>text</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("text")] public string? Text { get; init; }
+}
+
+/// <summary>A button's value, by its place in the template: a quick reply's <see cref="Payload"/>, or a URL button's <see cref="Text"/>.</summary>
+public sealed record TemplateButtonValue
+{
+    /// <summary>The <c>index</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("index")] public int Index { get; init; }
+    /// <summary>The <c>payload</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("payload")] public string? Payload { get; init; }
+    /// <summary>The <c>text</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("text")] public string? Text { get; init; }
+}
+
+/// <summary>The answer of <c>GET /sessions/{session}/templates</c>.</summary>
+public sealed record TemplateCatalog
+{
+    /// <summary>The <c>templates</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("templates")] public IReadOnlyList<TemplateInfo> Templates { get; init; } = [];
+}
+
+/// <summary>One template of a session's account: only <c>APPROVED</c> ones can be sent.</summary>
+public sealed record TemplateInfo
+{
+    /// <summary>The <c>name</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    /// <summary>The <c>language</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("language")] public string Language { get; init; } = "";
+    /// <summary>The <c>status</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("status")] public string Status { get; init; } = "";
+    /// <summary>The <c>category</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("category")] public string? Category { get; init; }
+    /// <summary>The <c>body</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("body")] public string Body { get; init; } = "";
+
+    /// <summary><c>named</c> or <c>positional</c>.</summary>
+    [JsonPropertyName("parameterFormat")] public string ParameterFormat { get; init; } = "";
+
+    /// <summary>A named template's parameter names.</summary>
+    [JsonPropertyName("parameters")] public IReadOnlyList<string> Parameters { get; init; } = [];
+
+    /// <summary>The <c>parameterCount</c> field, as <c>POST /send</c> and the templates list document it.</summary>
+    [JsonPropertyName("parameterCount")] public int ParameterCount { get; init; }
 }

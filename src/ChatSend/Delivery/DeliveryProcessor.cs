@@ -264,6 +264,7 @@ public sealed partial class DeliveryProcessor(
             : null)
     {
         QuotedProviderId = m.ReplyToProviderId,
+        Template = m.Template is { Length: > 0 } template ? JsonSerializer.Deserialize<Templates.SendTemplate>(template) : null,
     };
 
     [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its session's pace; expected to go at {ExpectedAt}")]

@@ -8,6 +8,7 @@ using ChatSend.Providers.Waha;
 using ChatSend.Send;
 using ChatSend.Send.Idempotency;
 using ChatSend.Sessions;
+using ChatSend.Templates;
 using ChatSend.Webhooks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -34,6 +35,7 @@ public static class ApiEndpoints
     public const string ListMessages = nameof(ListMessages);
     public const string GetSession = nameof(GetSession);
     public const string GetChat = nameof(GetChat);
+    public const string ListTemplates = nameof(ListTemplates);
     public const string WhatsAppCloudVerify = nameof(WhatsAppCloudVerify);
     public const string WhatsAppCloudCallback = nameof(WhatsAppCloudCallback);
     public const string WahaCallback = nameof(WahaCallback);
@@ -61,6 +63,7 @@ public static class ApiEndpoints
     public const string WahaCallbackRoute = "webhooks/waha/{session}";
     public const string EvolutionCallbackRoute = "webhooks/evolution/{session}";
     public const string SessionWebhooksRoute = "sessions/{session}/webhooks";
+    public const string SessionTemplatesRoute = "sessions/{session}/templates";
     public const string SessionWebhookRoute = "sessions/{session}/webhooks/{id}";
     public const string RotateWebhookRoute = "sessions/{session}/webhooks/{id}/rotate";
     public const string SandboxInboundRoute = "sandbox/sessions/{session}/inbound";
@@ -140,6 +143,16 @@ public static class ApiEndpoints
                           "whether the window is open now, and whether the number is on WhatsApp where the provider can tell (`onWhatsApp`, else null). " +
                           "`chat` is a phone number (URL-encode the `+` as `%2B`) or a group JID.",
             Errors = [Status400BadRequest, Status404NotFound],
+        },
+        new(ListTemplates, HttpMethods.Get, SessionTemplatesRoute, Authenticated: true,
+            (HttpRequest request, string session, ListTemplatesHandler handler, CancellationToken ct) => handler.HandleAsync(request, session, ct))
+        {
+            Summary = "List a session's templates",
+            Description = "The WhatsApp templates of the session's account (every status), each with its language, status, category, " +
+                "body text and parameters (names, or a count): what template on /send may name. Cached for " +
+                "ChatSend:WhatsAppCloud:TemplatesFreshness (10 minutes). 422 for a provider without templates; Meta failing " +
+                "briefly is 503 with Retry-After.",
+            Errors = [Status404NotFound, Status422UnprocessableEntity],
         },
         // Customer webhooks (docs/events-and-webhooks.md), key-scoped like the session itself.
         new(CreateWebhook, HttpMethods.Post, SessionWebhooksRoute, Authenticated: true,

@@ -46,7 +46,8 @@ public sealed class MediaOptions : IValidatableObject
         Send.MessageType.Ptt or Send.MessageType.Audio => PttMaxBytes,
         Send.MessageType.Document => DocumentMaxBytes,
         Send.MessageType.Text or Send.MessageType.Location or Send.MessageType.Contacts or Send.MessageType.Reaction
-            or Send.MessageType.Button or Send.MessageType.Unsupported => throw new ArgumentOutOfRangeException(nameof(type), type, "no media"),
+            or Send.MessageType.Button or Send.MessageType.Unsupported or Send.MessageType.Template
+            => throw new ArgumentOutOfRangeException(nameof(type), type, "no media"),
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

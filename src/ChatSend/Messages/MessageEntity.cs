@@ -25,6 +25,9 @@ public sealed class MessageEntity : ITableEntity
     public string Recipient { get; set; } = "";
     public string? Text { get; set; }
 
+    /// <summary>For a template message: the template and its values as JSON (<see cref="Templates.SendTemplate"/>).</summary>
+    public string? Template { get; set; }
+
     /// <summary>Link-preview fields as JSON, for text messages that carry them.</summary>
     public string? Preview { get; set; }
 

@@ -68,6 +68,14 @@ public interface IChannelProvider
     /// </summary>
     Task<bool> IsOnWhatsAppAsync(Session session, string phone, CancellationToken cancellationToken) =>
         throw new ProviderException($"provider {Name} has no number check", transient: false);
+
+    /// <summary>
+    /// The session's template catalogue, every status; <paramref name="refresh"/> asks past any cache. Called only for a
+    /// provider whose <see cref="ProviderCapabilities.Templates"/> is true. Throws <see cref="ProviderException"/> when it
+    /// cannot be read.
+    /// </summary>
+    Task<IReadOnlyList<Templates.MessageTemplate>> GetTemplatesAsync(Session session, bool refresh, CancellationToken cancellationToken) =>
+        throw new ProviderException($"provider {Name} has no templates", transient: false);
 }
 
 /// <summary>A message as a provider sends it. <see cref="Text"/> is the caption when there is <see cref="Media"/>.</summary>
@@ -82,6 +90,9 @@ public sealed record OutboundMessage(
 {
     /// <summary>The provider's id of the message this one quotes (<c>replyTo</c>), shown above it as a reply.</summary>
     public string? QuotedProviderId { get; init; }
+
+    /// <summary>For a <see cref="MessageType.Template"/>: the template and its values; <see cref="Media"/> is its header's file.</summary>
+    public Templates.SendTemplate? Template { get; init; }
 }
 
 /// <summary>

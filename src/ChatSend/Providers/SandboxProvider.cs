@@ -45,7 +45,7 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
     /// <summary>Every type a real provider sends, to phone numbers and groups, with custom previews, and its customers' files: what a demo needs.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: true, Preview: true) { Replies = true, MarkRead = true, InboundMedia = true };
+        Groups: true, Preview: true) { Templates = true, Replies = true, MarkRead = true, InboundMedia = true };
 
     public ProviderCapabilities Capabilities => Supported;
 
@@ -74,6 +74,10 @@ public sealed class SandboxProvider(ReceiptQueue receipts, IHttpClientFactory ht
             await receipts.EnqueueAsync(SandboxEcho.ReceiptFor(message.Id, providerId), reply, cancellationToken);
         return new ProviderReceipt(providerId);
     }
+
+    /// <summary>The catalogue of the session's <c>templates</c> setting: local runs and tests have templates without Meta.</summary>
+    public Task<IReadOnlyList<Templates.MessageTemplate>> GetTemplatesAsync(Session session, bool refresh, CancellationToken cancellationToken) =>
+        Task.FromResult(ProviderSettingsSchema.Read<SandboxSettings>(session).Catalog());
 
     /// <summary>There is no network to tell: marking a customer's message read changes only ChatSend's row.</summary>
     public Task MarkReadAsync(ReceivedMessage message, Session session, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -21,11 +21,17 @@ public enum MessageType
     [JsonStringEnumMemberName("reaction")] Reaction,
     [JsonStringEnumMemberName("button")] Button,
     [JsonStringEnumMemberName("unsupported")] Unsupported,
+
+    /// <summary>An approved WhatsApp template (<c>template</c> on <c>/send</c>); a provider sends it when it declares <see cref="Providers.ProviderCapabilities.Templates"/>.</summary>
+    [JsonStringEnumMemberName("template")] Template,
 }
 
 public static class MessageTypes
 {
-    /// <summary>The types <c>/send</c> can ask for (<see cref="SendRequest"/>); a provider declares which of them it sends.</summary>
+    /// <summary>
+    /// The types <c>/send</c> can ask for with <c>text</c> or a media field (<see cref="SendRequest"/>); a provider declares
+    /// which of them it sends. A <see cref="MessageType.Template"/> is declared apart, as <c>Templates</c>.
+    /// </summary>
     public static IReadOnlyList<MessageType> Sendable { get; } =
         [MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt];
 
@@ -34,7 +40,7 @@ public static class MessageTypes
     {
         MessageType.Image or MessageType.Video or MessageType.Document or MessageType.Ptt or MessageType.Audio or MessageType.Sticker => true,
         MessageType.Text or MessageType.Location or MessageType.Contacts or MessageType.Reaction or MessageType.Button
-            or MessageType.Unsupported => false,
+            or MessageType.Unsupported or MessageType.Template => false,
     };
 
     public static string ToWire(this MessageType type) => WireNames<MessageType>.Of(type);
@@ -48,6 +54,6 @@ public static class MessageTypes
         MessageType.Video => "video",
         MessageType.Ptt or MessageType.Audio => "audio",
         MessageType.Text or MessageType.Document or MessageType.Location or MessageType.Contacts or MessageType.Reaction
-            or MessageType.Button or MessageType.Unsupported => null,
+            or MessageType.Button or MessageType.Unsupported or MessageType.Template => null,
     };
 }

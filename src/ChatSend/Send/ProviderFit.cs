@@ -16,7 +16,10 @@ public static class ProviderFit
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, Title, "session",
                 $"session '{session.Id}' uses provider '{session.Provider}', which this deployment does not have");
         var can = provider.Capabilities;
-        if (!can.Types.Contains(command.Type))
+        if (command.Type == MessageType.Template && !can.Templates)
+            return Problems.Field(StatusCodes.Status422UnprocessableEntity, Title, "template",
+                $"provider {provider.Name} does not send WhatsApp templates");
+        if (command.Type != MessageType.Template && !can.Types.Contains(command.Type))
             return Problems.Field(StatusCodes.Status422UnprocessableEntity, Title, command.Media?.Field ?? "text",
                 $"provider {provider.Name} does not send {command.Type.ToWire()} messages");
         if (command.To.IsGroup && !can.Groups)

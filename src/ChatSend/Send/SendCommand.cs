@@ -16,11 +16,18 @@ public sealed record SendCommand(
     DateTimeOffset? SendAt = null,
     MessageId? ReplyTo = null)
 {
+    /// <summary>For a template message: the template and its values; <see cref="Media"/> is its header's file.</summary>
+    public Templates.SendTemplate? Template { get; init; }
+
+    /// <summary>The type the media is checked and staged as: the message's, or a template header's.</summary>
+    public MessageType MediaType => Template?.HeaderMedia ?? Type;
+
     /// <summary>
     /// The row this command becomes once accepted: <c>queued</c>, or <c>scheduled</c> with a <see cref="SendAt"/>; a reply
     /// keeps the quoted message's id and the provider's id for it, which its delivery quotes.
     /// </summary>
-    public MessageEntity ToMessage(MessageId id, Session session, StagedMedia? staged, DateTimeOffset now, Quote? quote = null)
+    /// <param name="content">a template's body with its values filled in (<see cref="Templates.TemplateCheck"/>)</param>
+    public MessageEntity ToMessage(MessageId id, Session session, StagedMedia? staged, DateTimeOffset now, Quote? quote = null, string? content = null)
     {
         var message = new MessageEntity
         {
@@ -34,7 +41,7 @@ public sealed record SendCommand(
             Sender = session.SenderPhone,
             MessageType = Type,
             Text = Text,
-            Content = Text ?? Media?.Url.OriginalString ?? "",
+            Content = content ?? Text ?? Media?.Url.OriginalString ?? "",
             Preview = Preview is null ? null : JsonSerializer.Serialize(Preview),
             AcceptedAt = now,
             MediaUrl = Media?.Url.OriginalString,
@@ -46,6 +53,7 @@ public sealed record SendCommand(
             SendAt = SendAt,
             ReplyTo = quote?.Id.Value,
             ReplyToProviderId = quote?.ProviderMessageId,
+            Template = Template is null ? null : JsonSerializer.Serialize(Template),
         };
         message.Advance(SendAt is null ? MessageStatus.Queued : MessageStatus.Scheduled, now);
         return message;

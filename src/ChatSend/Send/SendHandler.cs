@@ -6,6 +6,7 @@ using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Sessions;
 using ChatSend.Telemetry;
+using ChatSend.Templates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
@@ -27,6 +28,7 @@ public sealed partial class SendHandler(
     ChannelProviders providers,
     Replies replies,
     Chats.WindowCheck window,
+    TemplateCheck templates,
     TimeProvider time,
     ILogger<SendHandler> logger)
 {
@@ -42,11 +44,11 @@ public sealed partial class SendHandler(
             return badKey;
         return key.Value is { } idempotencyKey
             ? await idempotency.RunAsync(request.HttpContext, caller, idempotencyKey, body.Value!,
-                rowKey => SendAsync(caller, body.Value!, rowKey, cancellationToken))
-            : await SendAsync(caller, body.Value!, rowKey: null, cancellationToken);
+                rowKey => SendAsync(request.HttpContext, caller, body.Value!, rowKey, cancellationToken))
+            : await SendAsync(request.HttpContext, caller, body.Value!, rowKey: null, cancellationToken);
     }
 
-    private async Task<Results<Accepted<MessageView>, ProblemHttpResult>> SendAsync(ApiKeyScope caller, byte[] body, string? rowKey,
+    private async Task<Results<Accepted<MessageView>, ProblemHttpResult>> SendAsync(HttpContext context, ApiKeyScope caller, byte[] body, string? rowKey,
         CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -61,6 +63,9 @@ public sealed partial class SendHandler(
         var session = authorized.Value!;
         if (ProviderFit.Check(command, session, providers).Failed(out var unsendable))
             return unsendable;
+        var content = await templates.CheckAsync(context, command, session, cancellationToken);
+        if (content.Failed(out var unfit))
+            return unfit;
         if ((await window.CheckAsync(command, session, now, cancellationToken)).Failed(out var closed))
             return closed;
         var quote = await replies.FindAsync(command, cancellationToken);
@@ -72,7 +77,7 @@ public sealed partial class SendHandler(
         if (staged.Failed(out var unusable))
             return unusable;
 
-        var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now, quote.Value), staged.Value,
+        var message = await acceptor.AcceptAsync(command.ToMessage(id, session, staged.Value, now, quote.Value, content.Value), staged.Value,
             command.SendAt - now);
         ChatSendTelemetry.TagSend(message);
         LogAccepted(message.Type, message.Id, session.Id, Recipient.Mask(message.Recipient));
@@ -85,7 +90,7 @@ public sealed partial class SendHandler(
             return (StagedMedia?)null;
         try
         {
-            return await media.StageAsync(reference, command.Type, id, cancellationToken, scheduled: command.SendAt is not null);
+            return await media.StageAsync(reference, command.MediaType, id, cancellationToken, scheduled: command.SendAt is not null);
         }
         catch (MediaException ex)
         {

@@ -47,6 +47,9 @@ public sealed record SendRequest
     /// </summary>
     [JsonPropertyName("replyTo")] public string? ReplyTo { get; init; }
 
+    /// <summary>An approved WhatsApp template instead of <c>text</c> or media (providers with templates only).</summary>
+    [JsonPropertyName("template")] public Templates.TemplateRequest? Template { get; init; }
+
     /// <summary>Each media field with the type it selects and its value, in contract order.</summary>
     public IReadOnlyList<(string Field, MessageType Type, string? Url)> MediaFields() =>
     [

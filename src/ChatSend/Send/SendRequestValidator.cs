@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using ChatSend.Http;
 using ChatSend.Messages;
 using ChatSend.Sessions;
+using ChatSend.Templates;
 
 namespace ChatSend.Send;
 
@@ -44,6 +45,8 @@ public static partial class SendRequestValidator
             foreach (var m in present)
                 errors.Add(m.Field, $"only one of {string.Join(", ", media.Select(f => f.Field))} may be given");
         MessageType? type = present.Count switch { 0 => MessageType.Text, 1 => present[0].Type, _ => null };
+        if (request.Template is not null || errors.Has("template"))
+            return ValidateTemplate(request, session, recipient, toField, present, errors, now);
 
         var preview = ReadPreview(request.Preview, errors);
         var sendAt = request.SendAt is { } given ? ReadSendAt(given, now, errors) : null;
@@ -56,6 +59,29 @@ public static partial class SendRequestValidator
 
         return errors.Count == 0
             ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt, replyTo)
+            : null;
+    }
+
+    /// <summary>A template message: the template's own rules, and none of the fields of a text or media message.</summary>
+    private static SendCommand? ValidateTemplate(SendRequest request, string? session, Recipient? recipient, string toField,
+        IReadOnlyList<(string Field, MessageType Type, string? Url)> media, FieldErrors errors, DateTimeOffset now)
+    {
+        const string Alone = "is not taken with a template: the template has its own text and header";
+        if (request.Text is not null)
+            errors.Add("text", Alone);
+        foreach (var m in media)
+            errors.Add(m.Field, Alone);
+        if (request.MimeType is not null)
+            errors.Add("mimetype", Alone);
+        if (request.FileName is not null)
+            errors.Add("filename", Alone + " (a document header's name is template.header.filename)");
+        if (request.Preview is not null)
+            errors.Add("preview", Alone);
+        var sendAt = request.SendAt is { } given ? ReadSendAt(given, now, errors) : null;
+        var replyTo = request.ReplyTo is { } quoted ? ReadReplyTo(quoted, session, errors) : null;
+        var (template, header) = request.Template is { } t ? TemplateRequestValidator.Validate(t, errors) : (null, null);
+        return errors.Count == 0 && template is not null
+            ? new SendCommand(session!, recipient!, MessageType.Template, null, header, null, sendAt, replyTo) { Template = template }
             : null;
     }
 
@@ -121,7 +147,7 @@ public static partial class SendRequestValidator
         return null;
     }
 
-    private static Uri? ReadUrl(string field, string value, FieldErrors errors)
+    internal static Uri? ReadUrl(string field, string value, FieldErrors errors)
     {
         if (value.Length > MaxUrlLength)
             errors.Add(field, $"must be at most {MaxUrlLength} characters");

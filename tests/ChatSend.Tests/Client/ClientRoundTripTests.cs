@@ -44,6 +44,43 @@ public sealed class ClientRoundTripTests(ChatSendTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task ListsASessionsTemplatesAndSendsOneWithItsBodyFilledIn()
+    {
+        var (session, key) = await target.NewSessionAsync(new Dictionary<string, string>
+        {
+            ["templates"] = """[{"name":"order_update","language":"en_US","body":"Order {{order_id}} is on its way."}]""",
+        });
+        using var services = new ClientServices(target.Http.BaseAddress!, key);
+        var client = services.Client;
+
+        var catalog = await client.ListTemplatesAsync(session.Id);
+        var template = Assert.Single(catalog.Templates);
+        Assert.Equal(("order_update", "APPROVED", "named", "order_id"), (template.Name, template.Status, template.ParameterFormat, string.Join(",", template.Parameters)));
+
+        var sent = await client.SendAsync(new SendMessageRequest
+        {
+            Session = session.Id,
+            To = Number,
+            Template = new TemplateMessage
+            {
+                Name = "order_update",
+                Language = "en_US",
+                Parameters = TemplateMessage.Named(new Dictionary<string, string> { ["order_id"] = "A-7" }),
+                Buttons = [new TemplateButtonValue { Index = 0, Payload = "TRACK" }],
+            },
+        });
+        Assert.Equal(("template", "Order A-7 is on its way."), (sent.Message.Type.ToString(), sent.Message.Content));
+
+        var refused = await Assert.ThrowsAsync<ChatSendProblemException>(() => client.SendAsync(new SendMessageRequest
+        {
+            Session = session.Id,
+            To = Number,
+            Template = new TemplateMessage { Name = "order_update", Language = "en_US", Parameters = TemplateMessage.Positional("A-7") },
+        }));
+        Assert.Equal(422, refused.Status);
+    }
+
+    [Fact]
     public async Task ReadsACustomersMessageRepliesToItAndMarksItRead()
     {
         var (session, key) = await target.NewSessionAsync();

@@ -46,12 +46,29 @@ public sealed class ProviderTypeMatrixTests(Azurite azurite, MediaServer media, 
         MessageType.Document => ("documentUrl", $"\"documentUrl\":\"{media.Url("/file/pdf/4000?type=application/pdf")}\",\"filename\":\"a.pdf\""),
         MessageType.Ptt => ("audioUrl", $"\"audioUrl\":\"{media.Url("/file/ogg/2000?type=audio/ogg")}\""),
         MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
-            or MessageType.Button or MessageType.Unsupported => throw new InvalidOperationException($"/send has no field for {type.ToWire()}"),
+            or MessageType.Button or MessageType.Unsupported or MessageType.Template => throw new InvalidOperationException($"/send has no field for {type.ToWire()}"),
     };
 
     [Fact]
     public void NoProviderDeclaresATypeOnlyCustomersSend() =>
         Assert.All(ProviderCatalog.BuiltIn, p => Assert.Subset(MessageTypes.Sendable.ToHashSet(), p.Capabilities.Types.ToHashSet()));
+
+    public static TheoryData<string> ProvidersWithoutTemplates => new(ProviderCatalog.BuiltIn.Where(p => !p.Capabilities.Templates).Select(p => p.Name));
+
+    [Theory]
+    [MemberData(nameof(ProvidersWithoutTemplates))]
+    public async Task AProviderWithoutTemplatesRefusesATemplateNamingTemplateAndStoresNothing(string provider)
+    {
+        var (session, key) = await NewSessionAsync(provider);
+        using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key,
+            $$"""{"session":"{{session.Id}}","to":"+12025550123","template":{"name":"welcome","language":"en_US"} }"""));
+        var body = await Json.ReadAsync(response);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("does not send WhatsApp templates", body.GetProperty("errors").GetProperty("template")[0].GetString());
+        using var list = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages?session={session.Id}&direction=outbound", key));
+        Assert.Equal(0, (await Json.ReadAsync(list)).GetProperty("items").GetArrayLength());
+    }
 
     [Theory]
     [MemberData(nameof(Providers))]

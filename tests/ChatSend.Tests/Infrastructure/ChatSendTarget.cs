@@ -62,6 +62,10 @@ public sealed class ChatSendTarget : IAsyncLifetime
     public Task<(Session Session, string Key)> NewSessionAsync(bool enabled = true) =>
         _storage.NewSessionAsync(SandboxProvider.ProviderName, enabled: enabled);
 
+    /// <summary>A sandbox session with these settings (a template catalogue, say).</summary>
+    public Task<(Session Session, string Key)> NewSessionAsync(IDictionary<string, string> settings) =>
+        _storage.NewSessionAsync(SandboxProvider.ProviderName, settings);
+
     public static HttpRequestMessage Request(HttpMethod method, string path, string? key, string? json = null)
     {
         var request = new HttpRequestMessage(method, path.TrimStart('/'));

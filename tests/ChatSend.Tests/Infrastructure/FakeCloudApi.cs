@@ -71,6 +71,7 @@ public sealed class FakeCloudApi : FakeHttpServer
     protected override void Map(WebApplication app)
     {
         app.MapPost("/{version}/{phoneNumberId}/messages", HandleAsync);
+        app.MapGet("/{version}/{wabaId}/message_templates", ListTemplates);
         app.MapGet("/{version}/{mediaId}", RetrieveMedia);
         app.MapGet(DownloadPath, DownloadMedia);
     }
@@ -97,6 +98,8 @@ public sealed class FakeCloudApi : FakeHttpServer
             return MarkRead(context, body);
         if (Check(body) is { } problem)
             return Refuse(problem);
+        if (body["type"]?.GetValue<string>() == "template" && CheckTemplate(body["template"]!.AsObject()) is { } refused)
+            return refused;
         var to = (string)body["to"]!;
         var type = (string)body["type"]!;
         string? sha = null;
@@ -175,12 +178,15 @@ public sealed class FakeCloudApi : FakeHttpServer
             "image" or "video" => ["link", "caption"],
             "document" => ["link", "caption", "filename"],
             "audio" => ["link", "voice"],
+            "template" => ["name", "language", "components"],
             _ => null,
         };
         if (allowed is null)
             return $"type {type} is not one this fake knows";
         if (content.Select(p => p.Key).FirstOrDefault(k => !allowed.Contains(k)) is { } extra)
             return $"{type}.{extra} is not a parameter of {type}";
+        if (type == "template")
+            return null; // checked against the account's templates (CheckTemplate)
         if (type == "text")
         {
             if (Str(content, "body") is not { Length: > 0 and <= 4096 })
@@ -195,6 +201,145 @@ public sealed class FakeCloudApi : FakeHttpServer
             return "audio.voice must be a boolean";
         if (content["caption"] is { } caption && (caption.GetValueKind() != JsonValueKind.String || ((string)caption!).Length > 1024))
             return $"{type}.caption must be a string of at most 1024 characters";
+        return null;
+    }
+
+    // ---- Templates ----
+    // Written from Meta's documentation, as read in 2026:
+    //   listing an account's templates, GET /{whatsapp-business-account-id}/message_templates (fields, limit, after; the answer's
+    //   data[] with name, language, status, category, parameter_format, components[] and paging.cursors.before/after, paging.next
+    //   only while a page follows):
+    //     https://developers.facebook.com/docs/whatsapp/business-management-api/message-templates
+    //     https://developers.facebook.com/docs/graph-api/results (cursor-based pagination)
+    //   the template object of a send (name, language.code, components[] of type header/body/button; text parameters with
+    //   parameter_name for a NAMED template; a button's sub_type quick_reply (payload) or url (text), index a string):
+    //     https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages#template-object
+    //     https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-message-templates
+    //   the template error codes 132000 (parameter count mismatch), 132001 (template does not exist in the language / not
+    //   approved), 132005 (hydrated text too long), 132007 (format character policy violated), 132012 (parameter format
+    //   mismatch), 132015 (template paused), 132016 (template disabled), answered at once or in statuses[].errors:
+    //     https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
+
+    /// <summary>Each WhatsApp Business Account's templates, as Meta lists them.</summary>
+    private readonly ConcurrentDictionary<string, List<JsonObject>> _templates = new();
+
+    /// <summary>How many template list pages were read, per account.</summary>
+    public ConcurrentDictionary<string, int> TemplateReads { get; } = new();
+
+    /// <summary>At most this many templates a page, whatever <c>limit</c> asks (Meta pages too; small here so tests page).</summary>
+    public int TemplatePageSize { get; set; } = 2;
+
+    /// <summary>A new account with these templates; returns its id (the session's <c>wabaId</c>).</summary>
+    public string NewAccount(params JsonObject[] templates)
+    {
+        var id = NewId();
+        _templates[id] = [.. templates];
+        return id;
+    }
+
+    public void SetTemplates(string wabaId, params JsonObject[] templates) => _templates[wabaId] = [.. templates];
+
+    /// <summary>A template as the list answers it: <c>{{1}}</c>… positional, <c>{{name}}</c> named (<c>parameter_format: NAMED</c>).</summary>
+    public static JsonObject Template(string name, string language, string body, string status = "APPROVED", string category = "UTILITY",
+        string? header = null)
+    {
+        var named = System.Text.RegularExpressions.Regex.IsMatch(body, @"\{\{[a-z_][a-z0-9_]*\}\}");
+        var components = new JsonArray();
+        if (header is not null)
+            components.Add(new JsonObject { ["type"] = "HEADER", ["format"] = header });
+        components.Add(new JsonObject { ["type"] = "BODY", ["text"] = body });
+        return new JsonObject
+        {
+            ["name"] = name,
+            ["parameter_format"] = named ? "NAMED" : "POSITIONAL",
+            ["components"] = components,
+            ["language"] = language,
+            ["status"] = status,
+            ["category"] = category,
+            ["id"] = NewId(),
+        };
+    }
+
+    private IResult ListTemplates(HttpContext context, string version, string wabaId)
+    {
+        if (context.Request.Headers.Authorization.ToString() != $"Bearer {AccessToken}")
+            return Json(401, Error(190, "Error validating access token: The session has expired or the token is invalid."));
+        if (version != Version || !_templates.TryGetValue(wabaId, out var all))
+            return Json(400, UnknownObject(wabaId));
+        TemplateReads.AddOrUpdate(wabaId, 1, (_, n) => n + 1);
+        var limit = int.TryParse(context.Request.Query["limit"], out var l) && l > 0 ? Math.Min(l, TemplatePageSize) : TemplatePageSize;
+        var start = context.Request.Query["after"].ToString() is { Length: > 0 } after
+            ? int.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(after))) : 0;
+        var page = all.Skip(start).Take(limit).Select(t => (JsonNode?)t.DeepClone()).ToArray();
+        var paging = new JsonObject
+        {
+            ["cursors"] = new JsonObject
+            {
+                ["before"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(start.ToString())),
+                ["after"] = Convert.ToBase64String(Encoding.UTF8.GetBytes((start + page.Length).ToString())),
+            },
+        };
+        if (start + page.Length < all.Count)
+            paging["next"] = $"{BaseUrl.TrimEnd('/')}/{version}/{wabaId}/message_templates?limit={limit}&after={paging["cursors"]!["after"]}";
+        return Json(200, new JsonObject { ["data"] = new JsonArray(page), ["paging"] = paging }.ToJsonString());
+    }
+
+    /// <summary>
+    /// The template of a send against the accounts' templates, as Meta checks it: an approved template of that name and
+    /// language (else 132001), its body's parameter count and, for a NAMED one, each <c>parameter_name</c> (else 132000),
+    /// and the documented shape of each component (else 100, a violation).
+    /// </summary>
+    private IResult? CheckTemplate(JsonObject template)
+    {
+        var name = Str(template, "name");
+        var language = template["language"] is JsonObject l && l.Count == 1 ? Str(l, "code") : null;
+        if (name is null || language is null)
+            return Refuse("template.name and template.language {\"code\"} are required");
+        var found = _templates.Values.SelectMany(t => t).FirstOrDefault(t => Str(t, "name") == name && Str(t, "language") == language);
+        if (found is null || Str(found, "status") != "APPROVED")
+            return Json(404, Error(132001, "(#132001) Template name does not exist in the translation",
+                $"template name ({name}) does not exist in {language}"));
+        var body = (string)found["components"]!.AsArray().First(c => Str(c!.AsObject(), "type") == "BODY")!["text"]!;
+        var placeholders = System.Text.RegularExpressions.Regex.Matches(body, @"\{\{([A-Za-z0-9_]+)\}\}").Select(m => m.Groups[1].Value).Distinct().ToList();
+        var named = Str(found, "parameter_format") == "NAMED";
+        var bodyParameters = new List<JsonObject>();
+        foreach (var c in template["components"] as JsonArray ?? [])
+        {
+            if (c is not JsonObject component || component["parameters"] is not JsonArray parameters)
+                return Refuse($"a component must have type and parameters: {c?.ToJsonString()}");
+            switch (Str(component, "type"))
+            {
+                case "header":
+                    if (parameters.Count != 1 || parameters[0] is not JsonObject h || Str(h, "type") is not ("text" or "image" or "video" or "document") 
+                        || (Str(h, "type") == "text" ? Str(h, "text") is null : h[Str(h, "type")!]?["link"] is null))
+                        return Refuse($"header parameters must be one text, or one image/video/document with a link: {parameters.ToJsonString()}");
+                    break;
+                case "body":
+                    foreach (var p in parameters)
+                        if (p is not JsonObject bp || Str(bp, "type") != "text" || Str(bp, "text") is null)
+                            return Refuse($"body parameters must be {{\"type\":\"text\",\"text\":…}}: {p?.ToJsonString()}");
+                        else
+                            bodyParameters.Add(bp);
+                    break;
+                case "button":
+                    var sub = Str(component, "sub_type");
+                    if (sub is not ("quick_reply" or "url") || Str(component, "index") is not { } index || !index.All(char.IsAsciiDigit)
+                        || parameters.Count != 1 || parameters[0] is not JsonObject bt
+                        || (sub == "quick_reply" ? Str(bt, "type") != "payload" || Str(bt, "payload") is null : Str(bt, "type") != "text" || Str(bt, "text") is null))
+                        return Refuse($"a button must have sub_type quick_reply (payload) or url (text), index a string: {component.ToJsonString()}");
+                    break;
+                default:
+                    return Refuse($"component type {component["type"]?.ToJsonString()} is not header, body or button");
+            }
+        }
+        if (bodyParameters.Count != placeholders.Count)
+            return Json(400, Error(132000, "(#132000) Number of parameters does not match the expected number of params",
+                $"body: number of localizable_params ({bodyParameters.Count}) does not match the expected number of params ({placeholders.Count})"));
+        if (named && bodyParameters.Select(p => Str(p, "parameter_name")).Order().SequenceEqual(placeholders.Order()) is false)
+            return Json(400, Error(132000, "(#132000) Number of parameters does not match the expected number of params",
+                "body: parameter_name values do not match the template's named parameters"));
+        if (!named && bodyParameters.Any(p => p.ContainsKey("parameter_name")))
+            return Refuse("parameter_name is for a NAMED template only");
         return null;
     }
 

@@ -58,7 +58,7 @@ public sealed class EvolutionProvider(IHttpClientFactory httpClients, ProviderSe
             MessageType.Document => ("sendMedia", Media(number, "document", message)),
             MessageType.Ptt => ("sendWhatsAppAudio", new JsonObject { ["number"] = number, ["audio"] = StagedMedia(message).Url.AbsoluteUri }),
             MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
-                or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
+                or MessageType.Button or MessageType.Unsupported or MessageType.Template => throw ProviderException.NotSendable(message.Type),
         };
         // Evolution finds the quoted message by its key id in its own store (message.schema.ts: quoted.key.id required).
         if (message.QuotedProviderId is { } quoted)

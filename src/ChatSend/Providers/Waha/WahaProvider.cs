@@ -180,7 +180,7 @@ public sealed class WahaProvider(IHttpClientFactory httpClients, ProviderSecrets
             MessageType.Document => ("api/sendFile", WithFile(body, message, caption: true)),
             MessageType.Ptt => ("api/sendVoice", WithFile(body, message, caption: false)),
             MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
-                or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
+                or MessageType.Button or MessageType.Unsupported or MessageType.Template => throw ProviderException.NotSendable(message.Type),
         };
     }
 

@@ -177,6 +177,8 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
         int? code = error.Code.ValueKind == JsonValueKind.Number && error.Code.TryGetInt32(out var number) ? number : null;
         var details = error.ErrorData.ValueKind == JsonValueKind.Object && error.ErrorData.TryGetProperty("details", out var d) ? CallbackJson.Text(d) : null;
         var text = string.Join(": ", new[] { CallbackJson.Text(error.Title) ?? CallbackJson.Text(error.Message), details }.Where(t => !string.IsNullOrWhiteSpace(t)));
+        if (code is { } t && WhatsAppCloudErrors.TemplateErrors.TryGetValue(t, out var meaning))
+            return $"WhatsApp reported the message failed (error {t}): {meaning}{(text.Length > 0 ? " (" + text + ")" : "")}";
         return $"WhatsApp reported the message failed{(code is { } c ? $" (error {c})" : "")}{(text.Length > 0 ? ": " + text : "")}";
     }
 

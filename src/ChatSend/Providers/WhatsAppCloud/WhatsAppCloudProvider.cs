@@ -19,6 +19,10 @@ public sealed class WhatsAppCloudOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "00:00:50")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a session's template catalogue is used before it is read from Meta again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan TemplatesFreshness { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
@@ -29,7 +33,7 @@ public sealed class WhatsAppCloudOptions
 /// retries: this client never repeats a send.
 /// </summary>
 public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients, ProviderSecrets secrets, TimeProvider time,
-    WhatsAppCloudSessions sessions, ILogger<WhatsAppCloudProvider> logger) : IChannelProvider
+    WhatsAppCloudSessions sessions, WhatsAppCloudTemplates templates, ILogger<WhatsAppCloudProvider> logger) : IChannelProvider
 {
     public const string ProviderName = "whatsapp-cloud";
     public const string HttpClientName = "ChatSend.WhatsAppCloud";
@@ -37,7 +41,7 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
     /// <summary>Text (with a link preview), image, video, document and voice notes, to phone numbers only.</summary>
     public static ProviderCapabilities Supported { get; } = new(
         new HashSet<MessageType> { MessageType.Text, MessageType.Image, MessageType.Video, MessageType.Document, MessageType.Ptt },
-        Groups: false, Preview: true) { Replies = true, MarkRead = true, InboundMedia = true };
+        Groups: false, Preview: true) { Templates = true, Replies = true, MarkRead = true, InboundMedia = true };
 
     public string Name => ProviderName;
 
@@ -65,8 +69,15 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
         var answer = await PostAsync(session, Body(message), cancellationToken);
         if (answer.Succeeded && MessageIdOf(answer.Text) is { } id)
             return new ProviderReceipt(id);
-        throw Refused(session, "a send", answer);
+        var refused = Refused(session, "a send", answer);
+        if (WhatsAppCloudErrors.IsTemplateError(GraphError.Parse(answer.Text)?.Code))
+            templates.Forget(session); // the catalogue may be out of date: the next send reads it again
+        throw refused;
     }
+
+    /// <summary>The session's templates from its WhatsApp Business Account (<see cref="WhatsAppCloudTemplates"/>).</summary>
+    public Task<IReadOnlyList<Templates.MessageTemplate>> GetTemplatesAsync(Session session, bool refresh, CancellationToken cancellationToken) =>
+        templates.GetAsync(session, refresh, cancellationToken);
 
     /// <summary>
     /// <c>{"messaging_product":"whatsapp","status":"read","message_id":…}</c> to the messages endpoint: the customer sees
@@ -157,12 +168,68 @@ public sealed partial class WhatsAppCloudProvider(IHttpClientFactory httpClients
             MessageType.Video => ("video", WithCaption(Media(message), message.Text)),
             MessageType.Document => ("document", WithFileName(WithCaption(Media(message), message.Text), Media(message))),
             MessageType.Ptt => ("audio", new JsonObject { ["link"] = Media(message).Url.AbsoluteUri, ["voice"] = true }),
+            MessageType.Template => ("template", Template(message)),
             MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts or MessageType.Reaction
                 or MessageType.Button or MessageType.Unsupported => throw ProviderException.NotSendable(message.Type),
         };
         body["type"] = type;
         body[type] = content;
         return body;
+    }
+
+    /// <summary>
+    /// The template object: name, <c>language.code</c>, and components for the header (a file by link, or a text), the body
+    /// (text parameters in order, each with its <c>parameter_name</c> when named) and each button (a quick reply's
+    /// <c>payload</c>, a URL button's <c>text</c>), as the Cloud API documents them.
+    /// </summary>
+    private static JsonObject Template(OutboundMessage message)
+    {
+        var template = message.Template ?? throw new ProviderException("a template message has no template", transient: false);
+        var components = new JsonArray();
+        if (template.HeaderMedia is { } headerType)
+        {
+            var media = Media(message);
+            var (kind, file) = headerType switch
+            {
+                MessageType.Image => ("image", new JsonObject { ["link"] = media.Url.AbsoluteUri }),
+                MessageType.Video => ("video", new JsonObject { ["link"] = media.Url.AbsoluteUri }),
+                MessageType.Document => ("document", new JsonObject { ["link"] = media.Url.AbsoluteUri, ["filename"] = media.FileName }),
+                MessageType.Text or MessageType.Ptt or MessageType.Audio or MessageType.Sticker or MessageType.Location or MessageType.Contacts
+                    or MessageType.Reaction or MessageType.Button or MessageType.Unsupported or MessageType.Template =>
+                    throw new ProviderException($"a template header cannot be {headerType.ToWire()}", transient: false),
+            };
+            components.Add(new JsonObject
+            {
+                ["type"] = "header",
+                ["parameters"] = new JsonArray(new JsonObject { ["type"] = kind, [kind] = file }),
+            });
+        }
+        else if (template.HeaderText is { } headerText)
+            components.Add(new JsonObject
+            {
+                ["type"] = "header",
+                ["parameters"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = headerText }),
+            });
+        IEnumerable<JsonObject> body = template.Named is { } named
+            ? named.Select(p => new JsonObject { ["type"] = "text", ["parameter_name"] = p.Key, ["text"] = p.Value })
+            : (template.Positional ?? []).Select(v => new JsonObject { ["type"] = "text", ["text"] = v });
+        var parameters = new JsonArray(body.Select(JsonNode? (p) => p).ToArray());
+        if (parameters.Count > 0)
+            components.Add(new JsonObject { ["type"] = "body", ["parameters"] = parameters });
+        foreach (var button in template.Buttons.OrderBy(b => b.Index))
+            components.Add(new JsonObject
+            {
+                ["type"] = "button",
+                ["sub_type"] = button.Payload is not null ? "quick_reply" : "url",
+                ["index"] = button.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["parameters"] = new JsonArray(button.Payload is { } payload
+                    ? new JsonObject { ["type"] = "payload", ["payload"] = payload }
+                    : new JsonObject { ["type"] = "text", ["text"] = button.Text }),
+            });
+        var content = new JsonObject { ["name"] = template.Name, ["language"] = new JsonObject { ["code"] = template.Language } };
+        if (components.Count > 0)
+            content["components"] = components;
+        return content;
     }
 
     private static OutboundMedia Media(OutboundMessage message) =>
@@ -233,6 +300,23 @@ public static class WhatsAppCloudErrors
 {
     private static readonly HashSet<int> Transient = [4, 80007, 130429, 131000, 131016, 131056, 133004];
 
+    /// <summary>
+    /// Meta's template errors, what each means (developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes):
+    /// permanent, whether answered at once or reported later in a status webhook.
+    /// </summary>
+    public static IReadOnlyDictionary<int, string> TemplateErrors { get; } = new Dictionary<int, string>
+    {
+        [132000] = "the number of template parameters does not match what the approved template expects",
+        [132001] = "the template does not exist in this language, or is not approved",
+        [132005] = "the template's text with its parameters filled in is too long",
+        [132007] = "the template's content breaks a WhatsApp policy (format or characters)",
+        [132012] = "the template's parameter values are not in the format the template expects",
+        [132015] = "the template is paused for low quality: it cannot be sent until it is unpaused",
+        [132016] = "the template is disabled for low quality: it can no longer be sent",
+    };
+
+    public static bool IsTemplateError(int? code) => code is { } c && TemplateErrors.ContainsKey(c);
+
     private static readonly Dictionary<int, string> Reasons = new()
     {
         [0] = "the access token could not be authenticated: generate a new one",
@@ -267,6 +351,8 @@ public static class WhatsAppCloudErrors
         var suffix = code is { } c ? $" (Meta error {c}{(string.IsNullOrEmpty(meta) ? "" : ", " + meta)})" : "";
         if (code is { } t && Transient.Contains(t))
             return new ProviderException($"WhatsApp is throttling or briefly unavailable{suffix}", transient: true, retryAfter);
+        if (code is { } template && TemplateErrors.TryGetValue(template, out var meaning))
+            return new ProviderException($"WhatsApp refused the template: {meaning}{suffix}", transient: false);
         if (code is { } known && Reasons.TryGetValue(known, out var reason))
             return new ProviderException(reason + suffix, transient: false) { ClosesWindow = known == ReEngagement };
         if (status == HttpStatusCode.Unauthorized)

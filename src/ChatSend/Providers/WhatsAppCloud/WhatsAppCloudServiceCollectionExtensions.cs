@@ -16,6 +16,7 @@ public static class WhatsAppCloudServiceCollectionExtensions
             .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WhatsAppCloudOptions>>().Value.Timeout);
         services.AddSingleton<IChannelProvider, WhatsAppCloudProvider>();
         services.AddSingleton<WhatsAppCloudSessions>();
+        services.AddSingleton<WhatsAppCloudTemplates>();
         services.AddSingleton<WhatsAppCloudCallback>();
         services.AddSingleton<Inbound.IInboundMediaSource, WhatsAppCloudMediaSource>();
         return services;

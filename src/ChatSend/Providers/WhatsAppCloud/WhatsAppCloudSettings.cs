@@ -27,6 +27,11 @@ public sealed class WhatsAppCloudSettings : ProviderSettings
     [Description("the Graph API version")]
     public string? ApiVersion { get; set; } = DefaultApiVersion;
 
+    [RegularExpression("^[0-9]{1,32}$", ErrorMessage = "must be the WhatsApp Business Account's id from Meta (digits only)")]
+    [Description("the WhatsApp Business Account's id at Meta (digits): where the session's templates are read from; templates need it")]
+    [DefaultText("none: no templates")]
+    public string? WabaId { get; set; }
+
     [HttpUrl, Description("the API's address (a proxy, a test server)")]
     public Uri? BaseUrl { get; set; } = new(DefaultBaseUrl);
 }
