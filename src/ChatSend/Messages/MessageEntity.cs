@@ -28,6 +28,9 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>For a template message: the template and its values as JSON (<see cref="Templates.SendTemplate"/>).</summary>
     public string? Template { get; set; }
 
+    /// <summary>A free-form message sent as its <c>fallbackTemplate</c>, the chat's 24-hour window being closed.</summary>
+    public bool Fallback { get; set; }
+
     /// <summary>Link-preview fields as JSON, for text messages that carry them.</summary>
     public string? Preview { get; set; }
 

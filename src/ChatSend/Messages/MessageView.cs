@@ -78,6 +78,11 @@ public sealed record MessageView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public MediaView? Media { get; init; }
 
+    /// <summary>True on a free-form message sent as its <c>fallbackTemplate</c> because the chat's 24-hour window was closed; absent otherwise.</summary>
+    [JsonPropertyName("fallback")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Fallback { get; init; }
+
     public static MessageView From(MessageEntity m, bool withHistory = false)
     {
         var details = MessageDetails.FromJson(m.Details);
@@ -94,6 +99,7 @@ public sealed record MessageView(
             Reaction = details?.Reaction,
             Button = details?.Button,
             Media = MediaView.From(m),
+            Fallback = m.Fallback ? true : null,
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
             SendAt = m.SendAt is { } sendAt ? FormatTime(sendAt) : null,

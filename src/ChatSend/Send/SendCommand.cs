@@ -22,6 +22,30 @@ public sealed record SendCommand(
     /// <summary>The type the media is checked and staged as: the message's, or a template header's.</summary>
     public MessageType MediaType => Template?.HeaderMedia ?? Type;
 
+    /// <summary>For a free-form message: the template to send instead where the chat's window is closed, and its header's file.</summary>
+    public Templates.SendTemplate? Fallback { get; init; }
+
+    public MediaReference? FallbackHeader { get; init; }
+
+    /// <summary>This command is a free-form message's <see cref="Fallback"/>, sent because the chat's window was closed.</summary>
+    public bool IsFallback { get; init; }
+
+    /// <summary>The field a template's problems are named under: <c>template</c>, or <c>fallbackTemplate</c> for a fallback.</summary>
+    public string TemplateField => IsFallback ? "fallbackTemplate" : "template";
+
+    /// <summary>The message as its fallback template, to send where the chat's window is closed.</summary>
+    public SendCommand AsFallback() => this with
+    {
+        Type = MessageType.Template,
+        Text = null,
+        Media = FallbackHeader,
+        Preview = null,
+        Template = Fallback,
+        Fallback = null,
+        FallbackHeader = null,
+        IsFallback = true,
+    };
+
     /// <summary>
     /// The row this command becomes once accepted: <c>queued</c>, or <c>scheduled</c> with a <see cref="SendAt"/>; a reply
     /// keeps the quoted message's id and the provider's id for it, which its delivery quotes.
@@ -54,6 +78,7 @@ public sealed record SendCommand(
             ReplyTo = quote?.Id.Value,
             ReplyToProviderId = quote?.ProviderMessageId,
             Template = Template is null ? null : JsonSerializer.Serialize(Template),
+            Fallback = IsFallback,
         };
         message.Advance(SendAt is null ? MessageStatus.Queued : MessageStatus.Scheduled, now);
         return message;

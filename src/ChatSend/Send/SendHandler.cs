@@ -63,11 +63,13 @@ public sealed partial class SendHandler(
         var session = authorized.Value!;
         if (ProviderFit.Check(command, session, providers).Failed(out var unsendable))
             return unsendable;
+        var windowed = await window.CheckAsync(command, session, now, cancellationToken);
+        if (windowed.Failed(out var closed))
+            return closed;
+        command = windowed.Value!;
         var content = await templates.CheckAsync(context, command, session, cancellationToken);
         if (content.Failed(out var unfit))
             return unfit;
-        if ((await window.CheckAsync(command, session, now, cancellationToken)).Failed(out var closed))
-            return closed;
         var quote = await replies.FindAsync(command, cancellationToken);
         if (quote.Failed(out var unquotable))
             return unquotable;

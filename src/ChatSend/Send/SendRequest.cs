@@ -50,6 +50,12 @@ public sealed record SendRequest
     /// <summary>An approved WhatsApp template instead of <c>text</c> or media (providers with templates only).</summary>
     [JsonPropertyName("template")] public Templates.TemplateRequest? Template { get; init; }
 
+    /// <summary>
+    /// For a free-form message on a session that enforces the 24-hour window: the template (the shape of
+    /// <see cref="Template"/>) to send instead when the chat's window is closed.
+    /// </summary>
+    [JsonPropertyName("fallbackTemplate")] public Templates.TemplateRequest? FallbackTemplate { get; init; }
+
     /// <summary>Each media field with the type it selects and its value, in contract order.</summary>
     public IReadOnlyList<(string Field, MessageType Type, string? Url)> MediaFields() =>
     [

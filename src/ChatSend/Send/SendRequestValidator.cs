@@ -47,6 +47,7 @@ public static partial class SendRequestValidator
         MessageType? type = present.Count switch { 0 => MessageType.Text, 1 => present[0].Type, _ => null };
         if (request.Template is not null || errors.Has("template"))
             return ValidateTemplate(request, session, recipient, toField, present, errors, now);
+        var (fallback, fallbackHeader) = request.FallbackTemplate is { } f ? TemplateRequestValidator.Validate(f, errors, "fallbackTemplate") : (null, null);
 
         var preview = ReadPreview(request.Preview, errors);
         var sendAt = request.SendAt is { } given ? ReadSendAt(given, now, errors) : null;
@@ -58,7 +59,7 @@ public static partial class SendRequestValidator
             reference = CheckMedia(request, mediaType, present[0].Field, present[0].Url, text, errors);
 
         return errors.Count == 0
-            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt, replyTo)
+            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt, replyTo) { Fallback = fallback, FallbackHeader = fallbackHeader }
             : null;
     }
 
@@ -77,6 +78,8 @@ public static partial class SendRequestValidator
             errors.Add("filename", Alone + " (a document header's name is template.header.filename)");
         if (request.Preview is not null)
             errors.Add("preview", Alone);
+        if (request.FallbackTemplate is not null)
+            errors.Add("fallbackTemplate", "is for a free-form message: a template is sent whether the chat's window is open or not");
         var sendAt = request.SendAt is { } given ? ReadSendAt(given, now, errors) : null;
         var replyTo = request.ReplyTo is { } quoted ? ReadReplyTo(quoted, session, errors) : null;
         var (template, header) = request.Template is { } t ? TemplateRequestValidator.Validate(t, errors) : (null, null);

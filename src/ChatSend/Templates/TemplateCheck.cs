@@ -20,12 +20,13 @@ public sealed class TemplateCheck(ChannelProviders providers)
     {
         if (command.Template is not { } template || providers.Find(session.Provider) is not { } provider)
             return (string?)null;
-        var catalog = await TemplateCatalog.ReadAsync(context, provider, session, refresh: false, "template", cancellationToken);
+        var field = command.TemplateField;
+        var catalog = await TemplateCatalog.ReadAsync(context, provider, session, refresh: false, field, cancellationToken);
         if (catalog.Failed(out var unreadable))
             return unreadable;
         if (Find(catalog.Value!, template) is not { } found)
         {
-            catalog = await TemplateCatalog.ReadAsync(context, provider, session, refresh: true, "template", cancellationToken);
+            catalog = await TemplateCatalog.ReadAsync(context, provider, session, refresh: true, field, cancellationToken);
             if (catalog.Failed(out unreadable))
                 return unreadable;
         }
@@ -35,12 +36,12 @@ public sealed class TemplateCheck(ChannelProviders providers)
         {
             var sameName = templates.Where(t => t.Name == template.Name && t.IsApproved).ToList();
             return sameName.Count == 0
-                ? Refuse("template.name", $"the account has no approved template '{template.Name}'"
+                ? Refuse(field + ".name", $"the account has no approved template '{template.Name}'"
                     + (templates.Any(t => t.Name == template.Name) ? $" (its status: {string.Join(", ", templates.Where(t => t.Name == template.Name).Select(t => $"{t.Language} {t.Status}"))})" : ""))
-                : Refuse("template.language", $"template '{template.Name}' is not approved in '{template.Language}'; approved in: "
+                : Refuse(field + ".language", $"template '{template.Name}' is not approved in '{template.Language}'; approved in: "
                     + string.Join(", ", sameName.Select(t => t.Language)));
         }
-        return Parameters(found, template) is { } mismatch ? Refuse("template.parameters", mismatch) : found.Fill(template);
+        return Parameters(found, template) is { } mismatch ? Refuse(field + ".parameters", mismatch) : found.Fill(template);
     }
 
     private static MessageTemplate? Find(IReadOnlyList<MessageTemplate> templates, SendTemplate template) =>

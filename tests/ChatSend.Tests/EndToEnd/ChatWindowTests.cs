@@ -191,4 +191,60 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
         Assert.Equal(("+14155550199", false), (never.Str("chat"), never.GetProperty("windowOpen").GetBoolean()));
         Assert.Equal(JsonValueKind.Null, never.GetProperty("lastInboundAt").ValueKind);
     }
+
+    private const string Catalogue = """
+        [{"name":"order_update","language":"en_US","body":"Hi {{1}}, your order {{2}} has shipped."}]
+        """;
+
+    [Fact]
+    public async Task TheWorkedExampleACustomerWritesTheBusinessAnswersAndADayLaterOnlyTheFallbackTemplateGoes()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+        const string Fallback = """{"name":"order_update","language":"en_US","parameters":["Ana","123"]}""";
+        await CustomerWritesAsync(session.Id, key);
+        using (var answered = await SendAsync(session.Id, key))
+            Assert.Equal(HttpStatusCode.Accepted, answered.StatusCode); // free-form, inside the window
+
+        _clock.Offset = TimeSpan.FromHours(25);
+        using (var refused = await SendAsync(session.Id, key))
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        using var fallback = await SendAsync(session.Id, key, new { fallbackTemplate = JsonDocument.Parse(Fallback).RootElement });
+
+        Assert.Equal(HttpStatusCode.Accepted, fallback.StatusCode);
+        var message = await Json.ReadAsync(fallback);
+        Assert.Equal(("template", true, "Hi Ana, your order 123 has shipped."),
+            (message.Str("type"), message.GetProperty("fallback").GetBoolean(), message.Str("content")));
+
+        _clock.Offset = TimeSpan.Zero;
+        using var inside = await SendAsync(session.Id, key, new { fallbackTemplate = JsonDocument.Parse(Fallback).RootElement });
+        var sentFreeForm = await Json.ReadAsync(inside);
+        Assert.Equal(("text", false), (sentFreeForm.Str("type"), sentFreeForm.TryGetProperty("fallback", out _))); // the window is open: as written
+    }
+
+    [Fact]
+    public async Task AFallbackTemplateIsCheckedAsATemplateAndNamedAsTheFallback()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+
+        using var unknown = await SendAsync(session.Id, key,
+            new { fallbackTemplate = JsonDocument.Parse("""{"name":"no_such","language":"en_US"}""").RootElement });
+        using var withTemplate = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, $$"""
+            {"session":"{{session.Id}}","to":"{{Customer}}","template":{"name":"order_update","language":"en_US","parameters":["a","b"]},
+             "fallbackTemplate":{"name":"order_update","language":"en_US","parameters":["a","b"]} }
+            """));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        Assert.True((await Json.ReadAsync(unknown)).GetProperty("errors").TryGetProperty("fallbackTemplate.name", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, withTemplate.StatusCode);
+        Assert.True((await Json.ReadAsync(withTemplate)).GetProperty("errors").TryGetProperty("fallbackTemplate", out _));
+        Assert.Equal(0, await MessageCountAsync(session.Id));
+    }
 }
