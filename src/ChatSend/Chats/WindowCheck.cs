@@ -2,6 +2,7 @@ using ChatSend.Http;
 using ChatSend.Providers;
 using ChatSend.Send;
 using ChatSend.Sessions;
+using Microsoft.AspNetCore.Http;
 
 namespace ChatSend.Chats;
 
@@ -22,7 +23,10 @@ public sealed class WindowCheck(ChatWindows windows, ChannelProviders providers)
         var at = command.SendAt ?? now;
         var record = await windows.ForSendAsync(session.Id, command.To.Value, at, cancellationToken);
         if (record.IsOpenAt(at))
-            return command;
+            return command.SendAt is not null && command.FallbackHeader is not null
+                ? Problems.Field(StatusCodes.Status422UnprocessableEntity, "The fallback template cannot be kept for later.", "fallbackTemplate.header",
+                    "a scheduled message's fallbackTemplate may have a text header but not a file (the window is open at sendAt; if it closes before, the template is sent without fetching anything)")
+                : command;
         return command.Fallback is not null ? command.AsFallback() : Problems.WindowClosed(record.ClosesAt, scheduled: command.SendAt is not null);
     }
 }

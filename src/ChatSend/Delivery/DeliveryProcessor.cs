@@ -67,9 +67,9 @@ public sealed partial class DeliveryProcessor(
         if (claimed is not var (message, session, provider))
             return "skipped";
         activity?.SetTag(ChatSendTelemetry.Tags.Attempt, message.Attempts).SetTag(ChatSendTelemetry.Tags.Provider, provider.Name);
-        if (await WindowClosedForScheduledAsync(message, session, provider, cancellationToken))
+        if (await WindowAsync(message, session, provider, cancellationToken) is { } closed)
         {
-            await recorder.FailAsync(message, WindowClosedReason, FailureCategory.ProviderRefused, cancellationToken, claimId: message.ClaimId);
+            await recorder.FailAsync(message, closed, FailureCategory.ProviderRefused, cancellationToken, claimId: message.ClaimId);
             return "failed";
         }
         OutboundMessage outbound;
@@ -98,14 +98,36 @@ public sealed partial class DeliveryProcessor(
 
     public const string WindowClosedReason = "window closed: the customer's 24-hour window closed before the message's sendAt";
 
-    // A scheduled message was checked for its sendAt when accepted; the customer's window may have been closed since (Meta's 131047).
-    private async Task<bool> WindowClosedForScheduledAsync(MessageEntity message, Session session, IChannelProvider provider,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// A scheduled free-form message was checked for its sendAt when accepted; the customer's window may have closed since
+    /// (Meta's 131047). Then it goes as its fallbackTemplate (the row becomes that template here, and its sent or failed
+    /// write records it), or ends failed: the reason, or null when it goes.
+    /// </summary>
+    private async Task<string?> WindowAsync(MessageEntity message, Session session, IChannelProvider provider, CancellationToken cancellationToken)
     {
-        if (message.SendAt is null || !Chats.ChatWindows.Enforced(session, provider))
-            return false;
+        if (message.SendAt is null || message.MessageType == MessageType.Template || !Chats.ChatWindows.Enforced(session, provider))
+            return null;
         var now = time.GetUtcNow();
-        return !(await windows.ForSendAsync(session.Id, message.ChatOrRecipient, now, cancellationToken)).IsOpenAt(now);
+        if ((await windows.ForSendAsync(session.Id, message.ChatOrRecipient, now, cancellationToken)).IsOpenAt(now))
+            return null;
+        if (message.FallbackTemplate is not { Length: > 0 } json || JsonSerializer.Deserialize<Templates.SendTemplate>(json) is not { } fallback)
+            return WindowClosedReason;
+        IReadOnlyList<Templates.MessageTemplate> catalog;
+        try
+        {
+            catalog = await provider.GetTemplatesAsync(session, refresh: false, cancellationToken);
+        }
+        catch (ProviderException ex) when (!ex.IsTransient)
+        {
+            return $"{WindowClosedReason}, and its fallbackTemplate could not be checked: {ex.Message}";
+        }
+        var found = catalog.FirstOrDefault(t => t.Name == fallback.Name && t.Language == fallback.Language && t.IsApproved);
+        if (found is null || Templates.TemplateCheck.Parameters(found, fallback) is { } _)
+            return $"{WindowClosedReason}, and its fallbackTemplate '{fallback.Name}' ({fallback.Language}) is not an approved template its values fit";
+        (message.MessageType, message.Template, message.Text, message.Preview, message.Content, message.Fallback) =
+            (MessageType.Template, json, null, null, found.Fill(fallback), true);
+        (message.MediaBlob, message.MimeType, message.FileName, message.MediaLength, message.MediaSha256) = (null, null, null, null, null); // the free-form file is not the template's
+        return null;
     }
 
     private async Task<string> SendAsync(MessageEntity message, Session session, IChannelProvider provider, OutboundMessage outbound,

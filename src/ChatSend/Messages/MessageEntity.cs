@@ -31,6 +31,9 @@ public sealed class MessageEntity : ITableEntity
     /// <summary>A free-form message sent as its <c>fallbackTemplate</c>, the chat's 24-hour window being closed.</summary>
     public bool Fallback { get; set; }
 
+    /// <summary>A scheduled free-form message's <c>fallbackTemplate</c> as JSON, for its delivery to use if the window closed meanwhile.</summary>
+    public string? FallbackTemplate { get; set; }
+
     /// <summary>Link-preview fields as JSON, for text messages that carry them.</summary>
     public string? Preview { get; set; }
 

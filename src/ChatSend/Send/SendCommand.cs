@@ -79,6 +79,7 @@ public sealed record SendCommand(
             ReplyToProviderId = quote?.ProviderMessageId,
             Template = Template is null ? null : JsonSerializer.Serialize(Template),
             Fallback = IsFallback,
+            FallbackTemplate = SendAt is not null && Fallback is not null ? JsonSerializer.Serialize(Fallback) : null,
         };
         message.Advance(SendAt is null ? MessageStatus.Queued : MessageStatus.Scheduled, now);
         return message;

@@ -247,4 +247,34 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
         Assert.True((await Json.ReadAsync(withTemplate)).GetProperty("errors").TryGetProperty("fallbackTemplate", out _));
         Assert.Equal(0, await MessageCountAsync(session.Id));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AScheduledMessageWhoseWindowClosedBeforeItsTimeGoesAsItsFallbackTemplateOrEndsFailed(bool withFallback)
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+        await CustomerWritesAsync(session.Id, key);
+        var sendAt = DateTimeOffset.FromUnixTimeSeconds(_clock.GetUtcNow().AddSeconds(4).ToUnixTimeSeconds());
+        using var accepted = withFallback
+            ? await SendAsync(session.Id, key, new { sendAt = sendAt.ToString("O"),
+                fallbackTemplate = JsonDocument.Parse("""{"name":"order_update","language":"en_US","parameters":["Ana","123"]}""").RootElement })
+            : await SendAsync(session.Id, key, new { sendAt = sendAt.ToString("O") });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = MessageId.Parse((await Json.ReadAsync(accepted)).Str("id"));
+
+        // Meta refuses an earlier free-form message with 131047 before this one's time comes.
+        await _app.Services.GetRequiredService<ChatWindows>().CloseAsync(session.Id, Customer, _clock.GetUtcNow(), CancellationToken.None);
+
+        var ended = await Eventually.MatchesAsync(() => _app.Services.GetRequiredService<MessageStore>().FindAsync(id),
+            m => m?.Status is "sent" or "delivered" or "read" or "failed", TimeSpan.FromSeconds(30));
+        if (withFallback)
+            Assert.Equal(("template", true, "Hi Ana, your order 123 has shipped.", false), (ended!.Type, ended.Fallback, ended.Content, ended.Status == "failed"));
+        else
+            Assert.Equal(("failed", ChatSend.Delivery.DeliveryProcessor.WindowClosedReason), (ended!.Status, ended.FailureReason));
+    }
 }

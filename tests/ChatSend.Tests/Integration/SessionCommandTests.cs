@@ -40,7 +40,7 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
     // An unknown key is an error that lists the known ones.
     [InlineData("waha", "setting 'baseURL' is not a setting of this provider; known: baseUrl, wahaSession, maxPerMinute, minRecipientGapSeconds",
         "--setting", "baseURL=https://waha.example.com")]
-    [InlineData("sandbox", "setting 'phoneNumberId' is not a setting of this provider; known: deliveredAfterSeconds, readAfterSeconds, replyAfterSeconds, maxPerMinute, minRecipientGapSeconds",
+    [InlineData("sandbox", "setting 'phoneNumberId' is not a setting of this provider; known: deliveredAfterSeconds, readAfterSeconds, replyAfterSeconds, templates, maxPerMinute, minRecipientGapSeconds, windowPolicy",
         "--setting", "phoneNumberId=1")]
     // A missing required one names it.
     [InlineData("evolution", "setting 'instance' is required", "--setting", "baseUrl=https://evo.example.com")]
@@ -65,7 +65,7 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
         Assert.Equal(2, code);
         Assert.Empty(output);
         Assert.StartsWith($"error: session {id} is not stored: ", error);
-        Assert.Contains(expected, error);
+        Assert.True(error.Contains(expected), error);
         await using var services = new TestServices(azurite);
         Assert.Null(await services.Get<SessionStore>().FindAsync(id));
     }
