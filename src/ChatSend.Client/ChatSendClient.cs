@@ -58,6 +58,10 @@ public sealed class ChatSendClient(HttpClient http, IOptions<ChatSendClientOptio
         CallAsync(HttpMethod.Get, $"sessions/{Uri.EscapeDataString(session)}/templates", ClientJson.Default.TemplateCatalog, cancellationToken);
 
     /// <inheritdoc/>
+    public Task<ChatWindow> GetChatAsync(string session, string chat, CancellationToken cancellationToken = default) =>
+        CallAsync(HttpMethod.Get, $"sessions/{Uri.EscapeDataString(session)}/chats/{Uri.EscapeDataString(chat)}", ClientJson.Default.ChatWindow, cancellationToken);
+
+    /// <inheritdoc/>
     public async Task<MessageFile> GetMediaAsync(string id, CancellationToken cancellationToken = default)
     {
         using var request = Request(HttpMethod.Get, MessagePath(id) + "/media");

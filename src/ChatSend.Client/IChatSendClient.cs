@@ -39,4 +39,11 @@ public interface IChatSendClient
     /// <summary>Lists the WhatsApp templates of a session's account, every status (<c>GET /sessions/{session}/templates</c>).</summary>
     /// <exception cref="ChatSendProblemException">404 for a session the key does not cover; 422 for a provider without templates.</exception>
     Task<TemplateCatalog> ListTemplatesAsync(string session, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A chat's 24-hour window: when its customer last wrote, until when free-form messages may go, and whether the number
+    /// is on WhatsApp where the provider can tell (<c>GET /sessions/{session}/chats/{chat}</c>).
+    /// </summary>
+    /// <exception cref="ChatSendProblemException">404 for a session the key does not cover; 400 for a chat that is not a number or group.</exception>
+    Task<ChatWindow> GetChatAsync(string session, string chat, CancellationToken cancellationToken = default);
 }

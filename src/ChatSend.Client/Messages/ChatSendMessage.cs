@@ -68,6 +68,9 @@ public sealed record ChatSendMessage
     /// <summary>The message's file: its URL, type, name, size and SHA-256; or pending (a customer's file being fetched); or why it failed.</summary>
     [JsonPropertyName("media")] public MessageMedia? Media { get; init; }
 
+    /// <summary>True when a free-form message was sent as its fallback template, the chat's window being closed.</summary>
+    [JsonPropertyName("fallback")] public bool? Fallback { get; init; }
+
     /// <summary>True for a customer's message.</summary>
     [JsonIgnore] public bool IsInbound => Direction == "inbound";
 }

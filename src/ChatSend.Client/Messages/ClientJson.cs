@@ -6,6 +6,7 @@ namespace ChatSend.Client;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(SendMessageRequest))]
 [JsonSerializable(typeof(TemplateCatalog))]
+[JsonSerializable(typeof(ChatWindow))]
 [JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(ChatSendMessage))]

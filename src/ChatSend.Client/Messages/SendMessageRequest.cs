@@ -47,7 +47,21 @@ public sealed record SendMessageRequest
 
     /// <summary>An approved WhatsApp template instead of <see cref="Text"/> or media (type <c>template</c>).</summary>
     [JsonPropertyName("template")] public TemplateMessage? Template { get; init; }
+
+    /// <summary>
+    /// For a free-form message: the template to send instead when the chat's 24-hour window is closed (a session that
+    /// enforces it, as Cloud API sessions do); the answer then says <see cref="ChatSendMessage.Fallback"/>.
+    /// </summary>
+    [JsonPropertyName("fallbackTemplate")] public TemplateMessage? FallbackTemplate { get; init; }
 }
+
+/// <summary>A chat's 24-hour window, as <c>GET /sessions/{session}/chats/{chat}</c> answers.</summary>
+public sealed record ChatWindow(
+    [property: JsonPropertyName("chat")] string Chat,
+    [property: JsonPropertyName("lastInboundAt")] DateTimeOffset? LastInboundAt,
+    [property: JsonPropertyName("windowOpenUntil")] DateTimeOffset? WindowOpenUntil,
+    [property: JsonPropertyName("windowOpen")] bool WindowOpen,
+    [property: JsonPropertyName("onWhatsApp")] bool? OnWhatsApp);
 
 /// <summary>
 /// A template to send: its name and language, the body's values (<see cref="Named"/> or <see cref="Positional"/>), its

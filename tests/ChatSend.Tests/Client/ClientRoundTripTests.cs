@@ -44,6 +44,33 @@ public sealed class ClientRoundTripTests(ChatSendTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task AWindowEnforcingSessionRefusesAFreeFormMessageOrSendsItsFallbackAndShowsTheChat()
+    {
+        var (session, key) = await target.NewSessionAsync(new Dictionary<string, string>
+        {
+            ["windowPolicy"] = "enforce",
+            ["templates"] = """[{"name":"reengage","language":"en_US","body":"Hi {{1}}, we have news about your order."}]""",
+        });
+        using var services = new ClientServices(target.Http.BaseAddress!, key);
+        var client = services.Client;
+        const string Stranger = "+12025550188";
+
+        var closed = await Assert.ThrowsAsync<ChatSendProblemException>(() =>
+            client.SendAsync(new SendMessageRequest { Session = session.Id, To = Stranger, Text = "hello" }));
+        var fallback = await client.SendAsync(new SendMessageRequest
+        {
+            Session = session.Id, To = Stranger, Text = "hello",
+            FallbackTemplate = new TemplateMessage { Name = "reengage", Language = "en_US", Parameters = TemplateMessage.Positional(["Ana"]) },
+        });
+        var chat = await client.GetChatAsync(session.Id, Stranger);
+
+        Assert.Equal((422, true), (closed.Status, closed.Errors.ContainsKey("to")));
+        Assert.Equal(("template", true, "Hi Ana, we have news about your order."),
+            (fallback.Message.Type.ToString(), fallback.Message.Fallback, fallback.Message.Content));
+        Assert.Equal((Stranger, false, null, null), (chat.Chat, chat.WindowOpen, chat.LastInboundAt, chat.OnWhatsApp));
+    }
+
+    [Fact]
     public async Task ListsASessionsTemplatesAndSendsOneWithItsBodyFilledIn()
     {
         var (session, key) = await target.NewSessionAsync(new Dictionary<string, string>
