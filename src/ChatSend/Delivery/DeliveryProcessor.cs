@@ -102,7 +102,8 @@ public sealed partial class DeliveryProcessor(
     private async Task<bool> WindowClosedForScheduledAsync(MessageEntity message, Session session, IChannelProvider provider,
         CancellationToken cancellationToken)
     {
-        if (message.SendAt is null || !Chats.ChatWindows.Enforced(session, provider))
+        // Only a free-form message needs the window: a template (or a fallback, sent as one) goes to a closed window too.
+        if (message.SendAt is null || message.MessageType == MessageType.Template || !Chats.ChatWindows.Enforced(session, provider))
             return false;
         var now = time.GetUtcNow();
         return !(await windows.ForSendAsync(session.Id, message.ChatOrRecipient, now, cancellationToken)).IsOpenAt(now);

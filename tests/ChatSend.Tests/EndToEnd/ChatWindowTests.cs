@@ -247,4 +247,30 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
         Assert.True((await Json.ReadAsync(withTemplate)).GetProperty("errors").TryGetProperty("fallbackTemplate", out _));
         Assert.Equal(0, await MessageCountAsync(session.Id));
     }
+
+    private async Task<JsonElement> DeliveredOrFailedAsync(string key, string id) =>
+        await Eventually.MatchesAsync(async () =>
+        {
+            using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", key));
+            return await Json.ReadAsync(response);
+        }, m => m.Str("status") is not ("scheduled" or "queued" or "sending"));
+
+    [Fact]
+    public async Task AScheduledTemplateToAClosedWindowIsSentAtItsTimeNotFailedAsWindowClosed()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+        using var accepted = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, $$"""
+            {"session":"{{session.Id}}","to":"{{Customer}}","template":{"name":"order_update","language":"en_US","parameters":["a","b"]},
+             "sendAt":"{{_clock.GetUtcNow().AddSeconds(2):O}}"}
+            """));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        var message = await DeliveredOrFailedAsync(key, (await Json.ReadAsync(accepted)).Str("id"));
+
+        Assert.NotEqual("failed", message.Str("status")); // a template may go to a closed window: that is what it is for
+    }
 }
