@@ -273,4 +273,27 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
 
         Assert.NotEqual("failed", message.Str("status")); // a template may go to a closed window: that is what it is for
     }
+
+    [Fact]
+    public async Task AScheduledMessageWhoseWindowClosedMeanwhileGoesOutAsItsFallbackTemplate()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+        await CustomerWritesAsync(session.Id, key);
+        using var accepted = await SendAsync(session.Id, key, new
+        {
+            sendAt = _clock.GetUtcNow().AddSeconds(3).ToString("O"),
+            fallbackTemplate = JsonDocument.Parse("""{"name":"order_update","language":"en_US","parameters":["Ana","123"]}""").RootElement,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("text", (await Json.ReadAsync(accepted)).Str("type")); // open at sendAt when accepted
+        _clock.Offset = TimeSpan.FromHours(25); // the window closes before it goes
+
+        var message = await DeliveredOrFailedAsync(key, (await Json.ReadAsync(accepted)).Str("id"));
+
+        Assert.NotEqual("failed", message.Str("status")); // the contract: it goes out as its fallbackTemplate
+    }
 }
