@@ -4,6 +4,7 @@ using ChatSend.Chats;
 using ChatSend.Inbound;
 using ChatSend.Messages;
 using ChatSend.Providers.Callbacks;
+using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using ChatSend.Storage;
@@ -295,5 +296,25 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
         var message = await DeliveredOrFailedAsync(key, (await Json.ReadAsync(accepted)).Str("id"));
 
         Assert.NotEqual("failed", message.Str("status")); // the contract: it goes out as its fallbackTemplate
+    }
+
+    [Fact]
+    public async Task A131047StatusWhoseWindowCloseMeetsAStorageFaultClosesTheWindowWhenTheReceiptIsTriedAgain()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        await CustomerWritesAsync(session.Id, key);
+        await Eventually.MatchesAsync(async () => (await ChatAsync(session.Id, key)).GetProperty("windowOpen").GetBoolean(), open => open);
+        using var accepted = await SendAsync(session.Id, key, new { sendAt = _clock.GetUtcNow().AddHours(2).ToString("O") });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = MessageId.Parse((await Json.ReadAsync(accepted)).Str("id"));
+        await using var elsewhere = new TestServices(azurite);
+        var receipt = new Receipt(id, MessageStatus.Failed, DateTimeOffset.UtcNow, Reason: "re-engagement (131047)") { ClosesWindow = true };
+        for (var attempt = 0; attempt < 3; attempt++) // the storage client's first try and its two retries
+            elsewhere.Faults.Next(Fault.Refuse, "GET", "~~~h");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => elsewhere.Get<ReceiptHandler>().ApplyAsync(receipt)); // the queue tries it again
+        await elsewhere.Get<ReceiptHandler>().ApplyAsync(receipt);
+
+        Assert.False((await ChatAsync(session.Id, key)).GetProperty("windowOpen").GetBoolean());
     }
 }
