@@ -149,12 +149,13 @@ public sealed partial class DeliveryProcessor(
         }
         catch (ProviderException ex)
         {
+            // Meta's 131047: the chat's window is closed, whatever happens to this write (a retried job finds the message failed).
+            if (ex.ClosesWindow)
+                await windows.CloseAsync(message.PartitionKey, message.ChatOrRecipient, time.GetUtcNow(), cancellationToken);
             await recorder.FailAsync(message, ex.IsTransient
                 ? $"provider {provider.Name} still failing after {message.Attempts} attempts: {ex.Message}"
                 : $"provider {provider.Name} refused the message: {ex.Message}",
                 ex.IsTransient ? FailureCategory.ProviderUnavailable : FailureCategory.ProviderRefused, cancellationToken, claimId: message.ClaimId);
-            if (ex.ClosesWindow)
-                await windows.CloseAsync(message.PartitionKey, message.ChatOrRecipient, time.GetUtcNow(), cancellationToken);
             return "failed";
         }
         var row = await recorder.RecordSentAsync(message, provider, receipt.ProviderMessageId);

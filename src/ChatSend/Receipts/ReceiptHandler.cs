@@ -60,7 +60,8 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
         }, cancellationToken);
         span.Applied(moved);
 
-        if (moved && receipt.ClosesWindow && row is not null)
+        // Also when an earlier try failed the message but not the close (a storage fault): closing is idempotent.
+        if (receipt.ClosesWindow && row is { Status: var status } && status == MessageStatus.Failed.ToWire())
             await windows.CloseAsync(row.PartitionKey, row.ChatOrRecipient, receipt.At ?? time.GetUtcNow(), cancellationToken);
         if (row is null)
             LogMissing(receipt.Status.ToWire(), id.Value);

@@ -4,6 +4,7 @@ using ChatSend.Chats;
 using ChatSend.Inbound;
 using ChatSend.Messages;
 using ChatSend.Providers.Callbacks;
+using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Sessions;
 using ChatSend.Storage;
@@ -276,5 +277,74 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
             Assert.Equal(("template", true, "Hi Ana, your order 123 has shipped.", false), (ended!.Type, ended.Fallback, ended.Content, ended.Status == "failed"));
         else
             Assert.Equal(("failed", ChatSend.Delivery.DeliveryProcessor.WindowClosedReason), (ended!.Status, ended.FailureReason));
+    }
+
+    private async Task<JsonElement> DeliveredOrFailedAsync(string key, string id) =>
+        await Eventually.MatchesAsync(async () =>
+        {
+            using var response = await _app.Http.SendAsync(_app.Request(HttpMethod.Get, $"/messages/{id}", key));
+            return await Json.ReadAsync(response);
+        }, m => m.Str("status") is not ("scheduled" or "queued" or "sending"));
+
+    [Fact]
+    public async Task AScheduledTemplateToAClosedWindowIsSentAtItsTimeNotFailedAsWindowClosed()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+        using var accepted = await _app.Http.SendAsync(_app.Request(HttpMethod.Post, "/send", key, $$"""
+            {"session":"{{session.Id}}","to":"{{Customer}}","template":{"name":"order_update","language":"en_US","parameters":["a","b"]},
+             "sendAt":"{{_clock.GetUtcNow().AddSeconds(2):O}}"}
+            """));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        var message = await DeliveredOrFailedAsync(key, (await Json.ReadAsync(accepted)).Str("id"));
+
+        Assert.NotEqual("failed", message.Str("status")); // a template may go to a closed window: that is what it is for
+    }
+
+    [Fact]
+    public async Task AScheduledMessageWhoseWindowClosedMeanwhileGoesOutAsItsFallbackTemplate()
+    {
+        var (session, key) = await _app.NewSessionAsync(settings: new Dictionary<string, string>
+        {
+            [ChatWindows.PolicySetting] = ChatWindows.Enforce,
+            ["templates"] = Catalogue,
+        });
+        await CustomerWritesAsync(session.Id, key);
+        using var accepted = await SendAsync(session.Id, key, new
+        {
+            sendAt = _clock.GetUtcNow().AddSeconds(3).ToString("O"),
+            fallbackTemplate = JsonDocument.Parse("""{"name":"order_update","language":"en_US","parameters":["Ana","123"]}""").RootElement,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal("text", (await Json.ReadAsync(accepted)).Str("type")); // open at sendAt when accepted
+        _clock.Offset = TimeSpan.FromHours(25); // the window closes before it goes
+
+        var message = await DeliveredOrFailedAsync(key, (await Json.ReadAsync(accepted)).Str("id"));
+
+        Assert.NotEqual("failed", message.Str("status")); // the contract: it goes out as its fallbackTemplate
+    }
+
+    [Fact]
+    public async Task A131047StatusWhoseWindowCloseMeetsAStorageFaultClosesTheWindowWhenTheReceiptIsTriedAgain()
+    {
+        var (session, key) = await EnforcingSessionAsync();
+        await CustomerWritesAsync(session.Id, key);
+        await Eventually.MatchesAsync(async () => (await ChatAsync(session.Id, key)).GetProperty("windowOpen").GetBoolean(), open => open);
+        using var accepted = await SendAsync(session.Id, key, new { sendAt = _clock.GetUtcNow().AddHours(2).ToString("O") });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var id = MessageId.Parse((await Json.ReadAsync(accepted)).Str("id"));
+        await using var elsewhere = new TestServices(azurite);
+        var receipt = new Receipt(id, MessageStatus.Failed, DateTimeOffset.UtcNow, Reason: "re-engagement (131047)") { ClosesWindow = true };
+        for (var attempt = 0; attempt < 3; attempt++) // the storage client's first try and its two retries
+            elsewhere.Faults.Next(Fault.Refuse, "GET", "~~~h");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => elsewhere.Get<ReceiptHandler>().ApplyAsync(receipt)); // the queue tries it again
+        await elsewhere.Get<ReceiptHandler>().ApplyAsync(receipt);
+
+        Assert.False((await ChatAsync(session.Id, key)).GetProperty("windowOpen").GetBoolean());
     }
 }
