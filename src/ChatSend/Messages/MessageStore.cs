@@ -82,9 +82,11 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
             {
                 windows.Forget(chat.PartitionKey, chat.RowKey);
             }
-            catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == Azure.Data.Tables.Models.TableErrorCode.EntityAlreadyExists.ToString())
+            catch (RequestFailedException ex) when (ex.Status == 409 && ex.ErrorCode == Azure.Data.Tables.Models.TableErrorCode.EntityAlreadyExists.ToString()
+                                                    && (ex as TableTransactionFailedException)?.FailedTransactionActionIndex is null or 0)
             {
-                // Recorded before: by this very call's first try (its answer lost), an earlier delivery, or another instance.
+                // Recorded before (its provider-id row is there): by this very call's first try (its answer lost), an earlier
+                // delivery, or another instance. A chat record that kept conflicting is not that: it is thrown, and retried.
                 windows.Forget(chat.PartitionKey, chat.RowKey);
                 if (await outbox.ShouldAnnounceAsync(message, events))
                     await outbox.AnnounceAsync(message.MessageId, message.Chat);
