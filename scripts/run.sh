@@ -55,6 +55,10 @@ Have a customer write to the session (add "imageUrl":"https://..." for a file), 
   curl -i -X POST http://127.0.0.1:7071/sandbox/sessions/dev/inbound -H "Authorization: Bearer $key" \\
        -H "Content-Type: application/json" -d '{"from":"+12025550123","text":"Hi! Is my order on its way?"}'
   curl -s "http://127.0.0.1:7071/messages?session=dev&chat=%2B12025550123" -H "Authorization: Bearer $key"
+The session dev-window keeps WhatsApp's 24-hour window: to someone who never wrote, text is 422 window-closed,
+and with a fallbackTemplate it goes as the template (GET /sessions/dev-window/templates lists them):
+  curl -i -X POST http://127.0.0.1:7071/send -H "Authorization: Bearer $key" -H "Content-Type: application/json" \\
+       -d '{"session":"dev-window","to":"+12025550199","text":"Your order shipped","fallbackTemplate":{"name":"order_update","language":"en_US","parameters":["Ana","123"]}}'
 
 Press Ctrl-C to stop.
 BANNER

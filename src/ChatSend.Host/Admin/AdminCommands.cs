@@ -16,7 +16,8 @@ namespace ChatSend.Host.Admin;
 /// session &lt;id&gt; --sender &lt;phone&gt; [--provider sandbox] [--disabled] [--setting name=value]...
 /// key create --sessions &lt;id,id|*&gt; [--name text]    prints the new key once
 /// key revoke &lt;key id&gt;
-/// seed-dev                              init + session 'dev' (sandbox, recipients answering after 3 s) + a key for it
+/// seed-dev                              init + session 'dev' (sandbox, recipients answering after 3 s, a template) and
+///                                       'dev-window' (sandbox keeping the 24-hour window) + a key for both
 /// webhook add|list|rotate|update|enable|disable|delete …   a session's customer webhooks (<see cref="WebhookCommands"/>)
 /// </code>
 /// Output goes to standard output, for people and scripts; the new key is printed only by <c>key create</c> and <c>seed-dev</c>,
@@ -27,6 +28,12 @@ public static partial class AdminCommands
     public const string DevSession = "dev";
     public const string DevReplyAfterSeconds = "3";
     public const string DevSender = "+15550100001";
+
+    /// <summary>A second dev session that keeps the 24-hour window, as a Cloud API session does, with the same templates.</summary>
+    public const string DevWindowSession = "dev-window";
+
+    /// <summary>The dev sessions' template catalogue, so a local run shows templates and the window's fallback without Meta.</summary>
+    public const string DevTemplates = """[{"name":"order_update","language":"en_US","body":"Hi {{1}}, your order {{2}} has shipped.","category":"UTILITY"}]""";
 
     private static readonly string[] Commands = ["init", "session", "key", "seed-dev", "webhook"];
 
@@ -127,8 +134,10 @@ public static partial class AdminCommands
                 await storage.EnsureCreatedAsync();
                 // Its recipients answer each message after a few seconds, so a local run shows both directions.
                 await sessions.UpsertAsync(new Session(DevSession, DevSender, SandboxProvider.ProviderName,
-                    new Dictionary<string, string> { ["replyAfterSeconds"] = DevReplyAfterSeconds }, Enabled: true));
-                await output.WriteLineAsync(await keys.CreateAsync("local development", [DevSession]));
+                    new Dictionary<string, string> { ["replyAfterSeconds"] = DevReplyAfterSeconds, ["templates"] = DevTemplates }, Enabled: true));
+                await sessions.UpsertAsync(new Session(DevWindowSession, DevSender, SandboxProvider.ProviderName,
+                    new Dictionary<string, string> { ["windowPolicy"] = "enforce", ["templates"] = DevTemplates }, Enabled: true));
+                await output.WriteLineAsync(await keys.CreateAsync("local development", [DevSession, DevWindowSession]));
                 return 0;
 
             case ["webhook", .. var rest]:

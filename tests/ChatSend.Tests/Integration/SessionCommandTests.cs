@@ -34,6 +34,9 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
         var dev = await services.Get<SessionStore>().FindAsync(AdminCommands.DevSession);
         Assert.Equal("3", dev!.Setting("replyAfterSeconds"));
         Assert.Empty(ProviderSettingsSchema.Of<ChatSend.Providers.SandboxSettings>().Validate(dev.ProviderSettings, dev.SecretNames));
+        var window = await services.Get<SessionStore>().FindAsync(AdminCommands.DevWindowSession);
+        Assert.Equal("enforce", window!.Setting("windowPolicy"));
+        Assert.Empty(ProviderSettingsSchema.Of<ChatSend.Providers.SandboxSettings>().Validate(window.ProviderSettings, window.SecretNames));
     }
 
     [Theory]
