@@ -121,7 +121,7 @@ public sealed partial class DeliveryProcessor(
         {
             return $"{WindowClosedReason}, and its fallbackTemplate could not be checked: {ex.Message}";
         }
-        var found = catalog.FirstOrDefault(t => t.Name == fallback.Name && t.Language == fallback.Language && t.IsApproved);
+        var found = Templates.TemplateCheck.Find(catalog, fallback);
         if (found is null || Templates.TemplateCheck.Parameters(found, fallback) is { } _)
             return $"{WindowClosedReason}, and its fallbackTemplate '{fallback.Name}' ({fallback.Language}) is not an approved template its values fit";
         (message.MessageType, message.Template, message.Text, message.Preview, message.Content, message.Fallback) =

@@ -50,7 +50,7 @@ public sealed partial class ChatOrder(StorageClients storage, MessageStore messa
             var events = numbered.Select(x => MessageEvents.Create(x.Row, x.Row.GetHistory()[0], x.Sequence)).ToList();
             if (events.Count > 0 && !await outbox.PublishAsync(focus.Session, $"chat {Send.Recipient.Mask(chat)}", events, cancellationToken))
                 return (false, null);
-            await RemoveAsync(focus.Session, ready.Select(r => r.Waiting.Entry).Concat(gone).ToList(), cancellationToken);
+            await outbox.RemoveAsync([.. ready.Select(r => r.Waiting.Entry), .. gone], cancellationToken); // never empty here
             if (numbered.Count > 0)
                 LogHandedOn(numbered.Count, Send.Recipient.Mask(chat), numbered[0].Sequence);
             focusRow ??= ready.FirstOrDefault(r => r.Row.RowKey == focus.RowKey).Row;
@@ -134,24 +134,6 @@ public sealed partial class ChatOrder(StorageClients storage, MessageStore messa
         catch (RequestFailedException ex) when (ex.Status is 404 or 409 or 412)
         {
             return null;
-        }
-    }
-
-    /// <summary>Removes the entries whose events every sink has (or whose message is gone); ones another dispatcher removed are fine.</summary>
-    private async Task RemoveAsync(string session, IReadOnlyList<OutboxEntry> done, CancellationToken cancellationToken)
-    {
-        if (done.Count == 0)
-            return;
-        try
-        {
-            await _table.SubmitTransactionAsync(
-                done.Select(e => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(session, e.RowKey), ETag.All)),
-                cancellationToken);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
-        {
-            foreach (var entry in done)
-                await _table.DeleteEntityAsync(session, entry.RowKey, ETag.All, cancellationToken);
         }
     }
 

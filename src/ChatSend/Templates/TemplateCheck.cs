@@ -44,7 +44,8 @@ public sealed class TemplateCheck(ChannelProviders providers)
         return Parameters(found, template) is { } mismatch ? Refuse(field + ".parameters", mismatch) : found.Fill(template);
     }
 
-    private static MessageTemplate? Find(IReadOnlyList<MessageTemplate> templates, SendTemplate template) =>
+    /// <summary>The catalogue's approved template of that name and language, or null.</summary>
+    public static MessageTemplate? Find(IReadOnlyList<MessageTemplate> templates, SendTemplate template) =>
         templates.FirstOrDefault(t => t.Name == template.Name && t.Language == template.Language && t.IsApproved);
 
     /// <summary>Why the values do not fit the template's body, or null when they do.</summary>
