@@ -77,6 +77,7 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<SessionStore>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<MessageStore>();
+        services.AddSingleton<ChatLines>();
         services.AddSingleton<DeliveryQueue>();
         services.AddSingleton<MediaDownloader>();
         services.AddSingleton<MediaStager>();

@@ -6,9 +6,11 @@ using ChatSend.Messages;
 namespace ChatSend.Chats;
 
 /// <summary>
-/// One chat of a session as the 24-hour window needs it: a row in the session's partition
-/// (<see cref="MessageRowKeys.ChatRecordOf"/>), written with each customer's message that is newer than the one it
-/// holds, in that message's own transaction, and when the provider says the window is closed (WhatsApp's 131047).
+/// One chat of a session: a row in the session's partition (<see cref="MessageRowKeys.ChatRecordOf"/>). For the 24-hour
+/// window it is written with each customer's message that is newer than the one it holds, in that message's own
+/// transaction, and when the provider says the window is closed (WhatsApp's 131047). For the order of the session's
+/// sends to the chat (<see cref="Delivery.ChatLines"/>) it counts the numbers given out and the turns that passed, written
+/// in the transactions that accept a send and that end the send whose turn it is. Every write is under its ETag.
 /// </summary>
 public sealed class ChatRecord : ITableEntity
 {
@@ -25,6 +27,16 @@ public sealed class ChatRecord : ITableEntity
 
     /// <summary>When the provider last refused a free-form message as outside the window (131047).</summary>
     public DateTimeOffset? ClosedAt { get; set; }
+
+    /// <summary>How many of the session's sends to the chat took a number in its line: the last number given.</summary>
+    public long OutboundTaken { get; set; }
+
+    /// <summary>The last number whose turn has passed (sent, or ended); the send numbered one more holds the turn.</summary>
+    public long OutboundPassed { get; set; }
+
+    /// <summary>Sends waiting in the chat's line, the one whose turn it is included.</summary>
+    [IgnoreDataMember]
+    public long OutboundWaiting => OutboundTaken - OutboundPassed;
 
     /// <summary>Until when free-form messages may be sent, or null when the window is closed (or never opened).</summary>
     [IgnoreDataMember]

@@ -27,11 +27,14 @@ public sealed class ChatWindows(StorageClients storage) : IDisposable
     public async Task<ChatRecord> ReadAsync(string session, string chat, CancellationToken cancellationToken)
     {
         var fresh = ChatRecord.For(session, chat);
-        var row = await _table.GetEntityIfExistsAsync<ChatRecord>(session, fresh.RowKey, cancellationToken: cancellationToken);
-        var record = row.HasValue ? row.Value! : fresh;
+        var record = await _table.FindQuietlyAsync<ChatRecord>(session, fresh.RowKey, cancellationToken) ?? fresh;
         Remember(record);
         return record;
     }
+
+    /// <summary>The record as this instance last read or wrote it (it may be stale: write only under its ETag), else as stored.</summary>
+    public async Task<ChatRecord> KnownOrReadAsync(string session, string chat, CancellationToken cancellationToken) =>
+        Known(session, chat) ?? await ReadAsync(session, chat, cancellationToken);
 
     /// <summary>The record for a send's check: this instance's copy while it says the window is open at <paramref name="at"/>, else read.</summary>
     public async Task<ChatRecord> ForSendAsync(string session, string chat, DateTimeOffset at, CancellationToken cancellationToken) =>
@@ -44,7 +47,7 @@ public sealed class ChatWindows(StorageClients storage) : IDisposable
     public async Task<(TableTransactionAction? Action, ChatRecord Record)> InboundAsync(MessageEntity message, CancellationToken cancellationToken)
     {
         var chat = message.ChatOrRecipient;
-        var record = Known(message.PartitionKey, chat) ?? await ReadAsync(message.PartitionKey, chat, cancellationToken);
+        var record = await KnownOrReadAsync(message.PartitionKey, chat, cancellationToken);
         if (record.LastInboundAt >= message.AcceptedAt)
             return (null, record);
         var moved = record.Copy();
@@ -104,7 +107,8 @@ public sealed class ChatWindows(StorageClients storage) : IDisposable
     public const string Enforce = "enforce";
     public const string Off = "off";
 
-    private ChatRecord? Known(string session, string chat) =>
+    /// <summary>This instance's copy of the chat's record, or null.</summary>
+    public ChatRecord? Known(string session, string chat) =>
         _known.TryGetValue(session + "|" + MessageRowKeys.ChatRecordOf(chat), out ChatRecord? known) ? known!.Copy() : null;
 
     private void Remember(ChatRecord record) =>

@@ -13,11 +13,16 @@ public sealed record ChatView(
     [property: JsonPropertyName("lastInboundAt")] DateTimeOffset? LastInboundAt,
     [property: JsonPropertyName("windowOpenUntil")] DateTimeOffset? WindowOpenUntil,
     [property: JsonPropertyName("windowOpen")] bool WindowOpen,
-    [property: JsonPropertyName("onWhatsApp")] bool? OnWhatsApp);
+    [property: JsonPropertyName("onWhatsApp")] bool? OnWhatsApp)
+{
+    /// <summary>The session's messages to the chat that wait for their turn in its order, the one whose turn it is included.</summary>
+    [JsonPropertyName("waiting")]
+    public long Waiting { get; init; }
+}
 
 /// <summary>
 /// <c>GET /sessions/{session}/chats/{chat}</c> for a key that covers the session: when the customer last wrote and
-/// whether the 24-hour window is open now (one point read), and whether the number is on WhatsApp where the provider
+/// whether the 24-hour window is open now and how many of the session's messages to it wait their turn (one point read), and whether the number is on WhatsApp where the provider
 /// can tell (<see cref="Providers.INumberCheck"/>, cached; null when it cannot, or could not answer). A chat whose
 /// customer never wrote answers with nulls and <c>windowOpen: false</c>, not 404: a business may still write to it, with a template.
 /// </summary>
@@ -35,6 +40,6 @@ public sealed class GetChatHandler(SessionStore sessions, ChatWindows windows, P
         var onWhatsApp = numbers.IsOnWhatsAppAsync(found, parsed.Value, cancellationToken);
         var chatRecord = await record;
         return TypedResults.Ok(new ChatView(parsed.Value, chatRecord.LastInboundAt, chatRecord.WindowOpenUntil,
-            chatRecord.IsOpenAt(time.GetUtcNow()), await onWhatsApp));
+            chatRecord.IsOpenAt(time.GetUtcNow()), await onWhatsApp) { Waiting = chatRecord.OutboundWaiting });
     }
 }

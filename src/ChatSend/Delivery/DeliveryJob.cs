@@ -17,6 +17,9 @@ namespace ChatSend.Delivery;
 public sealed record DeliveryJob(MessageId Id, string? TraceParent = null, string? TraceState = null, DateTimeOffset? VisibleAt = null)
     : IQueueMessage
 {
+    /// <summary>The turn the message holds in its chat's line, when whoever queued the job knew it (<see cref="ChatLines"/>).</summary>
+    public LineTurn? Turn { get; init; }
+
     [JsonIgnore]
     public bool IsValid => Id != default;
 
@@ -24,7 +27,10 @@ public sealed record DeliveryJob(MessageId Id, string? TraceParent = null, strin
     public TraceContext? Trace => TraceContext.From(TraceParent, TraceState);
 
     /// <summary>A job for <paramref name="message"/> that keeps its trace.</summary>
-    public static DeliveryJob For(MessageEntity message) => new(message.MessageId, message.TraceParent, message.TraceState);
+    public static DeliveryJob For(MessageEntity message) => new(message.MessageId, message.TraceParent, message.TraceState)
+    {
+        Turn = message.InLine && message.Turn?.Number == message.LineNumber ? message.Turn : null,
+    };
 }
 
 /// <summary>Puts delivery jobs on the deliveries queue.</summary>

@@ -36,6 +36,7 @@ public sealed partial class DeliveryProcessor(
     SessionPacer pacer,
     InboundMediaFetcher inboundMedia,
     Chats.ChatWindows windows,
+    ChatLines lines,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryProcessor> logger) : QueueHandler<DeliveryJob>(logger)
@@ -192,6 +193,8 @@ public sealed partial class DeliveryProcessor(
             }
             var session = await sessions.FindAsync(job.Id.Session, cancellationToken);
             var provider = session is { Enabled: true } ? providers.Find(session.Provider) : null;
+            if (job.Turn is { } turn && turn.Number == message.LineNumber)
+                message.Turn = turn;
             if (message.ClaimId == claimId && provider is not null)
                 return (message, session!, provider); // our claim landed; only its answer was lost
 
@@ -204,6 +207,25 @@ public sealed partial class DeliveryProcessor(
             {
                 await StopAsync(message, next, session, now, cancellationToken);
                 return null;
+            }
+            if (message.InLine || message is { KeepsOrder: true, LineNumber: null })
+            {
+                // In its chat's order only the send whose turn it is goes; the one before it queues its job when it ends.
+                MessageEntity? holding;
+                try
+                {
+                    holding = await lines.TakeTurnAsync(message, job.Turn, cancellationToken);
+                }
+                catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5)
+                {
+                    continue;
+                }
+                if (holding is null)
+                {
+                    LogWaitsItsTurn(message.Id, message.LineNumber);
+                    return null;
+                }
+                message = holding;
             }
             try
             {
@@ -292,6 +314,9 @@ public sealed partial class DeliveryProcessor(
 
     [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its session's pace; expected to go at {ExpectedAt}")]
     private partial void LogPaced(string messageId, DateTimeOffset expectedAt);
+
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its turn in its chat (number {Number}); the send before it queues it")]
+    private partial void LogWaitsItsTurn(string messageId, long? number);
 
     [LoggerMessage(LogLevel.Warning, "Delivery job for unknown message {MessageId} dropped")]
     private partial void LogUnknownMessage(string messageId);

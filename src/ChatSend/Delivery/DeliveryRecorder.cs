@@ -13,7 +13,7 @@ namespace ChatSend.Delivery;
 /// transaction: claim (the marker left as it is), release (marker due after the backoff), and the ends of the
 /// work (sent, failed, or already moved on), which remove the marker.
 /// </summary>
-public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMessageIndex index, IOptions<DeliveryOptions> options,
+public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMessageIndex index, ChatLines lines, IOptions<DeliveryOptions> options,
     TimeProvider time, ILogger<DeliveryRecorder> logger)
 {
     private static readonly TimeSpan SentRetryBudget = TimeSpan.FromSeconds(30);
@@ -94,11 +94,18 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
         }
     }
 
-    /// <summary>For a message that moved on without this job (a receipt, a cancel): clears a stale claim and marker.</summary>
-    public Task FinishAsync(MessageEntity message, CancellationToken cancellationToken) =>
-        message.HasMarker || message.ClaimId is not null
-            ? messages.UpdateAsync(message, m => End(m, moved: false), cancellationToken)
-            : Task.CompletedTask;
+    /// <summary>
+    /// For a message that moved on without this job (a receipt, a cancel): clears a stale claim and marker, and passes its
+    /// turn in its chat on if it holds it (a send canceled while it waited, whose turn has come).
+    /// </summary>
+    public async Task FinishAsync(MessageEntity message, CancellationToken cancellationToken)
+    {
+        var row = message.HasMarker || message.ClaimId is not null
+            ? await messages.UpdateAsync(message, m => End(m, moved: false), cancellationToken)
+            : message;
+        if (row is { InLine: true, DeliveryOver: true })
+            await lines.PassOnAsync(row, cancellationToken);
+    }
 
     /// <summary>
     /// Records the provider's answer in place, retrying through storage outages for a while rather than re-running

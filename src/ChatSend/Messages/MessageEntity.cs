@@ -64,6 +64,37 @@ public sealed class MessageEntity : ITableEntity
     /// </summary>
     public bool InChatOrder { get; set; }
 
+    /// <summary>A send whose client opted out of the order within its chat (<c>"ordered": false</c>): it waits for no one.</summary>
+    public bool Unordered { get; set; }
+
+    /// <summary>
+    /// A send's number in its chat's line (<see cref="Delivery.ChatLines"/>): given when it is accepted, or for a scheduled
+    /// message when its time comes. Null for customers' messages, unordered sends and rows from before sends were ordered.
+    /// </summary>
+    public long? LineNumber { get; set; }
+
+    /// <summary>The send's turn in its chat has passed: it was sent or ended while it held the turn, and the next one may go.</summary>
+    public bool LinePassed { get; set; }
+
+    /// <summary>
+    /// Set by the delivery attempt whose job proved the message holds its turn (not stored): what that job knew of the
+    /// chat's record, so the write that ends the message can pass the turn on without reading it.
+    /// </summary>
+    [IgnoreDataMember]
+    public Delivery.LineTurn? Turn { get; set; }
+
+    /// <summary>An outbound send that keeps its place in its chat's order (<c>ordered</c> not false).</summary>
+    [IgnoreDataMember]
+    public bool KeepsOrder => !IsInbound && !Unordered;
+
+    /// <summary>A send that has a number in its chat's line and whose turn has not passed yet.</summary>
+    [IgnoreDataMember]
+    public bool InLine => LineNumber is not null && !LinePassed;
+
+    /// <summary>Its delivery is over: handed to the provider or ended, and no attempt holds it.</summary>
+    [IgnoreDataMember]
+    public bool DeliveryOver => CurrentStatus is not (MessageStatus.Queued or MessageStatus.Scheduled) && ClaimId is null;
+
     /// <summary>The message this one quotes: ChatSend's id when ChatSend knows it, else only the provider's id for it.</summary>
     public string? ReplyTo { get; set; }
     public string? ReplyToProviderId { get; set; }

@@ -21,8 +21,12 @@ namespace ChatSend.Messages;
 /// (<c>~~~c:</c> + the escaped chat + <c>:</c> + the message row key), which lists a conversation with one range read;</item>
 /// <item>for a customer known by an opaque id (a WhatsApp LID, a Cloud API user id), once a callback gave it together with
 /// a phone number, an <b>alias</b> row (<c>~~~a:</c> + the escaped id) holding that number, so the person stays one chat;</item>
-/// <item>for each chat a customer wrote in, its <b>record</b> (<c>~~~h:</c> + the escaped chat): when the customer last wrote
-/// and whether the provider closed the chat's window since, for the 24-hour window (<see cref="Chats.ChatRecord"/>);</item>
+/// <item>for each chat a customer wrote in or the session sent to, its <b>record</b> (<c>~~~h:</c> + the escaped chat): when the
+/// customer last wrote and whether the provider closed the chat's window since, for the 24-hour window, and how far the
+/// session's sends to the chat have got in their order (<see cref="Chats.ChatRecord"/>);</item>
+/// <item>for each send waiting for its turn in its chat (<see cref="Delivery.ChatLines"/>), a <b>line entry</b>
+/// (<c>~~~o:</c> + the escaped chat + <c>:</c> + its number in the chat's line, 19 digits) naming the message, removed when
+/// its turn passes;</item>
 /// <item>for each webhook endpoint and chat it had received events of, a <b>cursor</b> (<c>~~~w:</c> + the webhook id + <c>:</c> +
 /// its chat epoch + <c>:</c> + the escaped chat): the next <c>chatsequence</c> the endpoint is owed, so it gets a chat's events in order.</item>
 /// </list>
@@ -45,6 +49,7 @@ public static class MessageRowKeys
     private const string ChatRecordPrefix = IndexPrefix + "h:";
     private const string ChatOrderPrefix = OutboxPrefix + "q:";
     private const string WebhookCursorPrefix = IndexPrefix + "w:";
+    private const string ChatLinePrefix = IndexPrefix + "o:";
 
     /// <summary>Every message row, and nothing else.</summary>
     public static RowKeyRange Messages { get; } = new(null, MarkerPrefix);
@@ -77,6 +82,9 @@ public static class MessageRowKeys
 
     /// <summary>A chat's record: when its customer last wrote, whether the provider closed its window since (<see cref="Chats.ChatRecord"/>).</summary>
     public static string ChatRecordOf(string chat) => $"{ChatRecordPrefix}{Uri.EscapeDataString(chat)}";
+
+    /// <summary>The entry of the send numbered <paramref name="number"/> in its chat's line (<see cref="Delivery.ChatLines"/>).</summary>
+    public static string ChatLineEntryOf(string chat, long number) => $"{ChatLinePrefix}{Uri.EscapeDataString(chat)}:{number:D19}";
 
     /// <summary>The row that maps a customer's opaque id (a WhatsApp LID, a Cloud API user id) to the phone number seen with it.</summary>
     public static string AliasOf(string customerId) => $"{AliasPrefix}{Uri.EscapeDataString(customerId)}";

@@ -10,7 +10,7 @@ namespace ChatSend.Messages;
 /// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
 /// row's ETag. Every status a write records brings its <see cref="EventOutbox"/> entries into the same transaction.
 /// </summary>
-public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Chats.ChatWindows windows) : IDisposable
+public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Chats.ChatWindows windows, Delivery.ChatLines lines) : IDisposable
 {
     private const int MaxConcurrencyRetries = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
@@ -19,20 +19,43 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// <summary>
     /// Writes a new message with its marker, or neither. A 409 on a fresh id means an earlier try of this same
     /// transaction (retried by the storage client after its answer was lost) landed: that is success too (<see cref="FreshInserts"/>).
+    /// A send that keeps its chat's order takes its number in the chat's line in the same transaction
+    /// (<see cref="Delivery.ChatLines"/>); when another send to the chat took the record meanwhile, it tries again.
     /// </summary>
     public async Task InsertAsync(MessageEntity message, DateTimeOffset due, CancellationToken cancellationToken = default)
     {
         message.HasMarker = true;
         var events = await outbox.EntriesForAsync(message, cancellationToken);
-        message.ETag = await _table.SubmitFreshAsync(
-        [
-            new TableTransactionAction(TableTransactionActionType.Add, message),
-            new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, ChatEntry(message)),
-            ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
-        ], cancellationToken) ?? ETag.All;
+        for (var attempt = 1; ; attempt++)
+        {
+            var place = await lines.PlaceAsync(message, cancellationToken);
+            TableTransactionAction[] actions =
+            [
+                new TableTransactionAction(TableTransactionActionType.Add, message),
+                new TableTransactionAction(TableTransactionActionType.Add, WorkMarker.For(message.MessageId, due)),
+                new TableTransactionAction(TableTransactionActionType.UpsertReplace, ChatEntry(message)),
+                ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
+                ..place?.Actions ?? [],
+            ];
+            try
+            {
+                var (etag, responses) = await _table.SubmitFreshAsync(actions, cancellationToken);
+                message.ETag = etag ?? ETag.All;
+                if (place is not null)
+                    lines.Placed(message, place, responses?[^1].Headers.ETag);
+                break;
+            }
+            catch (TableTransactionFailedException ex) when (place is not null && ex.FailedTransactionActionIndex >= actions.Length - place.Actions.Length
+                                                             && Delivery.ChatLines.IsConflict(ex) && attempt < MaxPlaceRetries)
+            {
+                lines.Forget(message);
+                await Delivery.ChatLines.JitterAsync(cancellationToken);
+            }
+        }
         await RecordedAsync(message, events);
     }
+
+    private const int MaxPlaceRetries = 100;
 
     /// <summary>
     /// Records a customer's message with its index rows (its provider's id, its place in its chat), its events and, when
@@ -184,21 +207,38 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         try
         {
             var events = await outbox.EntriesForAsync(message, cancellationToken);
-            if (markerAction is null && events.Count == 0)
+            for (var attempt = 1; ; attempt++)
             {
-                var response = await _table.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
-                message.ETag = response.Headers.ETag ?? message.ETag;
-            }
-            else
-            {
+                // The write that ends a send holding its chat's turn passes the turn on in the same transaction.
+                var release = message.InLine && message.DeliveryOver ? await lines.ReleaseAsync(message, fresh: attempt > 1, cancellationToken) : null;
+                if (markerAction is null && events.Count == 0 && release is null)
+                {
+                    var response = await _table.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
+                    message.ETag = response.Headers.ETag ?? message.ETag;
+                    break;
+                }
                 TableTransactionAction[] actions =
                 [
                     new(TableTransactionActionType.UpdateReplace, message, message.ETag),
                     ..(markerAction is null ? [] : new[] { markerAction }),
                     ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
+                    ..release?.Actions ?? [],
                 ];
-                var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
-                message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+                var passing = actions.Length - (release?.Actions.Length ?? 0);
+                try
+                {
+                    var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
+                    message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+                    if (release is not null)
+                        await lines.ReleasedAsync(message, release, responses.Value[passing].Headers.ETag);
+                    break;
+                }
+                catch (TableTransactionFailedException ex) when (release is not null && ex.FailedTransactionActionIndex >= passing && attempt < MaxConcurrencyRetries)
+                {
+                    // The chat's record moved on since (another send accepted, a customer's message): decide on it as stored.
+                    message.LinePassed = false;
+                    lines.Forget(message);
+                }
             }
             await RecordedAsync(message, events);
         }

@@ -83,6 +83,11 @@ public sealed record MessageView(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public bool? Fallback { get; init; }
 
+    /// <summary>False on a message sent with <c>"ordered": false</c> (it waits for no earlier message to its chat); absent otherwise.</summary>
+    [JsonPropertyName("ordered")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Ordered { get; init; }
+
     public static MessageView From(MessageEntity m, bool withHistory = false)
     {
         var details = MessageDetails.FromJson(m.Details);
@@ -100,6 +105,7 @@ public sealed record MessageView(
             Button = details?.Button,
             Media = MediaView.From(m),
             Fallback = m.Fallback ? true : null,
+            Ordered = m.Unordered ? false : null,
             StatusHistory = withHistory ? m.GetHistory().Select(h => new StatusChangeView(h.Status, FormatTime(h.At))).ToList() : null,
             FailureReason = withHistory ? m.FailureReason : null,
             SendAt = m.SendAt is { } sendAt ? FormatTime(sendAt) : null,

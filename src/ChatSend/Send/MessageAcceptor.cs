@@ -13,12 +13,14 @@ namespace ChatSend.Send;
 /// that lands the message will go out (the job is only a trigger; if it cannot be queued, the sweeper queues one when
 /// the marker is due), so the answer is 202. If the transaction fails, what it may have written and the staged media
 /// are removed before the 503, so a 503 never leaves anything that could be sent. Both writes go ahead even if the
-/// client disconnects meanwhile.
+/// client disconnects meanwhile. A send that waits behind another to its chat gets no job here: the send before it queues
+/// it when its turn comes (<see cref="ChatLines"/>), and its marker is the way forward should that job be lost.
 /// </summary>
 public sealed partial class MessageAcceptor(
     MessageStore messages,
     DeliveryQueue deliveries,
     MediaStager media,
+    ChatLines lines,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<MessageAcceptor> logger)
@@ -40,6 +42,8 @@ public sealed partial class MessageAcceptor(
             throw;
         }
         ChatSendTelemetry.Accepted.Add(1, new KeyValuePair<string, object?>(ChatSendTelemetry.Tags.MessageType, message.Type));
+        if (message.InLine && message.Turn is null)
+            return message; // behind another send to its chat: the end of that one queues this one's job
         try
         {
             await deliveries.EnqueueAsync(DeliveryJob.For(message), delay, CancellationToken.None);
@@ -60,6 +64,7 @@ public sealed partial class MessageAcceptor(
             try
             {
                 await messages.RemoveAsync(message, CancellationToken.None);
+                await lines.PassOnAsync(message, CancellationToken.None); // a number that landed would hold its chat: passed on
                 break;
             }
             catch (Exception ex) when (StorageFailure.IsStorageFailure(ex) && attempt < UndoBackoff.Length)

@@ -19,6 +19,9 @@ public sealed record SendCommand(
     /// <summary>For a template message: the template and its values; <see cref="Media"/> is its header's file.</summary>
     public Templates.SendTemplate? Template { get; init; }
 
+    /// <summary>False: the message does not wait for the session's earlier messages to the chat (<c>"ordered": false</c>).</summary>
+    public bool Ordered { get; init; } = true;
+
     /// <summary>The type the media is checked and staged as: the message's, or a template header's.</summary>
     public MessageType MediaType => Template?.HeaderMedia ?? Type;
 
@@ -80,6 +83,7 @@ public sealed record SendCommand(
             Template = Template is null ? null : JsonSerializer.Serialize(Template),
             Fallback = IsFallback,
             FallbackTemplate = SendAt is not null && Fallback is not null ? JsonSerializer.Serialize(Fallback) : null,
+            Unordered = !Ordered,
         };
         message.Advance(SendAt is null ? MessageStatus.Queued : MessageStatus.Scheduled, now);
         return message;

@@ -56,6 +56,12 @@ public sealed record SendRequest
     /// </summary>
     [JsonPropertyName("fallbackTemplate")] public Templates.TemplateRequest? FallbackTemplate { get; init; }
 
+    /// <summary>
+    /// False lets this message go without waiting for the session's earlier messages to the same chat (a one-time code
+    /// that must not wait behind a video); by default a chat's messages reach the provider in the order they were accepted.
+    /// </summary>
+    [JsonPropertyName("ordered")] public bool? Ordered { get; init; }
+
     /// <summary>Each media field with the type it selects and its value, in contract order.</summary>
     public IReadOnlyList<(string Field, MessageType Type, string? Url)> MediaFields() =>
     [

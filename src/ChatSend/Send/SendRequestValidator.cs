@@ -59,7 +59,10 @@ public static partial class SendRequestValidator
             reference = CheckMedia(request, mediaType, present[0].Field, present[0].Url, text, errors);
 
         return errors.Count == 0
-            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt, replyTo) { Fallback = fallback, FallbackHeader = fallbackHeader }
+            ? new SendCommand(session!, recipient!, type!.Value, text, reference, preview, sendAt, replyTo)
+            {
+                Fallback = fallback, FallbackHeader = fallbackHeader, Ordered = request.Ordered ?? true,
+            }
             : null;
     }
 
@@ -84,7 +87,7 @@ public static partial class SendRequestValidator
         var replyTo = request.ReplyTo is { } quoted ? ReadReplyTo(quoted, session, errors) : null;
         var (template, header) = request.Template is { } t ? TemplateRequestValidator.Validate(t, errors) : (null, null);
         return errors.Count == 0 && template is not null
-            ? new SendCommand(session!, recipient!, MessageType.Template, null, header, null, sendAt, replyTo) { Template = template }
+            ? new SendCommand(session!, recipient!, MessageType.Template, null, header, null, sendAt, replyTo) { Template = template, Ordered = request.Ordered ?? true }
             : null;
     }
 

@@ -27,21 +27,23 @@ public static class FreshInserts
     }
 
     /// <summary>
-    /// Submits a transaction whose first action adds the fresh row (the others adding rows keyed by it, or upserting);
-    /// returns the first row's ETag.
+    /// Submits a transaction whose first action adds the fresh row; returns each action's answer, or null when an earlier
+    /// try had landed (then only the fresh row's ETag is known, read back). A 409 from another action is another
+    /// writer's row, not this transaction's: it is thrown.
     /// </summary>
-    public static async Task<ETag?> SubmitFreshAsync(this TableClient table, IReadOnlyList<TableTransactionAction> actions,
-        CancellationToken cancellationToken)
+    public static async Task<(ETag? ETag, IReadOnlyList<Response>? Responses)> SubmitFreshAsync(this TableClient table,
+        IReadOnlyList<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         if (actions is not [{ ActionType: TableTransactionActionType.Add, Entity: var fresh }, ..])
             throw new ArgumentException("The first action must add the fresh row.", nameof(actions));
         try
         {
-            return (await table.SubmitTransactionAsync(actions, cancellationToken)).Value[0].Headers.ETag;
+            var responses = (await table.SubmitTransactionAsync(actions, cancellationToken)).Value;
+            return (responses[0].Headers.ETag, responses);
         }
-        catch (RequestFailedException ex) when (IsAlreadyThere(ex))
+        catch (RequestFailedException ex) when (IsAlreadyThere(ex) && (ex as TableTransactionFailedException)?.FailedTransactionActionIndex is null or 0)
         {
-            return await ETagOfAsync(table, fresh, cancellationToken);
+            return (await ETagOfAsync(table, fresh, cancellationToken), null);
         }
     }
 

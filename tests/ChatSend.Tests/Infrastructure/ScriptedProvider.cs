@@ -39,9 +39,13 @@ public sealed class ScriptedProvider : IChannelProvider
     /// <summary>When each successful send reached this provider (wall clock), and to whom.</summary>
     public ConcurrentQueue<(DateTimeOffset At, string Recipient)> Sent { get; } = new();
 
+    /// <summary>The ids of the messages this provider took, in the order it took them.</summary>
+    public ConcurrentQueue<string> SentIds { get; } = new();
+
     private ProviderReceipt Record(OutboundMessage message, int call)
     {
         Sent.Enqueue((DateTimeOffset.UtcNow, message.Recipient));
+        SentIds.Enqueue(message.Id.Value);
         return new ProviderReceipt($"scripted-{message.Id.Value}-{call}");
     }
 

@@ -86,9 +86,9 @@ public sealed class TestServices : IAsyncDisposable
         return (result as IResult, context);
     }
 
-    public async Task<MessageEntity> SendTextAsync(string key, string session)
+    public async Task<MessageEntity> SendTextAsync(string key, string session, string to = "+12025550123")
     {
-        var (status, message, _) = await SendAsync(key, $$"""{"session":"{{session}}","to":"+12025550123","text":"hello"}""");
+        var (status, message, _) = await SendAsync(key, $$"""{"session":"{{session}}","to":"{{to}}","text":"hello"}""");
         Assert.Equal(202, status);
         MessageId.TryParse(message!.Id, out var id);
         return (await Get<MessageStore>().FindAsync(id))!;

@@ -65,7 +65,9 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
     /// <summary>What each row of the partition is, in row-key order.</summary>
     private static IEnumerable<string> Kinds(IEnumerable<TableEntity> rows) => rows.Select(r =>
         MessageRowKeys.Messages.Contains(r.RowKey) ? "message" : MessageRowKeys.Markers.Contains(r.RowKey) ? "marker"
-        : MessageRowKeys.Outbox.Contains(r.RowKey) ? "outbox" : "chat");
+        : MessageRowKeys.Outbox.Contains(r.RowKey) ? "outbox"
+        : r.RowKey.StartsWith("~~~h:", StringComparison.Ordinal) ? $"chat record {r.GetInt64("OutboundPassed")}/{r.GetInt64("OutboundTaken")}"
+        : r.RowKey.StartsWith("~~~o:", StringComparison.Ordinal) ? "line entry" : "chat");
 
     private async Task AssertSentOnceAsync(string id)
     {
@@ -73,7 +75,8 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
         var row = await _services.Get<MessageStore>().FindAsync(MessageId.Parse(id));
         Assert.Equal(("sent", false, null), (row!.Status, row.HasMarker, row.ClaimId));
         Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(id));
-        Assert.Equal(["message", "chat"], Kinds(await PartitionAsync())); // the row and its chat entry, no marker
+        // The row and its chat entry, no marker; the chat's record with the message's turn passed, and no line entry.
+        Assert.Equal(["message", "chat", "chat record 1/1"], Kinds(await PartitionAsync()));
     }
 
     [Fact]
@@ -87,7 +90,8 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
 
         Assert.Equal(202, status);
         Assert.Empty(await JobsAsync());
-        Assert.Equal(["message", "marker", "chat"], Kinds(await PartitionAsync())); // the row, its marker, its chat entry
+        // The row, its marker, its chat entry; its number in its chat's line.
+        Assert.Equal(["message", "marker", "chat", "chat record 0/1", "line entry"], Kinds(await PartitionAsync()));
         await AssertSentOnceAsync(view!.Id);
     }
 
@@ -130,9 +134,11 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
         var (status, _, response) = await SendAsync();
 
         Assert.Equal((503, "5"), (status, response.Headers.RetryAfter.ToString()));
-        Assert.Empty(await PartitionAsync()); // a landed first try was removed again
+        // A landed first try was removed again, and the number it took in its chat passed on: only the chat's record is left.
+        IReadOnlyList<string> left = fault == Fault.LoseAnswer ? ["chat record 1/1"] : [];
+        Assert.Equal(left, Kinds(await PartitionAsync()));
         await DrainAsync();
-        Assert.Empty(await PartitionAsync());
+        Assert.Equal(left, Kinds(await PartitionAsync()));
         Assert.DoesNotContain(_services.Get<ScriptedProvider>().Calls, c => c.Key.Contains(_sender.Session.Id));
     }
 

@@ -56,7 +56,8 @@ public sealed class EventOutboxTests(Azurite azurite) : IClassFixture<Azurite>, 
     public async Task ASessionNobodyFollowsWritesNoEventsAndSendsWithTwoStorageCalls()
     {
         var (session, key) = await _services.NewSessionAsync();
-        await _services.SendTextAsync(key, session.Id); // the key and the session are read once, then cached
+        // The key and the session are read once, then cached; the chat's record too, once the first has passed its turn on.
+        await DeliverAsync(await _services.SendTextAsync(key, session.Id));
         var before = _services.Faults.Calls.Count;
         var message = await _services.SendTextAsync(key, session.Id);
         var sendCalls = _services.Faults.Calls.Skip(before).Take(2).ToList();
@@ -160,7 +161,7 @@ public sealed class EventOutboxTests(Azurite azurite) : IClassFixture<Azurite>, 
         var (status, view, _) = await _services.SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"later","sendAt":"{{sendAt}}"}""");
         Assert.Equal(202, status);
         MessageId.TryParse(view!.Id, out var scheduled);
-        var failed = await _services.SendTextAsync(key, session.Id);
+        var failed = await _services.SendTextAsync(key, session.Id, to: "+12025550124"); // another chat: not ahead of the scheduled one
 
         _clock.Advance(TimeSpan.FromHours(1));
         await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(scheduled), CancellationToken.None);
