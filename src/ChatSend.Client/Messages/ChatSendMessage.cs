@@ -71,6 +71,9 @@ public sealed record ChatSendMessage
     /// <summary>True when a free-form message was sent as its fallback template, the chat's window being closed.</summary>
     [JsonPropertyName("fallback")] public bool? Fallback { get; init; }
 
+    /// <summary>False for a message sent with <see cref="SendMessageRequest.Ordered"/> false (it waited for no earlier message to its chat).</summary>
+    [JsonPropertyName("ordered")] public bool? Ordered { get; init; }
+
     /// <summary>True for a customer's message.</summary>
     [JsonIgnore] public bool IsInbound => Direction == "inbound";
 }

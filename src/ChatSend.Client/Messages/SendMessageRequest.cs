@@ -53,6 +53,12 @@ public sealed record SendMessageRequest
     /// enforces it, as Cloud API sessions do); the answer then says <see cref="ChatSendMessage.Fallback"/>.
     /// </summary>
     [JsonPropertyName("fallbackTemplate")] public TemplateMessage? FallbackTemplate { get; init; }
+
+    /// <summary>
+    /// False lets this message overtake the session's earlier messages to the same chat; by default a chat's messages
+    /// reach the provider in the order ChatSend accepted them, each once the one before it is sent or has ended.
+    /// </summary>
+    [JsonPropertyName("ordered")] public bool? Ordered { get; init; }
 }
 
 /// <summary>A chat's 24-hour window, as <c>GET /sessions/{session}/chats/{chat}</c> answers.</summary>
@@ -61,7 +67,11 @@ public sealed record ChatWindow(
     [property: JsonPropertyName("lastInboundAt")] DateTimeOffset? LastInboundAt,
     [property: JsonPropertyName("windowOpenUntil")] DateTimeOffset? WindowOpenUntil,
     [property: JsonPropertyName("windowOpen")] bool WindowOpen,
-    [property: JsonPropertyName("onWhatsApp")] bool? OnWhatsApp);
+    [property: JsonPropertyName("onWhatsApp")] bool? OnWhatsApp)
+{
+    /// <summary>The session's messages to the chat that wait their turn in its order, the one whose turn it is included.</summary>
+    [JsonPropertyName("waiting")] public long Waiting { get; init; }
+}
 
 /// <summary>
 /// A template to send: its name and language, the body's values (<see cref="Named"/> or <see cref="Positional"/>), its

@@ -71,6 +71,29 @@ public sealed class ClientRoundTripTests(ChatSendTarget target) : IClassFixture<
     }
 
     [Fact]
+    public async Task MessagesToOneChatAreSentInTheOrderTheyWereAcceptedAndAnUnorderedOneSaysSo()
+    {
+        var (session, key) = await target.NewSessionAsync();
+        using var services = new ClientServices(target.Http.BaseAddress!, key);
+        var client = services.Client;
+
+        var sends = new List<AcceptedMessage>();
+        foreach (var text in new[] { "first", "second", "third" })
+            sends.Add(await client.SendAsync(new SendMessageRequest { Session = session.Id, To = Number, Text = text }));
+        var code = await client.SendAsync(new SendMessageRequest { Session = session.Id, To = Number, Text = "code 123456", Ordered = false });
+        var sentAt = new List<DateTimeOffset>();
+        foreach (var send in sends)
+        {
+            var sent = await Eventually.MatchesAsync(() => client.GetAsync(send.Id), m => m.Status != MessageStatus.Queued);
+            sentAt.Add(sent.StatusHistory!.Single(h => h.Status == MessageStatus.Sent).At);
+        }
+
+        Assert.Equal(sentAt.Order(), sentAt); // each went once the one before it was sent
+        Assert.Equal((null, false), (sends[0].Message.Ordered, code.Message.Ordered));
+        Assert.Equal(0, (await client.GetChatAsync(session.Id, Number)).Waiting);
+    }
+
+    [Fact]
     public async Task ListsASessionsTemplatesAndSendsOneWithItsBodyFilledIn()
     {
         var (session, key) = await target.NewSessionAsync(new Dictionary<string, string>

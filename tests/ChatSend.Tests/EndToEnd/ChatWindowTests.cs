@@ -340,7 +340,7 @@ public sealed class ChatWindowTests(Azurite azurite) : IClassFixture<Azurite>, I
         await using var elsewhere = new TestServices(azurite);
         var receipt = new Receipt(id, MessageStatus.Failed, DateTimeOffset.UtcNow, Reason: "re-engagement (131047)") { ClosesWindow = true };
         for (var attempt = 0; attempt < 3; attempt++) // the storage client's first try and its two retries
-            elsewhere.Faults.Next(Fault.Refuse, "GET", "~~~h");
+            elsewhere.Faults.Next(Fault.Refuse, "GET messages()"); // the chat record, read by a query (its key holds the number)
 
         await Assert.ThrowsAnyAsync<Exception>(() => elsewhere.Get<ReceiptHandler>().ApplyAsync(receipt)); // the queue tries it again
         await elsewhere.Get<ReceiptHandler>().ApplyAsync(receipt);
