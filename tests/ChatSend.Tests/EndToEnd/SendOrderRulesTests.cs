@@ -15,7 +15,8 @@ namespace ChatSend.Tests.EndToEnd;
 /// </summary>
 public sealed class SendOrderRulesTests(Azurite azurite, FakeCloudApi cloud) : IClassFixture<Azurite>, IClassFixture<FakeCloudApi>, IAsyncLifetime
 {
-    private static readonly TimeSpan Held = TimeSpan.FromSeconds(3);
+    // How long the provider holds a message: time enough for the others of a test to be sent, and delivered if they may.
+    private static readonly TimeSpan Held = TimeSpan.FromSeconds(5);
     private TestApp _app = null!;
 
     public async Task InitializeAsync() => _app = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
@@ -150,9 +151,9 @@ public sealed class SendOrderRulesTests(Azurite azurite, FakeCloudApi cloud) : I
     {
         var chat = await NewChatAsync();
         var (scheduled, before, slow, after) = ($"scheduled {chat.Digits}", $"before 1 {chat.Digits}", $"before 2 {chat.Digits}", $"after {chat.Digits}");
-        // Slow: still at the provider when the scheduled message's time comes, and after the next message is accepted.
-        cloud.ScriptText(slow, FakeCloudApi.Success(TimeSpan.FromSeconds(6)));
-        var sendAt = DateTimeOffset.UtcNow.AddSeconds(4);
+        // Slow: still at the provider when the scheduled message's time comes.
+        cloud.ScriptText(slow, FakeCloudApi.Success(TimeSpan.FromSeconds(8)));
+        var sendAt = DateTimeOffset.UtcNow.AddSeconds(6);
         await SendAsync(chat, scheduled, $$""","sendAt":"{{sendAt:O}}" """);
         await SendAsync(chat, before);
         await SendAsync(chat, slow);
