@@ -128,9 +128,9 @@ public sealed class SendOrderTests(Azurite azurite, FakeCloudApi cloud, MediaSer
         var successes = chat.Exchanges.Where(e => e.Succeeded).GroupBy(e => e.Text!).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(sent.Select(s => s.Text).Order(), successes.Keys.Order());
         Assert.All(successes, s => Assert.True(s.Value == 1, $"'{s.Key}' reached the provider {s.Value} times"));
-        Assert.Equal([500, 200], chat.RequestsFor(TextOf(chat, 10)).Select(e => e.Status)); // a transient error, retried
         AssertInAcceptanceOrder(chat, sent);
         Assert.True(cloud.MostAtOnce[chat.Digits] == 1, $"the provider had {cloud.MostAtOnce[chat.Digits]} of the chat's sends in flight at once");
+        Assert.Equal(500, chat.RequestsFor(TextOf(chat, 10))[0].Status); // a transient error for certain, retried
     }
 
     [Fact]
