@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [inbound] [--quick]; no part named runs all four.
+# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [inbound] [order] [--quick]; no part named runs all five.
 #   send:  POST /send over HTTP through the local host (queue listeners off, then on) against a floor loop doing only
 #          the table insert and the queue put, at 1, 8, 32 and 64 at once;
 #   drain: 2,000 accepted messages drained to sent by the local host's listeners (provider answering at once, and in
@@ -7,7 +7,10 @@
 #   media: 16 MiB files staged from a local URL against a raw blob upload, one and eight at a time;
 #   inbound: signed WhatsApp Cloud API callbacks of 10 customers' messages to the local host, 1, 8 and 32 at once, with
 #          and without a webhook following the session, each against a floor loop doing the same storage writes; the
-#          storage calls per message; and the time from a callback to the webhook getting its message's event.
+#          storage calls per message; and the time from a callback to the webhook getting its message's event;
+#   order: 2,000 messages over 100 chats drained to sent (provider answering at once) with the order kept (the default)
+#          and with "ordered": false on every send; and one chat's messages per second against the provider's latency
+#          (0, 50 and 200 ms) beside 1/latency.
 # Every run has a process and a fresh in-memory Azurite of its own; product and floor alternate, three times each.
 # Prints markdown tables of medians and one line per target (holds/misses). About 20 minutes; --quick for a smoke test.
 set -euo pipefail

@@ -96,10 +96,14 @@ internal static class BenchHost
     };
 }
 
-/// <summary>A provider that answers every send after a fixed delay (none, or 50 ms as a remote API on a good day).</summary>
+/// <summary>
+/// A provider that answers every send after a fixed delay (none, or 50 ms as a remote API on a good day), and counts the
+/// sends it answered.
+/// </summary>
 internal sealed class FakeProvider(TimeSpan delay) : IChannelProvider
 {
     public const string ProviderName = "bench-fake";
+    private int _answered;
 
     public string Name => ProviderName;
 
@@ -109,6 +113,15 @@ internal sealed class FakeProvider(TimeSpan delay) : IChannelProvider
     {
         if (delay > TimeSpan.Zero)
             await Task.Delay(delay, cancellationToken);
+        Interlocked.Increment(ref _answered);
         return new ProviderReceipt("fake-" + message.Id.Value);
+    }
+
+    /// <summary>Waits until it has answered <paramref name="count"/> sends, or throws after <paramref name="timeout"/>.</summary>
+    public async Task WaitForAnswersAsync(int count, TimeSpan timeout)
+    {
+        for (var deadline = DateTime.UtcNow + timeout; Volatile.Read(ref _answered) < count; await Task.Delay(10))
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the provider answered {Volatile.Read(ref _answered)} of {count} sends in {timeout}");
     }
 }

@@ -3,22 +3,25 @@ namespace ChatSend.Bench;
 /// <summary>
 /// What each part measures and how often: every repetition runs the product and its floor one after the other (the
 /// order turning with each repetition), each on a fresh Azurite, so no side always goes first.
-/// Inbound counts are messages, <see cref="CallbackBatch"/> to a callback.
+/// Inbound counts are messages, <see cref="CallbackBatch"/> to a callback. Order drains <see cref="Ordered"/> messages over
+/// <see cref="OrderChats"/> chats, and <see cref="OneChat"/> messages to one chat at each of <see cref="OneChatDelaysMs"/>.
 /// </summary>
 internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurrency, int Sends, int SendWarmup, int Drained, int DrainWarmup,
     int[] ProviderDelaysMs, int ToRead, int[] MediaConcurrency, int MediaFiles, int[] InboundConcurrency, int Received, int ReceivedWarmup,
-    int CallbackBatch, int LatencyMessages)
+    int CallbackBatch, int LatencyMessages, int OrderChats, int Ordered, int OrderWarmup, int[] OneChatDelaysMs, int OneChat, int OneChatWarmup)
 {
-    public static readonly string[] Parts = ["send", "drain", "media", "inbound"];
+    public static readonly string[] Parts = ["send", "drain", "media", "inbound", "order"];
 
     public static BenchPlan Full { get; } = new("full", Repetitions: 3, SendConcurrency: [1, 8, 32, 64], Sends: 800, SendWarmup: 300,
         Drained: 2000, DrainWarmup: 200, ProviderDelaysMs: [0, 50], ToRead: 500, MediaConcurrency: [1, 8], MediaFiles: 8,
-        InboundConcurrency: [1, 8, 32], Received: 800, ReceivedWarmup: 200, CallbackBatch: 10, LatencyMessages: 300);
+        InboundConcurrency: [1, 8, 32], Received: 800, ReceivedWarmup: 200, CallbackBatch: 10, LatencyMessages: 300,
+        OrderChats: 100, Ordered: 2000, OrderWarmup: 200, OneChatDelaysMs: [0, 50, 200], OneChat: 60, OneChatWarmup: 10);
 
     /// <summary>A smoke test of every part: one repetition of small runs.</summary>
     public static BenchPlan Quick { get; } = new("quick", Repetitions: 1, SendConcurrency: [8], Sends: 200, SendWarmup: 50,
         Drained: 200, DrainWarmup: 50, ProviderDelaysMs: [0, 50], ToRead: 100, MediaConcurrency: [1, 8], MediaFiles: 8,
-        InboundConcurrency: [8], Received: 200, ReceivedWarmup: 50, CallbackBatch: 10, LatencyMessages: 60);
+        InboundConcurrency: [8], Received: 200, ReceivedWarmup: 50, CallbackBatch: 10, LatencyMessages: 60,
+        OrderChats: 100, Ordered: 300, OrderWarmup: 100, OneChatDelaysMs: [0, 50, 200], OneChat: 20, OneChatWarmup: 5);
 
     public IEnumerable<RunSpec> Runs(string part) => part switch
     {
@@ -26,6 +29,7 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
         "drain" => DrainRuns(),
         "media" => MediaRuns(),
         "inbound" => InboundRuns(),
+        "order" => OrderRuns(),
         _ => throw new ArgumentException($"no part '{part}'; parts: {string.Join(", ", Parts)}"),
     };
 
@@ -63,6 +67,16 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
         foreach (var side in new[] { InboundRun.CallsAlone, InboundRun.CallsWithWebhook })
             yield return new RunSpec("inbound", side, Received, Warmup: 0, Concurrency: 8, Batch: CallbackBatch);
     }
+
+    // Over many chats, with the order kept (the default) and without it (`"ordered": false` on every send), in turns; then
+    // one chat against the provider's latency, the order kept.
+    private IEnumerable<RunSpec> OrderRuns() =>
+        (from repetition in Enumerable.Range(0, Repetitions)
+         from side in Turn([OrderRun.Unordered, OrderRun.Ordered], repetition)
+         select new RunSpec("order", side, Ordered, OrderWarmup, Chats: OrderChats))
+        .Concat(from repetition in Enumerable.Range(0, Repetitions)
+                from delay in OneChatDelaysMs
+                select new RunSpec("order", OrderRun.Ordered, OneChat, OneChatWarmup, ProviderDelayMs: delay, Chats: 1));
 
     private static string[] Turn(string[] sides, int repetition) =>
         [.. sides.Skip(repetition % sides.Length), .. sides.Take(repetition % sides.Length)];

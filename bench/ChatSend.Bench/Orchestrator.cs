@@ -32,6 +32,7 @@ internal sealed class Orchestrator(BenchPlan plan)
                 "send" => SendReport.Write(results, plan),
                 "drain" => DrainReport.Write(results, plan),
                 "inbound" => InboundReport.Write(results, plan),
+                "order" => OrderReport.Write(results, plan),
                 _ => MediaReport.Write(results, plan),
             };
             Console.WriteLine(report);

@@ -7,14 +7,17 @@ namespace ChatSend.Bench;
 /// <summary>
 /// One measurement, run in a process of its own on an Azurite of its own. <see cref="Concurrency"/> is requests or
 /// files at once (send, media, inbound); <see cref="ProviderDelayMs"/> how long the drain's provider takes to answer;
-/// <see cref="Batch"/> how many of the <see cref="Count"/> items one request carries (inbound: messages per callback).
+/// <see cref="Batch"/> how many of the <see cref="Count"/> items one request carries (inbound: messages per callback);
+/// <see cref="Chats"/> how many chats of one session the messages go to, round-robin (order).
 /// </summary>
-public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0, int Batch = 1)
+public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0, int Batch = 1,
+    int Chats = 1)
 {
     [JsonIgnore]
     public string Config => Part switch
     {
         "drain" => $"{ProviderDelayMs} ms",
+        "order" => $"{Chats} chats, {ProviderDelayMs} ms",
         _ => $"{Concurrency}",
     };
 

@@ -1,8 +1,9 @@
-// Chaos run: N sends at concurrency 16 (10 % with media) against the local host on Azurite (on disk); Azurite is
-// stopped for ~7 s mid-run and started again on the same data; the host is killed -9 mid-drain and started again.
-// Then it waits for the drain and the sweeper and checks every message against what its client was told, and that a
-// webhook receiver (verifying every signature, answering 500 to 3 % of requests) got each final status's event.
-// Run it with bench/chaos.sh [sends].
+// Chaos run: N sends at concurrency 16 (10 % with media), round-robin to 8 chats, against the local host on Azurite
+// (on disk); Azurite is stopped for ~7 s mid-run and started again on the same data; the host is killed -9 mid-drain
+// and started again. Then it waits for the drain and the sweeper and checks every message against what its client was
+// told, that each chat's messages reached the provider (the sandbox's own log of its calls) in the order they were
+// accepted, and that a webhook receiver (verifying every signature, answering 500 to 3 % of requests) got each final
+// status's event. Run it with bench/chaos.sh [sends].
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -20,6 +21,7 @@ using Microsoft.Extensions.Options;
 
 var sends = args.Length > 0 ? int.Parse(args[0]) : 2000;
 const int Concurrency = 16;
+const int Chats = 8;
 const string Session = "chaos";
 var root = FindRoot();
 var work = Path.Combine(root, ".artifacts", "chaos");
@@ -42,7 +44,7 @@ try
 
     using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.HttpPort}/"), Timeout = TimeSpan.FromSeconds(20) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-    var answers = new ConcurrentDictionary<int, string>();
+    var answers = new ConcurrentDictionary<int, Answer>();
     var done = 0;
     var clock = Stopwatch.StartNew();
 
@@ -88,12 +90,17 @@ finally
     await processes.StopAllAsync();
 }
 
-// One client: a fresh Idempotency-Key per message; no answer is retried with the same key, as the contract allows.
-static async Task<string> SendAsync(HttpClient http, int i, string? mediaUrl)
+// Message i goes to chat i % Chats, round-robin.
+static string ChatOf(int i) => $"+1202555012{i % Chats}";
+
+// One client: a fresh Idempotency-Key per message; no answer is retried with the same key, as the contract allows. The
+// answer comes with when the first try was posted and when the last one was answered (Stopwatch timestamps).
+static async Task<Answer> SendAsync(HttpClient http, int i, string? mediaUrl)
 {
     var body = mediaUrl is null
-        ? $$"""{"session":"{{Session}}","to":"+12025550123","text":"chaos {{i}}"}"""
-        : $$"""{"session":"{{Session}}","to":"+12025550123","text":"chaos {{i}}","imageUrl":"{{mediaUrl}}"}""";
+        ? $$"""{"session":"{{Session}}","to":"{{ChatOf(i)}}","text":"chaos {{i}}"}"""
+        : $$"""{"session":"{{Session}}","to":"{{ChatOf(i)}}","text":"chaos {{i}}","imageUrl":"{{mediaUrl}}"}""";
+    var posted = Stopwatch.GetTimestamp();
     for (var attempt = 0; ; attempt++)
     {
         try
@@ -107,7 +114,7 @@ static async Task<string> SendAsync(HttpClient http, int i, string? mediaUrl)
                 await Task.Delay(1000);
                 continue;
             }
-            return status.ToString();
+            return new Answer(status.ToString(), posted, Stopwatch.GetTimestamp());
         }
         catch (Exception) when (attempt < 5)
         {
@@ -115,7 +122,7 @@ static async Task<string> SendAsync(HttpClient http, int i, string? mediaUrl)
         }
         catch (Exception)
         {
-            return "no answer";
+            return new Answer("no answer", posted, Stopwatch.GetTimestamp());
         }
     }
 }
@@ -166,21 +173,27 @@ static async Task EventsSettleAsync(StorageClients storage, WebhookReceiver rece
 
 static bool IsFinal(MessageEntity m) => m.CurrentStatus is MessageStatus.Read or MessageStatus.Failed or MessageStatus.Canceled;
 
-static async Task<int> ReportAsync(StorageClients storage, Processes processes, IReadOnlyDictionary<int, string> answers,
+static async Task<int> ReportAsync(StorageClients storage, Processes processes, IReadOnlyDictionary<int, Answer> answers,
     Dictionary<string, MessageEntity> rows, WebhookReceiver receiver, int sends, TimeSpan elapsed)
 {
+    // The sandbox's own log: one row per call it took (partition: the message id), stamped when it took it.
     var calls = new Dictionary<string, int>();
-    await foreach (var call in storage.Table(StorageNames.SandboxTable).QueryAsync<TableEntity>(select: ["PartitionKey"]))
+    var firstCall = new Dictionary<string, DateTimeOffset>();
+    await foreach (var call in storage.Table(StorageNames.SandboxTable).QueryAsync<TableEntity>(select: ["PartitionKey", "SentAt"]))
+    {
         calls[call.PartitionKey] = calls.GetValueOrDefault(call.PartitionKey) + 1;
+        if (call.GetDateTimeOffset("SentAt") is { } at && (!firstCall.TryGetValue(call.PartitionKey, out var first) || at < first))
+            firstCall[call.PartitionKey] = at;
+    }
     var blobs = new List<string>();
     await foreach (var blob in storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer).GetBlobsAsync())
         blobs.Add(blob.Name);
     var warnings = processes.HostLogs.SelectMany(File.ReadLines).Where(l => l.Contains("may get it twice")).ToList();
 
     MessageEntity? RowOf(int i) => rows.GetValueOrDefault($"chaos {i}");
-    var accepted = answers.Where(a => a.Value == "202").Select(a => a.Key).ToList();
+    var accepted = answers.Where(a => a.Value.Status == "202").Select(a => a.Key).ToList();
     var lost = accepted.Count(i => RowOf(i) is not { } m || !IsFinal(m) || (m.CurrentStatus == MessageStatus.Failed && string.IsNullOrEmpty(m.FailureReason)));
-    var refusedThenSent = answers.Where(a => a.Value == "503").Count(a => RowOf(a.Key) is { } m && m.CurrentStatus is not (MessageStatus.Failed or MessageStatus.Canceled));
+    var refusedThenSent = answers.Where(a => a.Value.Status == "503").Count(a => RowOf(a.Key) is { } m && m.CurrentStatus is not (MessageStatus.Failed or MessageStatus.Canceled));
     var stuck = rows.Values.Count(m => !IsFinal(m));
     var noWayForward = rows.Values.Count(m => !IsFinal(m) && !m.HasMarker);
     var duplicates = calls.Where(c => c.Value > 1).Select(c => c.Key).ToList();
@@ -191,11 +204,19 @@ static async Task<int> ReportAsync(StorageClients storage, Processes processes, 
     var eventsMissing = finalEvents.Count(id => !receiver.Accepted.ContainsKey(id));
     var redelivered = receiver.Accepted.Count(e => e.Value > 1);
     var strangers = receiver.Accepted.Keys.Count(id => !rows.ContainsKey(id) && !rows.Values.Any(m => id.StartsWith(m.Id + ":", StringComparison.Ordinal)));
+    // Order: within each chat, every two accepted messages A and B where A's 202 came back before B was first posted,
+    // both taken by the provider: B's first call came after A's. Each pair that came the other way round is a violation.
+    var reached = accepted.Where(i => RowOf(i) is { } m && firstCall.ContainsKey(m.Id))
+        .Select(i => (Chat: ChatOf(i), Answer: answers[i], At: firstCall[RowOf(i)!.Id])).ToList();
+    var ordered = reached.GroupBy(m => m.Chat).Sum(chat =>
+        (from a in chat from b in chat where a.Answer.Answered < b.Answer.Posted select (a, b)).Count());
+    var violations = reached.GroupBy(m => m.Chat).Sum(chat =>
+        (from a in chat from b in chat where a.Answer.Answered < b.Answer.Posted && b.At < a.At select (a, b)).Count());
 
     Console.WriteLine();
-    Console.WriteLine($"| {sends} sends, concurrency {Concurrency}, 10 % media; Azurite down ~7 s mid-run; host killed -9 mid-drain | |");
+    Console.WriteLine($"| {sends} sends, concurrency {Concurrency}, 10 % media, {Chats} chats; Azurite down ~7 s mid-run; host killed -9 mid-drain | |");
     Console.WriteLine("|---|---|");
-    foreach (var group in answers.GroupBy(a => a.Value).OrderBy(g => g.Key))
+    foreach (var group in answers.GroupBy(a => a.Value.Status).OrderBy(g => g.Key))
         Console.WriteLine($"| answered {group.Key} | {group.Count()} |");
     foreach (var group in rows.Values.GroupBy(m => m.Status).OrderBy(g => g.Key))
         Console.WriteLine($"| final status {group.Key} | {group.Count()} |");
@@ -209,13 +230,15 @@ static async Task<int> ReportAsync(StorageClients storage, Processes processes, 
     Console.WriteLine($"| rows without a way forward | {noWayForward} |");
     Console.WriteLine($"| duplicates (provider got it twice), of which logged | {duplicates.Count}, {duplicatesLogged} |");
     Console.WriteLine($"| orphan media blobs | {orphans} |");
+    Console.WriteLine($"| order: pairs of a chat's messages, one 202'd before the other was posted, both at the provider | {ordered} |");
+    Console.WriteLine($"| order violations (of those pairs, the provider got the later one first) | {violations} |");
     Console.WriteLine($"| webhook: event ids received, of which redelivered (same id again) | {receiver.Accepted.Count}, {redelivered} |");
     Console.WriteLine($"| webhook: accepted messages whose final status's event is missing | {eventsMissing} |");
     Console.WriteLine($"| webhook: events for no message, bad signatures, answered 500 on purpose | {strangers}, {receiver.BadSignatures}, {receiver.Refused} |");
     Console.WriteLine($"| run time | {elapsed:mm\\:ss} |");
 
     var ok = lost == 0 && refusedThenSent == 0 && stuck == 0 && noWayForward == 0 && orphans == 0 && duplicatesLogged == duplicates.Count
-        && eventsMissing == 0 && strangers == 0 && receiver.BadSignatures == 0;
+        && eventsMissing == 0 && strangers == 0 && receiver.BadSignatures == 0 && violations == 0;
     Console.WriteLine(ok ? "chaos: all requirements held" : "chaos: REQUIREMENTS FAILED");
     return ok ? 0 : 1;
 }
@@ -241,3 +264,6 @@ static string FindRoot()
             return dir.FullName;
     throw new InvalidOperationException("ChatSend.sln not found above " + AppContext.BaseDirectory);
 }
+
+/// <summary>What the client was told of a send (a status, or "no answer"), when it was first posted and when that answer came (Stopwatch timestamps).</summary>
+internal sealed record Answer(string Status, long Posted, long Answered);

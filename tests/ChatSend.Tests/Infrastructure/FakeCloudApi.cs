@@ -17,7 +17,10 @@ namespace ChatSend.Tests.Infrastructure;
 /// assert that there were none. A reply's <c>context</c> must be <c>{"message_id": …}</c>; a body with <c>status: read</c>
 /// marks a received message read (<see cref="Reads"/>). It also signs and posts status webhooks, as Meta does, builds the
 /// notifications of customers' messages of every type (<see cref="Message"/>), and serves their media (<see cref="AddMedia"/>)
-/// the way Meta does.
+/// the way Meta does. Every send request is logged with when it came and when it was answered (<see cref="Exchanges"/>, and
+/// the most a recipient had in flight at once, <see cref="MostAtOnce"/>); a recipient's sends can take a random time and fail
+/// now and then with Meta's transient errors (<see cref="MakeUnsteady"/>), and one message's sends can be answered as scripted,
+/// attempt by attempt (<see cref="ScriptText"/>).
 /// </summary>
 public sealed class FakeCloudApi : FakeHttpServer
 {
@@ -29,6 +32,18 @@ public sealed class FakeCloudApi : FakeHttpServer
     public string PhoneNumberId { get; } = NewId();
     private readonly ConcurrentDictionary<string, bool> _phoneNumberIds = new();
     public string AccessToken { get; } = "EAAG" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+    private readonly ConcurrentDictionary<string, bool> _accessTokens = new();
+
+    /// <summary>
+    /// Another access token of the same app (a second system user's, say) that sends are accepted with, so a test can tell
+    /// which of two hosts, each configured with its own, made a request (<see cref="Exchange.Token"/>).
+    /// </summary>
+    public string NewAccessToken()
+    {
+        var token = "EAAG" + Convert.ToHexString(RandomNumberGenerator.GetBytes(24));
+        _accessTokens[token] = true;
+        return token;
+    }
     public string AppSecret { get; } = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     public string VerifyToken { get; } = "verify-" + Guid.NewGuid().ToString("N");
 
@@ -78,7 +93,9 @@ public sealed class FakeCloudApi : FakeHttpServer
 
     private async Task<IResult> HandleAsync(HttpContext context, string version, string phoneNumberId)
     {
-        if (context.Request.Headers.Authorization.ToString() != $"Bearer {AccessToken}")
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var token = authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization["Bearer ".Length..] : "";
+        if (token != AccessToken && !_accessTokens.ContainsKey(token))
             return Json(401, Error(190, "Error validating access token: The session has expired or the token is invalid."));
         if (version != Version || (phoneNumberId != PhoneNumberId && !_phoneNumberIds.ContainsKey(phoneNumberId)))
             return Refuse($"path /{version}/{phoneNumberId}/messages: wrong version or phone number id");
@@ -102,6 +119,24 @@ public sealed class FakeCloudApi : FakeHttpServer
             return refused;
         var to = (string)body["to"]!;
         var type = (string)body["type"]!;
+        var text = type == "text" ? Str(body["text"]!.AsObject(), "body") : body[type] is JsonObject content ? Str(content, "caption") : null;
+        var started = Begin(to, text, token);
+        var status = 0; // stays 0 when the caller goes away before the answer
+        try
+        {
+            var result = await SendAsync(context, body, to, type, text);
+            status = (result as IStatusCodeHttpResult)?.StatusCode ?? 200;
+            return result;
+        }
+        finally
+        {
+            End(started, status);
+        }
+    }
+
+    /// <summary>A send that met the documentation: its media downloaded, then answered as scripted, unsteadily, or with success.</summary>
+    private async Task<IResult> SendAsync(HttpContext context, JsonObject body, string to, string type, string? text)
+    {
         string? sha = null;
         if (MediaTypes.Contains(type))
         {
@@ -112,13 +147,25 @@ public sealed class FakeCloudApi : FakeHttpServer
             sha = Convert.ToHexStringLower(SHA256.HashData(await media.Content.ReadAsByteArrayAsync()));
         }
         Attempts.AddOrUpdate(to, 1, (_, n) => n + 1);
-        if (Scripts.TryGetValue(to, out var scripted))
+        if (text is not null && _textScripts.TryGetValue(text, out var turns) && turns.TryDequeue(out var turn))
+        {
+            if (turn.Delay is { } held)
+                await Task.Delay(held, context.RequestAborted); // a slow answer, as scripted
+            if (turn.Status != 200)
+                return AnswerScripted(context, turn);
+        }
+        else if (Scripts.TryGetValue(to, out var scripted))
         {
             if (scripted.Delay is { } delay)
                 await Task.Delay(delay); // a slow answer, as scripted
-            if (scripted.RetryAfter is { } retryAfter)
-                context.Response.Headers.RetryAfter = retryAfter;
-            return Json(scripted.Status, scripted.Body);
+            return AnswerScripted(context, scripted);
+        }
+        else if (_unsteady.TryGetValue(to, out var unsteady))
+        {
+            var (latency, error) = unsteady.Next();
+            await Task.Delay(latency, context.RequestAborted); // Meta taking its time (MakeUnsteady)
+            if (error is not null)
+                return Json(error.Status, error.Body);
         }
         var id = "wamid." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(30));
         Calls.Enqueue(new Call(to, type, body, id, sha));
@@ -129,6 +176,128 @@ public sealed class FakeCloudApi : FakeHttpServer
             ["messages"] = new JsonArray(new JsonObject { ["id"] = id }),
         }.ToJsonString());
     }
+
+    private static IResult AnswerScripted(HttpContext context, Scripted scripted)
+    {
+        if (scripted.RetryAfter is { } retryAfter)
+            context.Response.Headers.RetryAfter = retryAfter;
+        return Json(scripted.Status, scripted.Body);
+    }
+
+    // ---- Every send request, in the order of its events; unsteady recipients; one message's answers in turn ----
+    // Meta's transient errors, from the error codes page (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes):
+    // 131000 "Something went wrong" (HTTP 500: "Message failed to send due to an unknown error", try again) and 131016
+    // "Service unavailable" (HTTP 503: "A service is temporarily unavailable", check the status page, then retry). Both are
+    // Meta's own passing trouble, which a sender retries.
+
+    /// <summary>Meta's 131000, HTTP 500: an unknown error, retryable.</summary>
+    public static Scripted SomethingWentWrong { get; } = new(500, Error(131000, "(#131000) Something went wrong", "Message failed to send due to an unknown error."));
+
+    /// <summary>Meta's 131016, HTTP 503: a service is briefly unavailable, retryable.</summary>
+    public static Scripted ServiceUnavailable { get; } = new(503, Error(131016, "(#131016) Service unavailable", "A service is temporarily unavailable."));
+
+    /// <summary>In <see cref="ScriptText"/>: the normal answer (success, a new wamid), after <paramref name="delay"/>.</summary>
+    public static Scripted Success(TimeSpan delay) => new(200, "", Delay: delay);
+
+    /// <summary>
+    /// One send request that met the documentation: its recipient, its text (a caption for media), the access token it
+    /// carried, and the status it was answered with (0: the caller went away first, as a killed process does).
+    /// <see cref="Started"/> and <see cref="Ended"/> number this fake's events (a request coming in, a request being
+    /// answered) in the order they happened, so the order of any two is exact; <see cref="StartedAt"/> and
+    /// <see cref="EndedAt"/> are the same moments on the clock.
+    /// </summary>
+    public sealed record Exchange(string To, string? Text, string Token, long Started, long Ended, DateTimeOffset StartedAt,
+        DateTimeOffset EndedAt, int Status)
+    {
+        public bool Succeeded => Status == 200;
+    }
+
+    /// <summary>A send request being answered: its recipient, text and token, and its place in the order of events.</summary>
+    public sealed record Arrival(string To, string? Text, string Token, long Started, DateTimeOffset StartedAt);
+
+    private long _events;
+    private readonly ConcurrentDictionary<string, int> _inFlight = new();
+    private readonly ConcurrentQueue<(Func<Arrival, bool> Which, TaskCompletionSource<Arrival> Seen)> _watchers = new();
+
+    /// <summary>Every send request answered (or left by its caller), in the order they ended.</summary>
+    public ConcurrentQueue<Exchange> Exchanges { get; } = new();
+
+    /// <summary>The send requests to one recipient (digits), in the order they came in.</summary>
+    public IReadOnlyList<Exchange> ExchangesWith(string to) => [.. Exchanges.Where(e => e.To == to).OrderBy(e => e.Started)];
+
+    /// <summary>How many events (requests coming in, requests answered) there were so far: a mark to compare a later one's number with.</summary>
+    public long Events => Interlocked.Read(ref _events);
+
+    /// <summary>The most send requests one recipient (digits) had in flight at once.</summary>
+    public ConcurrentDictionary<string, int> MostAtOnce { get; } = new();
+
+    /// <summary>
+    /// Completes with the first send request <paramref name="which"/> picks as soon as it comes in (while it is in flight),
+    /// or at once with one that came already.
+    /// </summary>
+    public Task<Arrival> ArrivalAsync(Func<Arrival, bool> which)
+    {
+        var seen = new TaskCompletionSource<Arrival>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _watchers.Enqueue((which, seen));
+        // Watcher first, then the arrivals so far; Begin does the reverse, so one of the two sees the other.
+        if (_arrivals.FirstOrDefault(which) is { } early)
+            seen.TrySetResult(early);
+        return seen.Task;
+    }
+
+    private readonly ConcurrentQueue<Arrival> _arrivals = new();
+
+    private Arrival Begin(string to, string? text, string token)
+    {
+        var arrival = new Arrival(to, text, token, Interlocked.Increment(ref _events), DateTimeOffset.UtcNow);
+        var now = _inFlight.AddOrUpdate(to, 1, (_, n) => n + 1);
+        MostAtOnce.AddOrUpdate(to, now, (_, most) => Math.Max(most, now));
+        _arrivals.Enqueue(arrival);
+        foreach (var watcher in _watchers.Where(w => !w.Seen.Task.IsCompleted && w.Which(arrival)))
+            watcher.Seen.TrySetResult(arrival);
+        return arrival;
+    }
+
+    private void End(Arrival arrival, int status)
+    {
+        var ended = Interlocked.Increment(ref _events);
+        _inFlight.AddOrUpdate(arrival.To, 0, (_, n) => n - 1);
+        Exchanges.Enqueue(new Exchange(arrival.To, arrival.Text, arrival.Token, arrival.Started, ended, arrival.StartedAt, DateTimeOffset.UtcNow, status));
+    }
+
+    private sealed class Unsteadiness(TimeSpan maxLatency, double transientErrors, int seed)
+    {
+        private readonly Random _random = new(seed);
+
+        /// <summary>How long this send takes, and the transient error it gets (null: none).</summary>
+        public (TimeSpan Latency, Scripted? Error) Next()
+        {
+            lock (_random)
+            {
+                var latency = TimeSpan.FromMilliseconds(_random.NextDouble() * maxLatency.TotalMilliseconds);
+                var error = _random.NextDouble() < transientErrors ? (_random.Next(2) == 0 ? SomethingWentWrong : ServiceUnavailable) : null;
+                return (latency, error);
+            }
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, Unsteadiness> _unsteady = new();
+
+    /// <summary>
+    /// The recipient's (digits) sends that are not scripted take from none to <paramref name="maxLatency"/>, and a
+    /// <paramref name="transientErrors"/> share of them fail with Meta's 131000 (HTTP 500) or 131016 (HTTP 503), at
+    /// random from <paramref name="seed"/>.
+    /// </summary>
+    public void MakeUnsteady(string to, TimeSpan maxLatency, double transientErrors, int seed) =>
+        _unsteady[to] = new Unsteadiness(maxLatency, transientErrors, seed);
+
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<Scripted>> _textScripts = new();
+
+    /// <summary>
+    /// The sends of the message whose text (or caption) is <paramref name="text"/> get <paramref name="answers"/>, one per
+    /// send in turn (a scripted error, or <see cref="Success(TimeSpan)"/>), then the normal answer.
+    /// </summary>
+    public void ScriptText(string text, params Scripted[] answers) => _textScripts[text] = new ConcurrentQueue<Scripted>(answers);
 
     /// <summary>
     /// Marking a received message read, on the same endpoint as sends: <c>{"messaging_product":"whatsapp","status":"read",
