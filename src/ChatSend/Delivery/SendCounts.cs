@@ -58,13 +58,10 @@ internal sealed class SendCounts
     /// <summary>When the sends of a slot stop counting.</summary>
     private DateTimeOffset ReleasedAt(long slot) => new DateTimeOffset((slot + 1) * _slotTicks, TimeSpan.Zero) + _held;
 
-    /// <summary>How many sends count now.</summary>
-    public long Total => _bySlot.Values.Sum(n => (long)n);
-
     /// <summary><paramref name="now"/> when fewer than <paramref name="max"/> count, else when enough of them stop counting.</summary>
     public DateTimeOffset FreeAt(int max, DateTimeOffset now)
     {
-        var (total, free) = (Total, now);
+        var (total, free) = (_bySlot.Values.Sum(n => (long)n), now);
         foreach (var (slot, sends) in _bySlot) // oldest first
         {
             if (total < max)
