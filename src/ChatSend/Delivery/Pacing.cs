@@ -26,23 +26,21 @@ public sealed record PacingDefaults(int? MaxPerMinute, TimeSpan? MinRecipientGap
 
 /// <summary>
 /// Pacing per session, across every instance: a session sends at most <c>maxPerMinute</c> messages in any window, and
-/// waits <c>minRecipientGapSeconds</c> between two messages to the same recipient. The session's recent send times
-/// live in one entity (partition: the session), the last send per recipient in another, both taken under their ETags,
-/// so two instances cannot both use the last place in a window. A send that has to wait gets the time it may go.
+/// waits <c>minRecipientGapSeconds</c> between two messages to the same recipient. The session's recent sends live in one
+/// entity (partition: the session) as counts per slot (<see cref="SendCounts"/>), the last send per recipient in another,
+/// both taken under their ETags, so two instances cannot both use the last place in a window. A send that has to wait gets
+/// the time it may go.
 /// </summary>
 public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions> options, TimeProvider time)
 {
     private const string RecentRow = "recent";
     private const int MaxConflictRetries = 50;
-
-    /// <summary>The most sends a window can count: the times fit one binary property (64 KiB).</summary>
-    public const int MaxPerWindow = 8000;
     private readonly TableClient _table = storage.Table(StorageNames.PacingTable);
 
     public static (int? MaxPerMinute, TimeSpan? Gap) Limits(Session session, PacingDefaults defaults)
     {
         var settings = ProviderSettingsSchema.Read<ProviderSettings>(session);
-        return (settings.MaxPerMinute is { } max ? max > 0 ? Math.Min(max, MaxPerWindow) : null : defaults.MaxPerMinute,
+        return (settings.MaxPerMinute is { } max ? max > 0 ? max : null : defaults.MaxPerMinute,
             settings.MinRecipientGapSeconds is { } gap ? gap > 0 ? TimeSpan.FromSeconds(gap) : null : defaults.MinRecipientGap);
     }
 
@@ -52,26 +50,32 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
         var (max, gap) = Limits(session, defaults);
         if (max is null && gap is null)
             return null;
+        var window = options.Value.Window;
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
-            var recent = await ReadAsync(session.Id, RecentRow, cancellationToken);
-            var last = gap is null ? null : await ReadAsync(session.Id, RecipientRow(recipient), cancellationToken);
-            var times = Times(recent);
+            // Each row only when its limit is on; read together, as they are written together.
+            var readRecent = max is null ? null : ReadAsync(session.Id, RecentRow, cancellationToken);
+            var readLast = gap is null ? null : ReadAsync(session.Id, RecipientRow(recipient), cancellationToken);
+            var recent = readRecent is null ? null : await readRecent;
+            var last = readLast is null ? null : await readLast;
             // A little past the window and the gap, so the time between taking a place and the provider seeing the send
             // (at most MaxTakeLatency, see below) cannot crowd them.
-            var freeAt = max is { } m && times.Count >= m ? times[^m] + options.Value.Window + Margin : now;
+            var counts = SendCounts.Read(recent, SendCounts.SlotOf(window), window + Margin, now);
+            var freeAt = max is { } m ? counts.FreeAt(m, now) : now;
             if (last is not null && Times(last) is [.., var previous] && previous + gap!.Value + Margin > freeAt)
                 freeAt = previous + gap.Value + Margin;
             if (freeAt > now)
-                return freeAt + (defaults.Jitter ? Jitter(options.Value.Window / Math.Max(1, max ?? 1)) : TimeSpan.Zero);
+                return freeAt + (defaults.Jitter ? Jitter(window / Math.Max(1, max ?? 1)) : TimeSpan.Zero);
             try
             {
                 // One partition, one transaction: the window and the recipient's gap are taken together or not at all.
                 var stamp = time.GetUtcNow();
-                List<TableTransactionAction> writes = [Write(session.Id, RecentRow, recent, [.. times.TakeLast((max ?? 1) - 1), stamp])];
+                List<TableTransactionAction> writes = [];
+                if (max is not null)
+                    writes.Add(Write(counts.Add(stamp).ToEntity(session.Id, RecentRow), recent));
                 if (gap is not null)
-                    writes.Add(Write(session.Id, RecipientRow(recipient), last, [stamp]));
+                    writes.Add(Write(new TableEntity(session.Id, RecipientRow(recipient)) { ["Times"] = Pack([stamp]) }, last));
                 await _table.SubmitTransactionAsync(writes, cancellationToken);
                 // A take that landed long after its stamp no longer says when the send happens: it stays counted (the
                 // safe side) and the send waits for a fresh one.
@@ -91,19 +95,17 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
         return response.HasValue ? response.Value : null;
     }
 
-    private static TableTransactionAction Write(string session, string row, TableEntity? read, IReadOnlyList<DateTimeOffset> times)
-    {
-        var entity = new TableEntity(session, row) { ["Times"] = Pack(times) };
-        return read is null
+    private static TableTransactionAction Write(TableEntity entity, TableEntity? read) =>
+        read is null
             ? new TableTransactionAction(TableTransactionActionType.Add, entity)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entity, read.ETag);
-    }
 
     // Recipient rows by a hash: phone numbers and JIDs stay out of keys (and logs).
     private static string RecipientRow(string recipient) =>
         "to-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(recipient)))[..32];
 
-    private static List<DateTimeOffset> Times(TableEntity? entity) =>
+    /// <summary>Send times as the recipient rows keep them (and the session row did before <see cref="SendCounts"/>).</summary>
+    internal static List<DateTimeOffset> Times(TableEntity? entity) =>
         entity?.GetBinary("Times") is { } bytes
             ? Enumerable.Range(0, bytes.Length / 8).Select(i => new DateTimeOffset(BitConverter.ToInt64(bytes, i * 8), TimeSpan.Zero)).ToList()
             : [];

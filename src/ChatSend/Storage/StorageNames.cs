@@ -36,7 +36,7 @@ public static class StorageNames
     /// <summary>Provider message id → ChatSend message id, for provider webhooks.</summary>
     public const string ProviderIdsTable = "providerids";
 
-    /// <summary>Each session's recent send times and last send per recipient, for pacing across instances.</summary>
+    /// <summary>Each session's recent sends (counts per slot) and last send per recipient, for pacing across instances.</summary>
     public const string PacingTable = "pacing";
 
     /// <summary>Customer webhooks, one partition per session; secrets encrypted.</summary>

@@ -5,6 +5,7 @@ using ChatSend.Messages;
 using ChatSend.Providers.Callbacks;
 using ChatSend.Send;
 using ChatSend.Providers.Waha;
+using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Sessions;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
@@ -147,9 +148,43 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
     }
 
     // /send alone, counted on its own: no delivery work runs in this host.
-    private Task<TestApp> StartWithoutListenersAsync(StorageFaults calls) =>
-        TestApp.StartAsync(azurite, new Dictionary<string, string?> { ["ChatSend:LocalHost:QueueListeners"] = "false" },
+    private Task<TestApp> StartWithoutListenersAsync(StorageFaults calls, params (string Key, string Value)[] settings) =>
+        TestApp.StartAsync(azurite, new Dictionary<string, string?> { ["ChatSend:LocalHost:QueueListeners"] = "false" }
+                .Concat(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).ToDictionary(),
             services => services.AddSingleton(new StoragePipelinePolicy(calls)));
+
+    [Fact]
+    public async Task ACloudApiCallbackFindsItsSessionByOneIndexReadAndTheSessionsReadAndThenByNone()
+    {
+        const string appSecret = "the-meta-apps-secret";
+        var calls = new StorageFaults();
+        await using var app = await StartWithoutListenersAsync(calls, ("ChatSend:Secrets:wa_app_secret", appSecret));
+        var phone = "1065" + Random.Shared.NextInt64(10_000_000_000, 99_999_999_999);
+        var session = new Session("c" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName,
+            new Dictionary<string, string> { ["phoneNumberId"] = phone }, Enabled: true, new Dictionary<string, string> { ["appSecret"] = "wa_app_secret" });
+        // Stored by another instance (or the session command): nothing of it is cached here.
+        await using (var elsewhere = new TestServices(azurite))
+            await elsewhere.Get<SessionStore>().UpsertAsync(session);
+
+        async Task<List<string>> CallbackAsync()
+        {
+            var body = FakeCloudApi.StatusPayload(phone, FakeCloudApi.Status("wamid." + Guid.NewGuid().ToString("N"), "read", DateTimeOffset.UtcNow));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/whatsapp-cloud")
+            {
+                Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json"),
+            };
+            var signature = System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(appSecret), System.Text.Encoding.UTF8.GetBytes(body));
+            request.Headers.Add(WhatsAppCloudCallback.SignatureHeader, "sha256=" + Convert.ToHexStringLower(signature));
+            var before = calls.Calls.Count;
+            using var response = await app.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return calls.Calls.Skip(before).ToList();
+        }
+
+        // The number's index partition, the session; the status queued for the receipt handler. No look through the sessions.
+        Assert.Equal(["GET sessions()", $"GET sessions(PartitionKey='{session.Id}',RowKey='session')", "POST receipts/messages"], await CallbackAsync());
+        Assert.Equal(["POST receipts/messages"], await CallbackAsync()); // both reused for the session cache's lifetime
+    }
 
     [Fact]
     public async Task DeliveringToReadMakesAtMostNineStorageCalls()

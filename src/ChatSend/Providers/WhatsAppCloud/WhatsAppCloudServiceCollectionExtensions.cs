@@ -15,6 +15,7 @@ public static class WhatsAppCloudServiceCollectionExtensions
         services.AddHttpClient(WhatsAppCloudProvider.HttpClientName)
             .ConfigureHttpClient((sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WhatsAppCloudOptions>>().Value.Timeout);
         services.AddSingleton<IChannelProvider, WhatsAppCloudProvider>();
+        services.AddSingleton(WhatsAppCloudSessions.PhoneNumberIds); // the sessions table's index of phone number ids
         services.AddSingleton<WhatsAppCloudSessions>();
         services.AddSingleton<WhatsAppCloudTemplates>();
         services.AddSingleton<WhatsAppCloudCallback>();
