@@ -82,7 +82,7 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
             }
             if (record.OutboundPassed == number - 1)
                 return Holding(message, new LineTurn(number, record.ETag.ToString(), record.OutboundTaken));
-            if (!await PassIfOverAsync(record, message.ChatOrRecipient, record.OutboundPassed + 1, waiting: number, cancellationToken))
+            if (await PassIfOverAsync(record, message.ChatOrRecipient, record.OutboundPassed + 1, waiting: number, cancellationToken) == Pass.UnderWay)
                 return null;
         }
         return null;
@@ -120,7 +120,8 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
                     ? Holding(joined, new LineTurn(number, responses.Value[2].Headers.ETag?.ToString(), number))
                     : null;
             }
-            catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex == 2 && IsConflict(ex) && attempt < MaxPasses)
+            // The number was taken meanwhile: its line entry is there (index 1), or the record moved on (index 2).
+            catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex is 1 or 2 && IsConflict(ex) && attempt < MaxPasses)
             {
                 Forget(message);
                 await Jitter(cancellationToken);
@@ -143,7 +144,10 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
         var number = message.LineNumber!.Value;
         var chat = message.ChatOrRecipient;
         var record = fresh ? null : records.Known(message.PartitionKey, chat);
-        if (record is null && !fresh && message.Turn is { Number: var held, RecordTag: { } tag } turn && held == number)
+        // A copy of this instance's from before the turn came (the turn not yet this send's, or fewer numbers taken than
+        // the job saw) is older than the job's: the job's is tried.
+        if (!fresh && message.Turn is { Number: var held, RecordTag: { } tag } turn && held == number
+            && (record is null || record.OutboundPassed < number - 1 || record.OutboundTaken < turn.Taken))
         {
             // The job proved the turn; the record it saw may still be current. Only the count of turns passed is written.
             message.LinePassed = true;
@@ -185,26 +189,37 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
             return;
         for (var attempt = 0; attempt < MaxPasses; attempt++)
         {
+            // Again only when the record moved on meanwhile: a head under way (another send that took the number) is left to its end.
             var record = await records.ReadAsync(message.PartitionKey, message.ChatOrRecipient, cancellationToken);
-            if (record.OutboundPassed != number - 1 || await PassIfOverAsync(record, message.ChatOrRecipient, number, waiting: null, cancellationToken))
+            if (record.OutboundPassed != number - 1
+                || await PassIfOverAsync(record, message.ChatOrRecipient, number, waiting: null, cancellationToken) != Pass.Moved)
                 return;
         }
     }
 
+    /// <summary>What <see cref="PassIfOverAsync"/> did: passed the turn on (or there was none to pass), found the head under
+    /// way, or found the record moved on by someone else before its write (look again).</summary>
+    private enum Pass
+    {
+        Passed,
+        UnderWay,
+        Moved,
+    }
+
     /// <summary>
-    /// Passes the turn of the send numbered <paramref name="head"/> on if its delivery is over (or its row is gone); false
-    /// while it is under way. The next send's job is queued, unless it is <paramref name="waiting"/>'s own.
+    /// Passes the turn of the send numbered <paramref name="head"/> on if its delivery is over (or its row is gone).
+    /// The next send's job is queued, unless it is <paramref name="waiting"/>'s own.
     /// </summary>
-    private async Task<bool> PassIfOverAsync(ChatRecord record, string chat, long head, long? waiting, CancellationToken cancellationToken)
+    private async Task<Pass> PassIfOverAsync(ChatRecord record, string chat, long head, long? waiting, CancellationToken cancellationToken)
     {
         if (record.OutboundTaken < head)
-            return true; // nothing was given that number: nothing to pass
+            return Pass.Passed; // nothing was given that number: nothing to pass
         var entry = await _table.FindQuietlyAsync<TableEntity>(record.PartitionKey, MessageRowKeys.ChatLineEntryOf(chat, head), cancellationToken);
         var rowKey = entry?.GetString(MessageKey);
         var row = rowKey is null ? null
             : await _table.GetEntityIfExistsAsync<MessageEntity>(record.PartitionKey, rowKey, cancellationToken: cancellationToken) is { HasValue: true } found ? found.Value : null;
         if (row is { DeliveryOver: false })
-            return false;
+            return Pass.UnderWay;
         var moved = record.Copy();
         moved.OutboundPassed = head;
         try
@@ -223,9 +238,10 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
         }
         catch (TableTransactionFailedException ex) when (IsConflict(ex) || ex.Status == 404)
         {
-            records.Forget(record.PartitionKey, record.RowKey); // someone else moved the line on: look again
+            records.Forget(record.PartitionKey, record.RowKey); // someone else moved the record or the line on: look again
+            return Pass.Moved;
         }
-        return true;
+        return Pass.Passed;
     }
 
     /// <summary>Queues the job of the send numbered <paramref name="number"/>, which holds the turn now. A failure leaves it to its marker.</summary>
