@@ -277,7 +277,7 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
     public static bool IsConflict(RequestFailedException ex) => ex.Status is 409 or 412;
 
     // Sends to one chat accepted at once all write its record: a short random wait spreads their next tries.
-    private static Task Jitter(CancellationToken cancellationToken) => Task.Delay(Random.Shared.Next(1, 20), cancellationToken);
+    private static Task Jitter(CancellationToken cancellationToken) => Task.Delay(Random.Shared.Next(1, 21), cancellationToken);
 
     public static Task JitterAsync(CancellationToken cancellationToken) => Jitter(cancellationToken);
 
