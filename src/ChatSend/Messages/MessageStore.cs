@@ -26,6 +26,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     {
         message.HasMarker = true;
         var events = await outbox.EntriesForAsync(message, cancellationToken);
+        using var writer = message.SendAt is null ? await lines.WriterAsync(message, cancellationToken) : null;
         for (var attempt = 1; ; attempt++)
         {
             var place = await lines.PlaceAsync(message, cancellationToken);
@@ -52,6 +53,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
                 await Delivery.ChatLines.JitterAsync(cancellationToken);
             }
         }
+        writer?.Dispose();
         await RecordedAsync(message, events);
     }
 
@@ -207,10 +209,12 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         try
         {
             var events = await outbox.EntriesForAsync(message, cancellationToken);
+            var passing = message.InLine && message.DeliveryOver;
+            using var writer = passing ? await lines.WriterAsync(message, cancellationToken) : null;
             for (var attempt = 1; ; attempt++)
             {
                 // The write that ends a send holding its chat's turn passes the turn on in the same transaction.
-                var release = message.InLine && message.DeliveryOver ? await lines.ReleaseAsync(message, fresh: attempt > 1, cancellationToken) : null;
+                var release = passing && message.InLine ? await lines.ReleaseAsync(message, fresh: attempt > 1, cancellationToken) : null;
                 if (markerAction is null && events.Count == 0 && release is null)
                 {
                     var response = await _table.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
@@ -224,16 +228,17 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
                     ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
                     ..release?.Actions ?? [],
                 ];
-                var passing = actions.Length - (release?.Actions.Length ?? 0);
+                var turnAt = actions.Length - (release?.Actions.Length ?? 0);
                 try
                 {
                     var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
                     message.ETag = responses.Value[0].Headers.ETag ?? message.ETag;
+                    writer?.Dispose(); // the next job's put and read need no lock
                     if (release is not null)
-                        await lines.ReleasedAsync(message, release, responses.Value[passing].Headers.ETag);
+                        await lines.ReleasedAsync(message, release, responses.Value[turnAt].Headers.ETag);
                     break;
                 }
-                catch (TableTransactionFailedException ex) when (release is not null && ex.FailedTransactionActionIndex >= passing && attempt < MaxConcurrencyRetries)
+                catch (TableTransactionFailedException ex) when (release is not null && ex.FailedTransactionActionIndex >= turnAt && attempt < MaxConcurrencyRetries)
                 {
                     // The chat's record moved on since (another send accepted, a customer's message): decide on it as stored.
                     message.LinePassed = false;

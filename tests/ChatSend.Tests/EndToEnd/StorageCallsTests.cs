@@ -109,6 +109,26 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
     }
 
     [Fact]
+    public async Task SixtyFourSendsAtOnceToOneChatTakeTurnsOnTheInstanceAndEachLandsInOneTransaction()
+    {
+        var calls = new StorageFaults();
+        await using var app = await StartWithoutListenersAsync(calls);
+        var (session, key) = await app.NewSessionAsync();
+        await SendAsync(app, session.Id, key, to: "+12025550199"); // the key and the session read once
+
+        var before = calls.Calls.Count;
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => SendAsync(app, session.Id, key)));
+        var made = calls.Calls.Skip(before).ToList();
+
+        // One read of the chat's record, then each send's own transaction; the first's job. A transaction is refused only
+        // when Azurite answered the one before with an ETag a few milliseconds off what it stored (a quirk of its batches:
+        // Azure answers the stored one), and then read once and tried once more. Racing at storage, they would be hundreds.
+        var refused = made.Count(c => c == "POST $batch") - 64;
+        Assert.Equal((1 + refused, 1), (made.Count(c => c == "GET messages()"), made.Count(c => c == "POST deliveries/messages")));
+        Assert.InRange(refused, 0, 16);
+    }
+
+    [Fact]
     public async Task AnIdempotencyKeyAddsOneCall()
     {
         var calls = new StorageFaults();
