@@ -26,7 +26,7 @@ public sealed record LineTurn(long Number, string? RecordTag = null, long Taken 
 /// <see cref="DeliveryOptions.SweepAfter"/>.
 /// </para>
 /// </summary>
-public sealed partial class ChatLines(StorageClients storage, ChatWindows records, DeliveryQueue queue, ILogger<ChatLines> logger)
+public sealed partial class ChatLines(StorageClients storage, ChatWindows records, DeliveryQueue queue, TimeProvider time, ILogger<ChatLines> logger)
 {
     private const int MaxPasses = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
@@ -87,10 +87,10 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
     /// (a scheduled message whose time came, or a row from before sends were ordered) takes one now. A head whose
     /// delivery is over but whose turn was not passed on is passed on here. Throws a 412 when the row changed meanwhile.
     /// </summary>
-    public async Task<MessageEntity?> TakeTurnAsync(MessageEntity message, LineTurn? known, CancellationToken cancellationToken)
+    public async Task<TurnCheck> TakeTurnAsync(MessageEntity message, LineTurn? known, CancellationToken cancellationToken)
     {
         if (!message.KeepsOrder || message.LinePassed)
-            return message;
+            return new(message);
         if (message.LineNumber is not { } number)
             return await JoinAsync(message, cancellationToken);
         if (known?.Number == number)
@@ -104,24 +104,24 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
             if (record.OutboundPassed >= number)
             {
                 message.LinePassed = true; // passed on for it already (its row was thought over): nothing to keep it waiting
-                return message;
+                return new(message);
             }
             if (record.OutboundPassed == number - 1)
                 return Holding(message, new LineTurn(number, record.ETag.ToString(), record.OutboundTaken));
             if (await PassIfOverAsync(record, message.ChatOrRecipient, record.OutboundPassed + 1, waiting: number, cancellationToken) == Pass.UnderWay)
-                return null;
+                return new(null, number - record.OutboundPassed - 1);
         }
-        return null;
+        return new(null, 1);
     }
 
-    private static MessageEntity Holding(MessageEntity message, LineTurn turn)
+    private static TurnCheck Holding(MessageEntity message, LineTurn turn)
     {
         message.Turn = turn;
-        return message;
+        return new(message);
     }
 
     /// <summary>A send without a number takes the next one, in a write of its row (under its ETag) with the record and its entry.</summary>
-    private async Task<MessageEntity?> JoinAsync(MessageEntity message, CancellationToken cancellationToken)
+    private async Task<TurnCheck> JoinAsync(MessageEntity message, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -144,7 +144,7 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
                 LogJoined(message.Id, number);
                 return record.OutboundWaiting == 0
                     ? Holding(joined, new LineTurn(number, responses.Value[2].Headers.ETag?.ToString(), number))
-                    : null;
+                    : new(null, record.OutboundWaiting);
             }
             // The number was taken meanwhile: its line entry is there (index 1), or the record moved on (index 2).
             catch (TableTransactionFailedException ex) when (ex.FailedTransactionActionIndex is 1 or 2 && IsConflict(ex) && attempt < MaxPasses)
@@ -245,7 +245,13 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
         var row = rowKey is null ? null
             : await _table.GetEntityIfExistsAsync<MessageEntity>(record.PartitionKey, rowKey, cancellationToken: cancellationToken) is { HasValue: true } found ? found.Value : null;
         if (row is { DeliveryOver: false })
+        {
+            // Never tried and not held: its job may have been lost (the one before it ended, and queuing it failed). Another
+            // job for it is harmless (its claim decides) and spares it waiting for its marker.
+            if (row is { ClaimId: null, Attempts: 0 } && !(row.ExpectedAt > time.GetUtcNow()) && waiting is not null)
+                await QueueNextAsync(record.PartitionKey, chat, head, record.ETag, record.OutboundTaken);
             return Pass.UnderWay;
+        }
         var moved = record.Copy();
         moved.OutboundPassed = head;
         try
@@ -319,6 +325,9 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
     [LoggerMessage(LogLevel.Warning, "The job of the send numbered {Number} in its chat could not be queued ({Reason}); its marker brings it")]
     private partial void LogNextNotQueued(long number, string reason);
 }
+
+/// <summary>What a delivery job found: the send holding its turn (<see cref="Holding"/>), or waiting with <see cref="Ahead"/> sends before it.</summary>
+public readonly record struct TurnCheck(MessageEntity? Holding, long Ahead = 0);
 
 /// <summary>What an accepted send adds to its insert transaction (<see cref="Actions"/>, last), and the record as it then is.</summary>
 public sealed record LinePlace(TableTransactionAction[] Actions, ChatRecord Record, bool HoldsTurn);

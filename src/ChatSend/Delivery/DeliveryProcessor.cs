@@ -211,18 +211,21 @@ public sealed partial class DeliveryProcessor(
             if (message.InLine || message is { KeepsOrder: true, LineNumber: null })
             {
                 // In its chat's order only the send whose turn it is goes; the one before it queues its job when it ends.
-                MessageEntity? holding;
+                TurnCheck check;
                 try
                 {
-                    holding = await lines.TakeTurnAsync(message, job.Turn, cancellationToken);
+                    check = await lines.TakeTurnAsync(message, job.Turn, cancellationToken);
                 }
                 catch (RequestFailedException ex) when (ex.Status == 412 && attempt < 5)
                 {
                     continue;
                 }
-                if (holding is null)
+                if (check.Holding is not { } holding)
                 {
-                    LogWaitsItsTurn(message.Id, message.LineNumber);
+                    // Its marker only has to bring it should the job the send before it queues be lost: the further back
+                    // in the line, the less often it looks (at most every 15 SweepAfters), so a long line costs little.
+                    await messages.PostponeMarkerAsync(message.MessageId, now + options.Value.SweepAfter * Math.Clamp(check.Ahead, 1, 15), cancellationToken);
+                    LogWaitsItsTurn(message.Id, message.LineNumber, check.Ahead);
                     return null;
                 }
                 message = holding;
@@ -315,8 +318,8 @@ public sealed partial class DeliveryProcessor(
     [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its session's pace; expected to go at {ExpectedAt}")]
     private partial void LogPaced(string messageId, DateTimeOffset expectedAt);
 
-    [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its turn in its chat (number {Number}); the send before it queues it")]
-    private partial void LogWaitsItsTurn(string messageId, long? number);
+    [LoggerMessage(LogLevel.Information, "Message {MessageId} waits for its turn in its chat (number {Number}, {Ahead} before it); the send before it queues it")]
+    private partial void LogWaitsItsTurn(string messageId, long? number, long ahead);
 
     [LoggerMessage(LogLevel.Warning, "Delivery job for unknown message {MessageId} dropped")]
     private partial void LogUnknownMessage(string messageId);

@@ -29,7 +29,8 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
         // The marker stays as it is: it falls due within SweepAfter of this claim anyway (accept, release and defer all
         // set it so), and the job the sweeper then queues waits out the lease before it judges a dead attempt. So the
         // claim is one entity's write, not a transaction.
-        await messages.WriteAsync(message, message.HasMarker ? MarkerChange.Keep : MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)),
+        // A send that waited its turn in its chat may have had its marker moved far out: the claim brings it back.
+        await messages.WriteAsync(message, message.HasMarker && !message.InLine ? MarkerChange.Keep : MarkerChange.DueAt(lease + TimeSpan.FromSeconds(5)),
             cancellationToken);
     }
 

@@ -363,6 +363,18 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         }
     }
 
+    /// <summary>Moves a message's marker to <paramref name="due"/>, if it has one.</summary>
+    public async Task PostponeMarkerAsync(MessageId id, DateTimeOffset due, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _table.UpdateEntityAsync(WorkMarker.For(id, due), ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+        }
+    }
+
     /// <summary>Removes a marker whose message no longer exists.</summary>
     public async Task RemoveMarkerAsync(MessageId id, CancellationToken cancellationToken = default) =>
         await _table.DeleteEntityAsync(id.Session, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);

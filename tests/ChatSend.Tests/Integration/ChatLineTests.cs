@@ -145,8 +145,46 @@ public sealed class ChatLineTests(Azurite azurite) : IClassFixture<Azurite>, IAs
         Assert.Equal("sent", (await _b.Get<MessageStore>().FindAsync(next.MessageId))!.Status);
         Assert.Equal((2, 2), await RecordAsync(session.Id));
         var calls = faults.Calls.Skip(before).ToList();
-        // The row read (another instance accepted it), the claim, the provider's id, the write that ends it and passes the turn.
-        Assert.True(calls.Count == 4 && calls.Count(c => c == "POST $batch") == 1 && !calls.Contains("GET messages()"), string.Join(Environment.NewLine, calls));
+        // The row read (another instance accepted it), the claim (with its marker: a send in a line may have had it moved
+        // far out while it waited), the provider's id, the write that ends it and passes the turn.
+        Assert.True(calls.Count == 4 && calls.Count(c => c == "POST $batch") == 2 && !calls.Contains("GET messages()"), string.Join(Environment.NewLine, calls));
+    }
+
+    [Fact]
+    public async Task ASendWaitingItsTurnIsLookedAtLessOftenTheFurtherBackItIsAndOnTimeOnceItsTurnCame()
+    {
+        var (session, key) = await _a.NewSessionAsync();
+        var sends = new List<MessageEntity>();
+        for (var i = 0; i < 4; i++)
+            sends.Add(await _a.SendTextAsync(key, session.Id, Chat)); // the first holds the turn; no job for the others
+        Assert.Equal([sends[0].MessageId], (await JobsAsync()).Select(j => j.Id)); // the first's job, not run: it is under way
+        var sweepAfter = _a.Get<Microsoft.Extensions.Options.IOptions<DeliveryOptions>>().Value.SweepAfter;
+        _clock.Advance(sweepAfter + TimeSpan.FromSeconds(1));
+
+        // The waiting ones' markers fall due; their jobs find the first under way and look again later the further back they are.
+        foreach (var waiting in sends.Skip(1))
+            await _a.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(waiting.MessageId), CancellationToken.None);
+
+        var now = _clock.GetUtcNow();
+        Assert.Equal([now + sweepAfter, now + 2 * sweepAfter, now + 3 * sweepAfter], await MarkerDuesAsync(sends.Skip(1)));
+        // The first was never tried and nothing holds it: its job may be lost, so each look queued it again.
+        Assert.All(await JobsAsync(), j => Assert.Equal(sends[0].MessageId, j.Id));
+
+        // The first sent, its end queues the second, which goes at once whatever its marker says.
+        await _a.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(sends[0].MessageId), CancellationToken.None);
+        Assert.Equal(sends[1].MessageId, Assert.Single(await JobsAsync()).Id);
+        await _a.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(sends[1].MessageId), CancellationToken.None);
+        Assert.Equal("sent", (await _a.Get<MessageStore>().FindAsync(sends[1].MessageId))!.Status);
+        Assert.Equal([now + 2 * sweepAfter, now + 3 * sweepAfter], await MarkerDuesAsync(sends.Skip(2))); // no one looked again
+    }
+
+    private async Task<List<DateTimeOffset>> MarkerDuesAsync(IEnumerable<MessageEntity> messages)
+    {
+        var table = azurite.Clients.Table(StorageNames.MessagesTable);
+        var dues = new List<DateTimeOffset>();
+        foreach (var m in messages)
+            dues.Add((await table.GetEntityAsync<WorkMarker>(m.PartitionKey, MessageRowKeys.MarkerOf(m.MessageId))).Value.Due);
+        return dues;
     }
 
     private async Task<(long Passed, long Taken)> RecordAsync(string session)

@@ -90,7 +90,9 @@ public sealed class EventOutboxTests(Azurite azurite) : IClassFixture<Azurite>, 
     {
         var (message, _) = await FollowedMessageAsync();
         await DispatchQueuedAsync();
-        _services.Faults.Next(Fault.Die, "POST $batch"); // the write of sent (with its marker removal and event) lands, then the worker is gone
+        // After the claim's (with its marker: the message keeps its chat's order), the write of sent (with its marker
+        // removal and event) lands, then the worker is gone.
+        _services.Faults.Next(Fault.Die, 1, "POST $batch");
         await Assert.ThrowsAsync<WorkerDied>(() => DeliverAsync(message));
         Assert.Equal(MessageStatus.Sent, (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.CurrentStatus);
         await DispatchQueuedAsync();
