@@ -111,7 +111,7 @@ public sealed class DeliveryClaimTests(Azurite azurite) : IClassFixture<Azurite>
     {
         var id = await AcceptAsync();
         for (var i = 0; i < 3; i++) // every try the storage client makes of the write after the claim
-            _services.Faults.Next(Fault.Refuse, skip: 0, "POST $batch"); // the claim is one entity's write; "sent" is the transaction
+            _services.Faults.Next(Fault.Refuse, skip: 1, "POST $batch"); // the claim (with its marker: the message is in its chat's line), then "sent"
 
         var handling = HandleAsync(id);
         while (!handling.IsCompleted) // the recorder waits on the app's clock between its own tries
