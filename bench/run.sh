@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [inbound] [--quick]; no part named runs all four.
+# ChatSend's benchmark (bench/ChatSend.Bench): bench/run.sh [send] [drain] [media] [inbound] [idle] [--quick]; no part named
+# runs the first four.
 #   send:  POST /send over HTTP through the local host (queue listeners off, then on) against a floor loop doing only
 #          the table insert and the queue put, at 1, 8, 32 and 64 at once;
 #   drain: 2,000 accepted messages drained to sent by the local host's listeners (provider answering at once, and in
@@ -7,7 +8,9 @@
 #   media: 16 MiB files staged from a local URL against a raw blob upload, one and eight at a time;
 #   inbound: signed WhatsApp Cloud API callbacks of 10 customers' messages to the local host, 1, 8 and 32 at once, with
 #          and without a webhook following the session, each against a floor loop doing the same storage writes; the
-#          storage calls per message; and the time from a callback to the webhook getting its message's event.
+#          storage calls per message; and the time from a callback to the webhook getting its message's event;
+#   idle:  the local host left alone over 1, 100 and 1,000 sessions and 10,000 old staged files: storage calls per idle
+#          minute, counted in the app's pipeline and in the emulator's request log (about 40 minutes; run it by name).
 # Every run has a process and a fresh in-memory Azurite of its own; product and floor alternate, three times each.
 # Prints markdown tables of medians and one line per target (holds/misses). About 20 minutes; --quick for a smoke test.
 set -euo pipefail
