@@ -32,7 +32,8 @@ internal static class IdleRun
         azurite.ResetRequests();
         await host.StartAsync();
         await Task.Delay(TimeSpan.FromSeconds(spec.Warmup));
-        var (warmupCalls, warmupRequests) = (counter.Snapshot().Values.Sum(), azurite.Requests);
+        var warmup = counter.Snapshot();
+        var (warmupCalls, warmupQueries, warmupRequests) = (warmup.Values.Sum(), warmup[nameof(CallKind.TableQuery)], azurite.Requests);
         azurite.ResetRequests();
         var result = await Measure.RunAsync(spec, counter, async () =>
         {
@@ -43,12 +44,16 @@ internal static class IdleRun
         await host.StopAsync();
         return result with
         {
-            Counts = new() { [EmulatorRequests] = requests, [WarmupCalls] = warmupCalls, [WarmupRequests] = warmupRequests },
+            Counts = new()
+            {
+                [EmulatorRequests] = requests, [WarmupCalls] = warmupCalls, [WarmupQueries] = warmupQueries, [WarmupRequests] = warmupRequests,
+            },
         };
     }
 
     public const string EmulatorRequests = "EmulatorRequests";
     public const string WarmupCalls = "WarmupCalls";
+    public const string WarmupQueries = "WarmupQueries";
     public const string WarmupRequests = "WarmupRequests";
 
     // Sessions as the session command writes them; each file staged as POST /send stages it, under a message recorded sent.
