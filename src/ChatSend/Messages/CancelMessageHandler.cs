@@ -33,7 +33,7 @@ public sealed class CancelMessageHandler(MessageStore messages, MediaStager medi
                 $"It is {row.Status}{(row.Attempts > 0 ? " and a delivery attempt has started" : "")}; only a scheduled or queued message that no attempt has claimed can be.");
         if (row.MediaBlob is { } blob)
         {
-            await index.NoteOrphanAsync(blob, cancellationToken); // if the delete fails, the sweeper removes the blob
+            await index.NoteOrphanAsync(blob, CancellationToken.None); // if the delete fails, the sweeper removes the blob
             await media.DeleteAsync(blob);
         }
         return TypedResults.Ok(MessageView.From(row, withHistory: true));

@@ -27,9 +27,9 @@ public sealed record SweepAgenda(IReadOnlyList<DueHint> Due, IReadOnlyList<Media
 /// of hints, one partition per minute (UTC, <c>yyyyMMddHHmm</c>): <c>d:&lt;session&gt;</c> says the session may have a
 /// work marker or outbox entry falling due in that minute; <c>m:&lt;blob-name prefix&gt;</c> says media was staged under
 /// that prefix and is to be checked for orphans from that minute on (an <see cref="SweeperOptions.OrphanMediaAge"/> after
-/// it was staged, and never before a fetch's <see cref="MediaOptions.Timeout"/> has passed). A hint is written before the rows it points at,
-/// and each instance writes a hint once (it remembers what it wrote), so a message pays for one only when it is the
-/// first of its session in a minute on that instance. The markers and outbox entries stay the truth: a hint that could
+/// it was staged, and never before a fetch's <see cref="MediaOptions.Timeout"/> has passed). A hint is written before
+/// the rows it points at, and each instance writes a hint once (it remembers what it wrote), so a message pays for one
+/// only when it is the first of its session in a minute on that instance. The markers and outbox entries stay the truth: a hint that could
 /// not be written only leaves its session to the full pass (<see cref="SweeperOptions.FullPassInterval"/>), and a hint
 /// too many is one query that finds nothing. The row <c>0/fullpass</c> sorts before every minute, so the read of the
 /// due minutes also says when the last full pass started.
@@ -103,7 +103,8 @@ public sealed partial class SweepIndex(
         var now = time.GetUtcNow();
         var minute = StartOf(MinuteOf(now));
         // The blob's time is the storage service's: a clock apart by up to the grace still finds it in the window.
-        var row = MediaRow(blobName[..^RowKeyTailDropped], minute - Grace, minute + TimeSpan.FromMinutes(1) + media.Value.Timeout + Grace, now);
+        var prefix = MediaStager.TryParseBlobName(blobName, out _) ? blobName[..^RowKeyTailDropped] : blobName;
+        var row = MediaRow(prefix, minute - Grace, minute + TimeSpan.FromMinutes(1) + media.Value.Timeout + Grace, now);
         return WriteAsync(row, MinuteOf(now), now, cancellationToken);
     }
 
