@@ -73,8 +73,12 @@ internal static class IdleRun
             return message;
         }).ToList();
         var table = services.GetRequiredService<StorageClients>().Table(StorageNames.MessagesTable);
-        await Parallel.ForEachAsync(messages.GroupBy(m => m.PartitionKey).SelectMany(p => p.Chunk(100)), parallel, async (batch, ct) =>
-            await table.SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.Add, m)), ct));
+        // A partition's transactions one after another: Azurite takes them one at a time anyway.
+        await Parallel.ForEachAsync(messages.GroupBy(m => m.PartitionKey), parallel, async (partition, ct) =>
+        {
+            foreach (var batch in partition.Chunk(100))
+                await table.SubmitTransactionAsync(batch.Select(m => new TableTransactionAction(TableTransactionActionType.UpsertReplace, m)), ct);
+        });
         var stager = services.GetRequiredService<MediaStager>();
         await Parallel.ForEachAsync(messages, parallel, async (m, ct) =>
             await stager.StageAsync(new MediaFile(new MemoryStream("a staged file"u8.ToArray()), "documentUrl") { MimeType = "text/plain" },
