@@ -6,13 +6,15 @@ namespace ChatSend.Bench;
 
 /// <summary>
 /// A fresh in-memory Azurite on free ports for one measurement, killed when disposed: Azurite slows as a table grows,
-/// so no two measurements share one.
+/// so no two measurements share one. With its request log on, it counts the requests it answered (<see cref="Requests"/>),
+/// whoever made them.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
     // Azurite's published development account key (the same for every Azurite install); not a secret.
     private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
+    private long _requests;
 
     private Azurite(Process process, int blobPort, int queuePort, int tablePort)
     {
@@ -24,26 +26,39 @@ public sealed class Azurite : IAsyncDisposable
     public int QueuePort { get; }
     public int TablePort { get; }
 
+    /// <summary>Requests in the emulator's own log since the start or the last <see cref="ResetRequests"/> (with the log on).</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public void ResetRequests() => Interlocked.Exchange(ref _requests, 0);
+
     public string ConnectionString =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + DevAccountKey +
         $";BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1" +
         $";TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
-    public static async Task<Azurite> StartAsync()
+    public static async Task<Azurite> StartAsync(bool requestLog = false)
     {
         var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
         var start = new ProcessStartInfo(Path.Combine(BenchPaths.Root, "node_modules", ".bin", "azurite"))
         {
             ArgumentList =
             {
-                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent",
+                "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry",
                 "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
                 "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (!requestLog)
+            start.ArgumentList.Add("--silent");
         var azurite = new Azurite(Process.Start(start)!, blob, queue, table);
+        // One access-log line per request answered: 127.0.0.1 - - [date] "GET /devstoreaccount1/… HTTP/1.1" 200 -
+        azurite._process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.Contains(" HTTP/1.1\" ", StringComparison.Ordinal) == true)
+                Interlocked.Increment(ref azurite._requests);
+        };
         azurite._process.BeginOutputReadLine();
         azurite._process.BeginErrorReadLine();
         foreach (var port in new[] { table, queue, blob })

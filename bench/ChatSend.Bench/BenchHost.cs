@@ -31,9 +31,10 @@ internal static class BenchHost
             });
 
     /// <summary>The library's services with the same storage clients and pipeline as the host, for the floors.</summary>
-    public static ServiceProvider CreateServices(Azurite azurite, StorageCallCounter counter)
+    public static ServiceProvider CreateServices(Azurite azurite, StorageCallCounter counter, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(azurite)).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(azurite))
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
         return new ServiceCollection().AddLogging().AddChatSend(configuration)
             .AddSingleton(new StoragePipelinePolicy(counter))
             .BuildServiceProvider();

@@ -9,7 +9,8 @@ namespace ChatSend.Bench;
 /// </summary>
 internal sealed class Orchestrator(BenchPlan plan)
 {
-    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(6);
+    // An idle run: storing 10,000 files, then about seven minutes of nothing.
+    private static readonly TimeSpan ChildTimeout = TimeSpan.FromMinutes(15);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly string _runsFile = Path.Combine(BenchPaths.Root, ".artifacts", "bench", "runs.jsonl");
     private int _failed;
@@ -33,6 +34,7 @@ internal sealed class Orchestrator(BenchPlan plan)
                 "drain" => DrainReport.Write(results, plan),
                 "inbound" => InboundReport.Write(results, plan),
                 "order" => OrderReport.Write(results, plan),
+                "idle" => IdleReport.Write(results, plan),
                 _ => MediaReport.Write(results, plan),
             };
             Console.WriteLine(report);

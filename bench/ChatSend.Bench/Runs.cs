@@ -9,15 +9,18 @@ namespace ChatSend.Bench;
 /// files at once (send, media, inbound); <see cref="ProviderDelayMs"/> how long the drain's provider takes to answer;
 /// <see cref="Batch"/> how many of the <see cref="Count"/> items one request carries (inbound: messages per callback);
 /// <see cref="Chats"/> how many chats of one session the messages go to, round-robin (order).
+/// For idle, <see cref="Count"/> is the sessions stored, <see cref="Files"/> the old staged files, <see cref="Warmup"/>
+/// the seconds before the <see cref="Minutes"/> counted.
 /// </summary>
 public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0, int Batch = 1,
-    int Chats = 1)
+    int Chats = 1, int Files = 0, int Minutes = 0)
 {
     [JsonIgnore]
     public string Config => Part switch
     {
         "drain" => $"{ProviderDelayMs} ms",
         "order" => $"{Chats} chats, {ProviderDelayMs} ms",
+        "idle" => $"{Count} sessions, {Files} files",
         _ => $"{Concurrency}",
     };
 
@@ -34,9 +37,12 @@ public sealed record Latency(double P50, double P95, double P99)
     }
 }
 
-/// <summary>What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory.</summary>
+/// <summary>
+/// What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory, and what a
+/// part counts beside (<see cref="Counts"/>: idle's requests in the emulator's log, its warm-up's calls).
+/// </summary>
 public sealed record RunResult(RunSpec Spec, double Seconds, Latency? Latency, Dictionary<string, long> Calls, long PeakWorkingSet,
-    long AllocatedBytes)
+    long AllocatedBytes, Dictionary<string, long>? Counts = null)
 {
     private const string Marker = "RESULT ";
 

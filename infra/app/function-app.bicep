@@ -181,6 +181,7 @@ module appSettings 'app-settings.bicep' = {
       // SweeperOptions (ChatSend:Sweeper); in Azure the sweeper runs on its timer trigger, every minute
       ChatSend__Sweeper__Interval: '00:01:00'
       ChatSend__Sweeper__OrphanMediaAge: '01:00:00'
+      ChatSend__Sweeper__FullPassInterval: '01:00:00'
 
       // SandboxOptions (ChatSend:Sandbox)
       ChatSend__Sandbox__DeliveredAfter: '00:00:01'

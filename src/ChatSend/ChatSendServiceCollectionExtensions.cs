@@ -125,6 +125,8 @@ public static class ChatSendServiceCollectionExtensions
         services.AddSingleton<DeliveryProcessor>();
         services.AddSingleton<DeliveryFailedHandler>();
         services.AddSingleton<ReceiptHandler>();
+        services.AddSingleton<SweepIndex>();
+        services.AddSingleton<OrphanMedia>();
         services.AddSingleton<Sweeper>();
         services.AddSingleton<Chats.ChatWindows>();
         services.AddSingleton<Chats.WindowCheck>();

@@ -15,12 +15,14 @@ public sealed record QueueBinding(string Queue, Func<IServiceProvider, string, C
 /// <summary>
 /// Drains one queue the way the Functions queue trigger does: batches of <c>batchSize</c>, a new batch when
 /// in-flight work falls to <c>newBatchThreshold</c>, polling that backs off to <c>maxPollingInterval</c> when
-/// idle, a failed message hidden for <c>visibilityTimeout</c> and retried, and after <c>maxDequeueCount</c>
-/// dequeues moved to <c>&lt;queue&gt;-poison</c>.
+/// idle and polls again at once when this host puts a message on the queue (<see cref="QueueWake"/>), a failed
+/// message hidden for <c>visibilityTimeout</c> and retried, and after <c>maxDequeueCount</c> dequeues moved to
+/// <c>&lt;queue&gt;-poison</c>.
 /// </summary>
 public sealed partial class QueueListener(
     QueueBinding binding,
     StorageClients storage,
+    QueueWake wake,
     IServiceProvider services,
     IOptions<QueueListenerOptions> options,
     ILogger<QueueListener> logger) : BackgroundService
@@ -64,8 +66,9 @@ public sealed partial class QueueListener(
 
             if (batch.Length == 0)
             {
-                await Sleep(delay, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, o.MaxPollingInterval.Ticks));
+                delay = await wake.WaitAsync(binding.Queue, delay, stoppingToken)
+                    ? MinPollingInterval
+                    : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, o.MaxPollingInterval.Ticks));
                 continue;
             }
             delay = MinPollingInterval;
@@ -177,23 +180,13 @@ public sealed partial class QueueListener(
             {
                 LogRetrying(binding.Queue, message.MessageId, message.DequeueCount, o.VisibilityTimeout, error);
                 await _queue.UpdateMessageAsync(message.MessageId, lease.PopReceipt, visibilityTimeout: o.VisibilityTimeout);
+                wake.Put(binding.Queue, o.VisibilityTimeout);
             }
         }
         catch (Exception ex) when (StorageFailure.IsStorageFailure(ex))
         {
             // The lease runs out and the message comes back with a higher dequeue count.
             LogReceiveFailed(binding.Queue, StorageFailure.Describe(ex));
-        }
-    }
-
-    private static async Task Sleep(TimeSpan delay, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await Task.Delay(delay, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
@@ -225,6 +218,8 @@ public static class QueueListenerServiceCollectionExtensions
             .Bind(configuration.GetSection("AzureFunctionsJobHost:" + HostJsonQueuesSection))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton(sp => new QueueWake(QueueEndpoints.All.Select(e => e.Queue), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => sp.GetRequiredService<QueueWake>().Policy);
         foreach (var endpoint in QueueEndpoints.All)
         {
             var binding = new QueueBinding(endpoint.Queue,

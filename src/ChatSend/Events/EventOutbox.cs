@@ -118,11 +118,6 @@ public sealed partial class EventOutbox(
         return entries;
     }
 
-    /// <summary>A session's entries whose due time passed: their job was lost, or their sinks kept failing.</summary>
-    public IAsyncEnumerable<OutboxEntry> DueAsync(string session, DateTimeOffset now, CancellationToken cancellationToken) =>
-        _table.QueryAsync<OutboxEntry>($"{MessageRowKeys.Outbox.Filter(session)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
-            cancellationToken: cancellationToken);
-
     /// <summary>Removes entries whose events every sink has; ones already gone (another dispatcher) are fine.</summary>
     public async Task RemoveAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken)
     {

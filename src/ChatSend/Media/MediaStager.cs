@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Specialized;
 using ChatSend.Messages;
 using ChatSend.Send;
 using ChatSend.Storage;
+using ChatSend.Sweeping;
 using Microsoft.Extensions.Options;
 
 namespace ChatSend.Media;
@@ -16,7 +17,7 @@ namespace ChatSend.Media;
 /// first bytes, and the SHA-256 recorded in the blob's metadata. Memory stays at <see cref="BlocksInMemory"/> blocks of
 /// 4 MiB, shared by every file in flight, whatever their sizes.
 /// </summary>
-public sealed class MediaStager(MediaDownloader downloads, StorageClients storage, IOptions<MediaOptions> options)
+public sealed class MediaStager(MediaDownloader downloads, StorageClients storage, SweepIndex index, IOptions<MediaOptions> options)
 {
     public const int MaxRedirects = MediaDownloader.MaxRedirects;
     public const int BlockSize = 4 * 1024 * 1024;
@@ -105,6 +106,7 @@ public sealed class MediaStager(MediaDownloader downloads, StorageClients storag
         var mimeType = Identify(file, type, head.AsMemory(0, headLength));
 
         var fileName = FileNames.Choose(file.FileNames, id.Value, mimeType);
+        await index.NoteStagingAsync(blobName, cancellationToken); // so the sweeper checks it if its message is never recorded
         var blob = _container.GetBlockBlobClient(blobName);
         var (length, sha256) = await UploadAsync(blob, head.AsMemory(0, headLength), file.Content, limit,
             () => MediaException.TooLarge(file.Field, type, limit), new BlobHttpHeaders

@@ -1,5 +1,6 @@
 using ChatSend.Http;
 using ChatSend.Media;
+using ChatSend.Sweeping;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,7 +11,7 @@ namespace ChatSend.Messages;
 /// removing its work marker in the same write (so no job or sweep can send it) and then its staged media.
 /// Canceling a canceled message answers it again.
 /// </summary>
-public sealed class CancelMessageHandler(MessageStore messages, MediaStager media, TimeProvider time)
+public sealed class CancelMessageHandler(MessageStore messages, MediaStager media, SweepIndex index, TimeProvider time)
 {
     public async Task<Results<Ok<MessageView>, ProblemHttpResult>> HandleAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -31,7 +32,10 @@ public sealed class CancelMessageHandler(MessageStore messages, MediaStager medi
             return Problems.Problem(StatusCodes.Status409Conflict, "The message can no longer be canceled.",
                 $"It is {row.Status}{(row.Attempts > 0 ? " and a delivery attempt has started" : "")}; only a scheduled or queued message that no attempt has claimed can be.");
         if (row.MediaBlob is { } blob)
-            await media.DeleteAsync(blob); // if this fails, the sweeper removes a canceled message's media
+        {
+            await index.NoteOrphanAsync(blob, CancellationToken.None); // if the delete fails, the sweeper removes the blob
+            await media.DeleteAsync(blob);
+        }
         return TypedResults.Ok(MessageView.From(row, withHistory: true));
     }
 }

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using ChatSend.Events;
 using ChatSend.Storage;
+using ChatSend.Sweeping;
 
 namespace ChatSend.Messages;
 
@@ -9,8 +10,10 @@ namespace ChatSend.Messages;
 /// Messages table: a session's messages in its partition, each with its <see cref="WorkMarker"/> while it has work
 /// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
 /// row's ETag. Every status a write records brings its <see cref="EventOutbox"/> entries into the same transaction.
+/// Before a write that sets a due time (a marker, an outbox entry) lands, <see cref="SweepIndex"/> notes it for the sweeper.
 /// </summary>
-public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Chats.ChatWindows windows, Delivery.ChatLines lines) : IDisposable
+public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Chats.ChatWindows windows, Delivery.ChatLines lines, SweepIndex index)
+    : IDisposable
 {
     private const int MaxConcurrencyRetries = 20;
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
@@ -26,6 +29,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     {
         message.HasMarker = true;
         var events = await outbox.EntriesForAsync(message, cancellationToken);
+        await index.NoteDueAsync(message.PartitionKey, [due, .. events.Select(e => e.Due)], cancellationToken);
         using var writer = message.SendAt is null ? await lines.WriterAsync(message, cancellationToken) : null;
         for (var attempt = 1; ; attempt++)
         {
@@ -93,6 +97,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
                 ..(inOrder is null ? [] : new[] { new TableTransactionAction(TableTransactionActionType.Add, inOrder) }),
                 ..(chatAction is null ? [] : new[] { chatAction }),
             ];
+            await index.NoteDueAsync(actions, cancellationToken);
             try
             {
                 var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
@@ -229,6 +234,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
                     ..release?.Actions ?? [],
                 ];
                 var turnAt = actions.Length - (release?.Actions.Length ?? 0);
+                await index.NoteDueAsync(actions, cancellationToken);
                 try
                 {
                     var responses = await _table.SubmitTransactionAsync(actions, cancellationToken);
@@ -346,11 +352,28 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
             cancellationToken: cancellationToken);
 
     /// <summary>
+    /// A session's work markers and outbox entries (chat-order entries too) whose time has come, in one range read: markers
+    /// first, as <see cref="WorkMarker"/>, then the entries. The range is read as outbox entries, whose fields include a
+    /// marker's, so each marker is turned back into one before it is written.
+    /// </summary>
+    public async IAsyncEnumerable<IDueRow> DueRowsAsync(string session, DateTimeOffset now,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var range = new RowKeyRange(MessageRowKeys.Markers.From, MessageRowKeys.Outbox.To);
+        await foreach (var row in _table.QueryAsync<OutboxEntry>($"{range.Filter(session)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
+                           cancellationToken: cancellationToken))
+            yield return MessageRowKeys.Markers.Contains(row.RowKey)
+                ? new WorkMarker { PartitionKey = row.PartitionKey, RowKey = row.RowKey, ETag = row.ETag, Timestamp = row.Timestamp, Due = row.Due }
+                : row;
+    }
+
+    /// <summary>
     /// Moves a marker's or outbox entry's due time if no one else did since it was read; false when someone did, or it
     /// is gone. This is how one of many sweepers takes it.
     /// </summary>
     public async Task<bool> PostponeAsync<T>(T row, DateTimeOffset due, CancellationToken cancellationToken = default) where T : class, IDueRow
     {
+        await index.NoteDueAsync(row.PartitionKey, [due], cancellationToken);
         try
         {
             row.Due = due;
@@ -366,6 +389,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// <summary>Moves a message's marker to <paramref name="due"/>, if it has one.</summary>
     public async Task PostponeMarkerAsync(MessageId id, DateTimeOffset due, CancellationToken cancellationToken = default)
     {
+        await index.NoteDueAsync(id.Session, [due], cancellationToken);
         try
         {
             await _table.UpdateEntityAsync(WorkMarker.For(id, due), ETag.All, TableUpdateMode.Merge, cancellationToken);

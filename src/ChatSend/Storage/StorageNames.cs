@@ -45,6 +45,9 @@ public static class StorageNames
     /// <summary>Each webhook endpoint's recent delivery attempts.</summary>
     public const string WebhookLogTable = "webhooklog";
 
+    /// <summary>The sweeper's hints by minute: which sessions may have work falling due, which staged media to check (<c>Sweeping/SweepIndex</c>).</summary>
+    public const string SweepIndexTable = "sweepindex";
+
     public const string MediaContainer = "media";
 
     public static IReadOnlyList<string> Queues { get; } =
@@ -52,7 +55,7 @@ public static class StorageNames
             WebhookDeliveriesQueue, WebhookDeliveriesPoisonQueue];
 
     public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable, PacingTable,
-        WebhooksTable, WebhookLogTable];
+        WebhooksTable, WebhookLogTable, SweepIndexTable];
 
     public static IReadOnlyList<string> Containers { get; } = [MediaContainer];
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure.Storage.Queues;
 using ChatSend.Host.Queues;
+using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -32,7 +33,7 @@ public sealed class QueueListenerTests(Azurite azurite) : IClassFixture<Azurite>
             _calls.AddOrUpdate(body, 1, (_, n) => n + 1);
             await handle(body);
         });
-        var listener = new QueueListener(binding, clients, new ServiceCollection().BuildServiceProvider(),
+        var listener = new QueueListener(binding, clients, new QueueWake([name], TimeProvider.System), new ServiceCollection().BuildServiceProvider(),
             Microsoft.Extensions.Options.Options.Create(Options), NullLogger<QueueListener>.Instance);
         return (queue, clients.Queue(name + "-poison"), listener);
     }
@@ -107,7 +108,8 @@ public sealed class QueueListenerLeaseTests(Azurite azurite) : IClassFixture<Azu
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(2);
 
     private QueueListener Listener(string queue, Func<string, CancellationToken, Task> handle) =>
-        new(new QueueBinding(queue, (_, body, ct) => handle(body, ct)), azurite.Clients, new ServiceCollection().BuildServiceProvider(),
+        new(new QueueBinding(queue, (_, body, ct) => handle(body, ct)), azurite.Clients, new QueueWake([queue], TimeProvider.System),
+            new ServiceCollection().BuildServiceProvider(),
             Microsoft.Extensions.Options.Options.Create(new QueueListenerOptions
             {
                 BatchSize = 4,
@@ -181,6 +183,75 @@ public sealed class QueueListenerLeaseTests(Azurite azurite) : IClassFixture<Azu
         finally
         {
             await alive.StopAsync(CancellationToken.None);
+        }
+    }
+}
+
+/// <summary>
+/// An idle listener backs off towards maxPollingInterval, as the Functions queue trigger does, yet takes a message its own
+/// host puts at once, and a delayed one when it becomes visible.
+/// </summary>
+public sealed class QueueWakeTests(Azurite azurite) : IClassFixture<Azurite>
+{
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(30);
+
+    private sealed record Listening(QueueClient Queue, QueueListener Listener, StorageFaults Calls, TaskCompletionSource<DateTimeOffset> Handled);
+
+    // The host's clients: its wake policy, and a record of its calls to count the listener's polls.
+    private async Task<Listening> IdleListenerAsync()
+    {
+        var name = "q" + Guid.NewGuid().ToString("N")[..16];
+        var (wake, calls) = (new QueueWake([name], TimeProvider.System), new StorageFaults());
+        var clients = new StorageClients(Microsoft.Extensions.Options.Options.Create(new ChatSend.Storage.StorageOptions { ConnectionString = azurite.ConnectionString }),
+            [new ChatSend.Storage.StoragePipelinePolicy(calls), wake.Policy]);
+        var queue = clients.Queue(name);
+        await queue.CreateAsync();
+        var handled = new TaskCompletionSource<DateTimeOffset>();
+        var listener = new QueueListener(new QueueBinding(name, (_, _, _) =>
+            {
+                handled.TrySetResult(DateTimeOffset.UtcNow);
+                return Task.CompletedTask;
+            }), clients, wake, new ServiceCollection().BuildServiceProvider(),
+            Microsoft.Extensions.Options.Options.Create(new QueueListenerOptions { MaxPollingInterval = LongestPoll }), NullLogger<QueueListener>.Instance);
+        await listener.StartAsync(CancellationToken.None);
+        // Seven empty polls: 6.3 s in, the next is 6.4 s away.
+        await Eventually.MatchesAsync(() => Task.FromResult(calls.Calls.Count(c => c == $"GET {name}/messages")), n => n >= 7, TimeSpan.FromSeconds(20));
+        return new Listening(queue, listener, calls, handled);
+    }
+
+    [Fact]
+    public async Task AnIdleListenerTakesAMessageItsHostPutsAtOnce()
+    {
+        var idle = await IdleListenerAsync();
+        try
+        {
+            var putAt = DateTimeOffset.UtcNow;
+            await idle.Queue.SendMessageAsync("new work");
+
+            var at = await idle.Handled.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.InRange(at - putAt, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            await idle.Listener.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task AnIdleListenerTakesADelayedMessageItsHostPutsWhenItBecomesVisible()
+    {
+        var idle = await IdleListenerAsync();
+        try
+        {
+            var putAt = DateTimeOffset.UtcNow;
+            await idle.Queue.SendMessageAsync("a retry", visibilityTimeout: TimeSpan.FromSeconds(2));
+
+            var at = await idle.Handled.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.InRange(at - putAt, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(4));
+        }
+        finally
+        {
+            await idle.Listener.StopAsync(CancellationToken.None);
         }
     }
 }

@@ -1,7 +1,9 @@
 using ChatSend.Delivery;
+using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Queues;
 using ChatSend.Receipts;
+using ChatSend.Send;
 using ChatSend.Storage;
 using ChatSend.Sweeping;
 using ChatSend.Tests.Infrastructure;
@@ -66,20 +68,24 @@ public sealed class SweeperTests(Azurite azurite) : IClassFixture<Azurite>, IAsy
     public async Task MediaWithoutAMessageIsRemovedOnlyAfterAnHour()
     {
         var media = azurite.Clients.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
-        var orphan = MessageId.New("orphans", DateTimeOffset.UtcNow).Value;
         var (session, key) = await _services.NewSessionAsync();
-        var kept = (await _services.SendTextAsync(key, session.Id)).Id; // a blob under a message that exists
-        await media.UploadBlobAsync(orphan, BinaryData.FromString("staged, then its request died"));
-        await media.UploadBlobAsync(kept, BinaryData.FromString("belongs to a message"));
+        var orphan = MessageId.New(session.Id, _clock.GetUtcNow()); // staged, then its request died
+        var kept = (await _services.SendTextAsync(key, session.Id)).MessageId; // staged under a message that exists
+        await StageAsync(orphan);
+        await StageAsync(kept);
 
         await _services.Get<Sweeper>().RunAsync();
-        Assert.True((await media.GetBlobClient(orphan).ExistsAsync()).Value); // not an hour old yet
+        Assert.True((await media.GetBlobClient(orphan.Value).ExistsAsync()).Value); // not an hour old yet
         _clock.Advance(TimeSpan.FromMinutes(61));
         await _services.Get<Sweeper>().RunAsync();
 
-        Assert.False((await media.GetBlobClient(orphan).ExistsAsync()).Value);
-        Assert.True((await media.GetBlobClient(kept).ExistsAsync()).Value);
+        Assert.False((await media.GetBlobClient(orphan.Value).ExistsAsync()).Value);
+        Assert.True((await media.GetBlobClient(kept.Value).ExistsAsync()).Value);
     }
+
+    private Task StageAsync(MessageId id) => _services.Get<MediaStager>().StageAsync(
+        new MediaFile(new MemoryStream("staged"u8.ToArray()), "documentUrl") { MimeType = "text/plain" },
+        MessageType.Document, id, MediaStager.BlobNameFor(id), CancellationToken.None);
 
     [Fact]
     public async Task AReceiptWhoseFollowerCannotBeQueuedIsRetriedAndTheFollowerStillComes()
