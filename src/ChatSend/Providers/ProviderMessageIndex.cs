@@ -36,8 +36,8 @@ public sealed class ProviderMessageIndex(MessageStore messages, StorageClients s
     /// The message of <paramref name="session"/> the provider's id names, or null when it names none of that session's (yet).
     /// <paramref name="earlierEntries"/> false skips the table of earlier versions, for a lookup that already read it.
     /// </summary>
-    public async Task<MessageId?> FindAsync(string provider, string session, string providerMessageId, CancellationToken cancellationToken = default,
-        bool earlierEntries = true)
+    public async Task<MessageId?> FindAsync(string provider, string session, string providerMessageId, bool earlierEntries = true,
+        CancellationToken cancellationToken = default)
     {
         if (_known.TryGetValue((provider, session, providerMessageId), out MessageId known))
             return known;

@@ -72,8 +72,8 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
         if (receipt.Session is not { } session)
             return null;
         var tries = receipt.NotFoundTries ?? 0;
-        return await index.FindAsync(receipt.Provider!, session, receipt.ProviderMessageId!, cancellationToken,
-            earlierEntries: tries == 0 || tries >= MaxNotFoundRetries);
+        return await index.FindAsync(receipt.Provider!, session, receipt.ProviderMessageId!,
+            earlierEntries: tries == 0 || tries >= MaxNotFoundRetries, cancellationToken);
     }
 
     /// <summary>Back on the queue while its message may still be recording <c>sent</c>; dropped as unknown after that.</summary>
