@@ -54,11 +54,14 @@ internal static class BenchHost
     public static Task<string> CreateKeyAsync(IServiceProvider services, Session session) =>
         services.GetRequiredService<ApiKeyStore>().CreateAsync("bench", [session.Id]);
 
-    /// <summary>The row a text send for <paramref name="session"/> becomes.</summary>
+    /// <summary>
+    /// The row a text send for <paramref name="session"/> becomes, with <c>"ordered": false</c>: every one goes to the same
+    /// chat, and the drain measures the delivery path, not a chat's line of sends one at a time (the order part does).
+    /// </summary>
     public static MessageEntity NewMessage(Session session, int i)
     {
         var now = DateTimeOffset.UtcNow;
-        var command = new SendCommand(session.Id, To, MessageType.Text, $"bench message {i:00000}", null, null);
+        var command = new SendCommand(session.Id, To, MessageType.Text, $"bench message {i:00000}", null, null) { Ordered = false };
         return command.ToMessage(MessageId.New(session.Id, now), session, null, now);
     }
 

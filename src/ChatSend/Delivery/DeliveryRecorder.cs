@@ -111,26 +111,29 @@ public sealed partial class DeliveryRecorder(MessageStore messages, ProviderMess
     /// <summary>
     /// Records the provider's answer in place, retrying through storage outages for a while rather than re-running
     /// the job (which would call the provider again). A receipt that got there first is kept; only the provider's id
-    /// and the end of the claim are added then. The provider's id is indexed first, so its callbacks find the message. The
-    /// write starts from the claim's ETag, so it reads the row again only when something changed it meanwhile.
+    /// and the end of the claim are added then. For a provider that reports by its own id, the entry that leads that id to
+    /// the message (<see cref="ProviderMessageIndex"/>) is written in the same transaction, so it exists exactly when the
+    /// message reads <c>sent</c>; a callback that comes sooner is tried again until it does. The write starts from the
+    /// claim's ETag, so it reads the row again only when something changed it meanwhile.
     /// </summary>
     public async Task<MessageEntity> RecordSentAsync(MessageEntity claimed, IChannelProvider provider, string providerMessageId)
     {
         var deadline = time.GetUtcNow() + SentRetryBudget;
         var delay = TimeSpan.FromMilliseconds(200);
+        var entry = provider.ReportsByProviderId ? MessageStore.ProviderIdEntry(claimed.MessageId, provider.Name, providerMessageId) : null;
         while (true)
         {
             try
             {
-                if (provider.ReportsByProviderId)
-                    await index.AddAsync(provider.Name, providerMessageId, claimed.MessageId, CancellationToken.None);
                 var row = await messages.UpdateAsync(claimed, m =>
                 {
                     if (m.ClaimId != claimed.ClaimId)
-                        return null; // written already by an earlier try whose answer was lost
+                        return null; // written already by an earlier try whose answer was lost (its entry with it)
                     m.ProviderMessageId ??= providerMessageId;
                     return End(m, m.Advance(MessageStatus.Sent, time.GetUtcNow()));
-                }, CancellationToken.None);
+                }, entry, CancellationToken.None);
+                if (entry is not null && row?.ProviderMessageId == providerMessageId)
+                    index.Written(provider.Name, providerMessageId, claimed.MessageId);
                 return row ?? claimed;
             }
             catch (Exception ex) when (StorageFailure.IsStorageFailure(ex) && time.GetUtcNow() < deadline)

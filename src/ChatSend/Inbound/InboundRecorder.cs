@@ -88,10 +88,9 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
         return (chat, phone, report.SenderPhone is null ? null : MessageStore.Alias(session, report.Sender, phone));
     }
 
-    /// <summary>The session's message a provider's id names: a customer's (in its partition) or one the session sent (the index).</summary>
-    public async Task<MessageId?> FindAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken) =>
-        await messages.FindReceivedAsync(session, provider, providerMessageId, cancellationToken)
-        ?? await index.FindAsync(provider, session, providerMessageId, cancellationToken);
+    /// <summary>The session's message a provider's id names: a customer's or one the session sent (both indexed in its partition).</summary>
+    public Task<MessageId?> FindAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken) =>
+        index.FindAsync(provider, session, providerMessageId, cancellationToken: cancellationToken);
 
     /// <summary>
     /// At most this many characters of a customer's text are kept (WhatsApp allows 65,536, a table property holds 32,767),

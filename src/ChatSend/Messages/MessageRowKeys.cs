@@ -19,6 +19,11 @@ namespace ChatSend.Messages;
 /// (<c>~~~p:</c> + provider + <c>:</c> + the escaped id), which makes a redelivered callback conflict instead of
 /// recording the message twice and lets a reply find the message it quotes; and its place in its chat
 /// (<c>~~~c:</c> + the escaped chat + <c>:</c> + the message row key), which lists a conversation with one range read;</item>
+/// <item>for a message the session sent through a provider that reports by its own id, the same <b>provider-id row</b>
+/// (<c>~~~p:</c>…), written in the transaction that records it <c>sent</c>, so a status callback finds it with one point
+/// read and a customer's reply finds the message it quotes (<see cref="Providers.ProviderMessageIndex"/>). A provider gives
+/// a send and a customer's message distinct ids; were a customer's message to come with a sent message's id, it would
+/// conflict like a redelivery and not be recorded;</item>
 /// <item>for a customer known by an opaque id (a WhatsApp LID, a Cloud API user id), once a callback gave it together with
 /// a phone number, an <b>alias</b> row (<c>~~~a:</c> + the escaped id) holding that number, so the person stays one chat;</item>
 /// <item>for each chat a customer wrote in or the session sent to, its <b>record</b> (<c>~~~h:</c> + the escaped chat): when the
@@ -60,7 +65,7 @@ public static class MessageRowKeys
     /// <summary>Every outbox entry, and nothing else.</summary>
     public static RowKeyRange Outbox { get; } = new(OutboxPrefix, IndexPrefix);
 
-    /// <summary>The index row of a customer's message by its provider's id.</summary>
+    /// <summary>The index row of a message by its provider's id: a customer's, or one the session sent.</summary>
     public static string ProviderIdOf(string provider, string providerMessageId) =>
         $"{ProviderIdPrefix}{provider}:{Uri.EscapeDataString(providerMessageId)}";
 

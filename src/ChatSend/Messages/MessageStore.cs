@@ -77,10 +77,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         var inOrder = await outbox.ChatOrderEntryAsync(message, cancellationToken);
         message.InChatOrder = inOrder is not null; // before the entries: its received event is not one of them
         var events = await outbox.EntriesForAsync(message, cancellationToken);
-        var providerRow = new TableEntity(message.PartitionKey, MessageRowKeys.ProviderIdOf(provider, message.ProviderMessageId!))
-        {
-            ["MessageId"] = message.Id,
-        };
+        var providerRow = ProviderIdEntry(message.MessageId, provider, message.ProviderMessageId!);
         for (var attempt = 1; ; attempt++)
         {
             // The chat's record moves on with the message, under its ETag: a customer's next message in the same chat,
@@ -125,13 +122,23 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         }
     }
 
-    /// <summary>The message a provider's id names among the session's customers' messages, or null.</summary>
-    public async Task<MessageId?> FindReceivedAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The session's message a provider's id names, or null: a customer's message (its entry is written with it) or one the
+    /// session sent (its entry is written with <c>sent</c>, <see cref="ProviderIdEntry"/>). One point read in the session's partition.
+    /// </summary>
+    public async Task<MessageId?> FindByProviderIdAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken = default)
     {
         var row = await _table.GetEntityIfExistsAsync<TableEntity>(session, MessageRowKeys.ProviderIdOf(provider, providerMessageId),
             select: ["MessageId"], cancellationToken: cancellationToken);
         return row.HasValue && MessageId.TryParse(row.Value!.GetString("MessageId"), out var id) && id.Session == session ? id : null;
     }
+
+    /// <summary>
+    /// The index row that leads a provider's id to its message, in the message's own partition (so only a callback of that
+    /// session finds it): added with a customer's message, and written beside the change that records a send <c>sent</c>.
+    /// </summary>
+    public static TableEntity ProviderIdEntry(MessageId id, string provider, string providerMessageId) =>
+        new(id.Session, MessageRowKeys.ProviderIdOf(provider, providerMessageId)) { ["MessageId"] = id.Value };
 
     /// <summary>The phone number a customer's opaque id was seen with in this session, or null.</summary>
     public async Task<string?> FindAliasAsync(string session, string customerId, CancellationToken cancellationToken = default)
@@ -195,7 +202,15 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// Writes <paramref name="message"/> back if it is unchanged since it was read (its ETag), together with the
     /// <paramref name="marker"/> change; throws a 412 <see cref="RequestFailedException"/> when it changed meanwhile.
     /// </summary>
-    public async Task WriteAsync(MessageEntity message, MarkerChange marker, CancellationToken cancellationToken = default)
+    public Task WriteAsync(MessageEntity message, MarkerChange marker, CancellationToken cancellationToken = default) =>
+        WriteAsync(message, marker, beside: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="WriteAsync(MessageEntity, MarkerChange, CancellationToken)"/>, with <paramref name="beside"/>, a row of
+    /// the message's partition (the provider-id entry of a send recorded <c>sent</c>), upserted in the same transaction: it
+    /// lands exactly when the change does.
+    /// </summary>
+    public async Task WriteAsync(MessageEntity message, MarkerChange marker, ITableEntity? beside, CancellationToken cancellationToken)
     {
         var id = message.MessageId;
         var markerAction = marker switch
@@ -220,7 +235,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
             {
                 // The write that ends a send holding its chat's turn passes the turn on in the same transaction.
                 var release = passing && message.InLine ? await lines.ReleaseAsync(message, fresh: attempt > 1, cancellationToken) : null;
-                if (markerAction is null && events.Count == 0 && release is null)
+                if (markerAction is null && events.Count == 0 && release is null && beside is null)
                 {
                     var response = await _table.UpdateEntityAsync(message, message.ETag, TableUpdateMode.Replace, cancellationToken);
                     message.ETag = response.Headers.ETag ?? message.ETag;
@@ -230,6 +245,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
                 [
                     new(TableTransactionActionType.UpdateReplace, message, message.ETag),
                     ..(markerAction is null ? [] : new[] { markerAction }),
+                    ..(beside is null ? [] : new[] { new TableTransactionAction(TableTransactionActionType.UpsertReplace, beside) }),
                     ..events.Select(e => new TableTransactionAction(TableTransactionActionType.UpsertReplace, e)),
                     ..release?.Actions ?? [],
                 ];
@@ -409,22 +425,31 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// still current this costs no read. When the row changed since (412), or the change finds nothing to write on that
     /// copy (which might be stale), it reads the row and decides again.
     /// </summary>
-    public async Task<MessageEntity?> UpdateAsync(MessageEntity known, Func<MessageEntity, MarkerChange?> change,
-        CancellationToken cancellationToken = default)
+    public Task<MessageEntity?> UpdateAsync(MessageEntity known, Func<MessageEntity, MarkerChange?> change,
+        CancellationToken cancellationToken = default) =>
+        UpdateAsync(known, change, beside: null, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="UpdateAsync(MessageEntity, Func{MessageEntity, MarkerChange?}, CancellationToken)"/>, and whenever
+    /// <paramref name="change"/> writes, <paramref name="beside"/> is upserted in the same transaction
+    /// (<see cref="WriteAsync(MessageEntity, MarkerChange, ITableEntity?, CancellationToken)"/>); when it writes nothing, neither is.
+    /// </summary>
+    public async Task<MessageEntity?> UpdateAsync(MessageEntity known, Func<MessageEntity, MarkerChange?> change, ITableEntity? beside,
+        CancellationToken cancellationToken)
     {
         var copy = known.Copy();
         if (change(copy) is { } marker)
         {
             try
             {
-                await WriteAsync(copy, marker, cancellationToken);
+                await WriteAsync(copy, marker, beside, cancellationToken);
                 return copy;
             }
             catch (RequestFailedException ex) when (ex.Status == 412)
             {
             }
         }
-        return await UpdateFromStorageAsync(known.MessageId, change, cancellationToken);
+        return await UpdateFromStorageAsync(known.MessageId, change, beside, cancellationToken);
     }
 
     public void Dispose() => _recent.Dispose();
@@ -440,10 +465,11 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     {
         if (_recent.Find(id) is { } recent)
             return await UpdateAsync(recent, change, cancellationToken);
-        return await UpdateFromStorageAsync(id, change, cancellationToken);
+        return await UpdateFromStorageAsync(id, change, beside: null, cancellationToken);
     }
 
-    private async Task<MessageEntity?> UpdateFromStorageAsync(MessageId id, Func<MessageEntity, MarkerChange?> change, CancellationToken cancellationToken)
+    private async Task<MessageEntity?> UpdateFromStorageAsync(MessageId id, Func<MessageEntity, MarkerChange?> change, ITableEntity? beside,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -452,7 +478,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
                 return current;
             try
             {
-                await WriteAsync(current, marker, cancellationToken);
+                await WriteAsync(current, marker, beside, cancellationToken);
                 return current;
             }
             catch (RequestFailedException ex) when (ex.Status == 412 && attempt < MaxConcurrencyRetries)

@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Data.Tables;
 using ChatSend.Messages;
 using ChatSend.Storage;
@@ -7,43 +8,65 @@ namespace ChatSend.Providers;
 
 /// <summary>
 /// Which message of a session a provider's id belongs to, so a provider callback that only knows the provider's id finds
-/// its message with one storage call. Written when the provider answers, before the answer is recorded, so a fast
-/// callback finds it. Partition: the provider's id (escaped: ids may hold '/'), spreading the load; row: the provider's
-/// name and the session, so an entry is found only by the session whose callback names it, and one session's send can
-/// never take over another session's entry (a provider answering with an id it gave someone else). Entries written
-/// before the session was part of the key (row: the provider's name alone) are still read, for their own session only.
+/// its message with one point read. The entry is a row in the message's own partition, the session's
+/// (<see cref="MessageRowKeys.ProviderIdOf"/>, the key customers' messages are indexed by too): written in the same
+/// transaction as the change that records a send <c>sent</c> (<see cref="MessageStore.ProviderIdEntry"/>), and with a customer's message when
+/// it is recorded. So a callback verified by one session's secret, which looks only in that session's partition, finds
+/// only that session's messages, and no send of another session can take an entry over. A callback that comes before
+/// the <c>sent</c> write finds nothing yet: its receipt is tried again (<see cref="Receipts.ReceiptHandler"/>).
+/// <para>
+/// Versions before this one wrote entries into a table of their own (<see cref="StorageNames.ProviderIdsTable"/>,
+/// partition: the escaped provider's id; row: <c>&lt;provider&gt;:&lt;session&gt;</c>, or, earlier still, the provider alone).
+/// They are still read, for their own session only, when the session's partition has no entry: one more call, for ids
+/// not found there. Nothing writes that table any more.
+/// </para>
 /// An entry never changes once written, so the instance that wrote or read it keeps it in memory for a while: the
 /// receipts that follow a send on that instance find their message without a read.
 /// </summary>
-public sealed class ProviderMessageIndex(StorageClients storage) : IDisposable
+public sealed class ProviderMessageIndex(MessageStore messages, StorageClients storage) : IDisposable
 {
     private static readonly TimeSpan KeptFor = TimeSpan.FromMinutes(10);
-    private readonly TableClient _table = storage.Table(StorageNames.ProviderIdsTable);
+    private readonly TableClient _earlierEntries = storage.Table(StorageNames.ProviderIdsTable);
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
-    public async Task AddAsync(string provider, string providerMessageId, MessageId id, CancellationToken cancellationToken = default)
-    {
-        await _table.UpsertEntityAsync(new TableEntity(PartitionOf(providerMessageId), RowOf(provider, id.Session)) { ["MessageId"] = id.Value },
-            TableUpdateMode.Replace, cancellationToken);
-        Remember(provider, id.Session, providerMessageId, id);
-    }
+    /// <summary>Keeps an entry this instance has just written in memory, so the receipts that follow need no read.</summary>
+    public void Written(string provider, string providerMessageId, MessageId id) => Remember(provider, id.Session, providerMessageId, id);
 
-    /// <summary>The message of <paramref name="session"/> the provider's id names, or null when it names none of that session's.</summary>
-    public async Task<MessageId?> FindAsync(string provider, string session, string providerMessageId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The message of <paramref name="session"/> the provider's id names, or null when it names none of that session's (yet).
+    /// <paramref name="earlierEntries"/> false skips the table of earlier versions, for a lookup that already read it.
+    /// </summary>
+    public async Task<MessageId?> FindAsync(string provider, string session, string providerMessageId, bool earlierEntries = true,
+        CancellationToken cancellationToken = default)
     {
         if (_known.TryGetValue((provider, session, providerMessageId), out MessageId known))
             return known;
-        // One call for both rows: the session's own, and one written before sessions were part of the key.
-        var (row, legacy) = (RowOf(provider, session), provider);
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(providerMessageId)} and (RowKey eq {row} or RowKey eq {legacy})");
-        MessageId? found = null;
-        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: 2, select: ["RowKey", "MessageId"], cancellationToken))
-        {
-            if (MessageId.TryParse(entity.GetString("MessageId"), out var id) && id.Session == session && (found is null || entity.RowKey == row))
-                found = id;
-        }
+        var found = await messages.FindByProviderIdAsync(session, provider, providerMessageId, cancellationToken)
+                    ?? (earlierEntries ? await FindEarlierAsync(provider, session, providerMessageId, cancellationToken) : null);
         if (found is { } result)
             Remember(provider, session, providerMessageId, result);
+        return found;
+    }
+
+    /// <summary>An entry of the table earlier versions wrote: one call for both of its row shapes, the session's own and the provider's alone.</summary>
+    private async Task<MessageId?> FindEarlierAsync(string provider, string session, string providerMessageId, CancellationToken cancellationToken)
+    {
+        var (row, older) = (provider + ":" + session, provider);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {Uri.EscapeDataString(providerMessageId)} and (RowKey eq {row} or RowKey eq {older})");
+        MessageId? found = null;
+        try
+        {
+            await foreach (var entity in _earlierEntries.QueryAsync<TableEntity>(filter, maxPerPage: 2, select: ["RowKey", "MessageId"], cancellationToken))
+            {
+                if (MessageId.TryParse(entity.GetString("MessageId"), out var id) && id.Session == session && (found is null || entity.RowKey == row))
+                    found = id;
+            }
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null; // a deployment that never had the table
+        }
         return found;
     }
 
@@ -51,8 +74,4 @@ public sealed class ProviderMessageIndex(StorageClients storage) : IDisposable
 
     private void Remember(string provider, string session, string providerMessageId, MessageId id) =>
         _known.Set((provider, session, providerMessageId), id, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = KeptFor });
-
-    private static string PartitionOf(string providerMessageId) => Uri.EscapeDataString(providerMessageId);
-
-    private static string RowOf(string provider, string session) => provider + ":" + session;
 }

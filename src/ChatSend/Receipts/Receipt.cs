@@ -17,10 +17,12 @@ namespace ChatSend.Receipts;
 /// secret verified the callback. <see cref="VisibleAt"/> is when it could first be taken off the queue (for the queue
 /// age); receipts carry no trace: the message's row has it. The sandbox also puts its recipients' answers here
 /// (<see cref="Providers.SandboxEcho"/>): status <c>received</c> names the message the recipient answers.
+/// <see cref="NotFoundTries"/> counts the lookups of a provider's id that found no message yet (a callback can overtake
+/// the write that records its message <c>sent</c>); the handler puts such a receipt back on the queue for a while.
 /// </summary>
 public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset? At = null, string? ProviderMessageId = null,
     string? Reason = null, MessageStatus? Next = null, TimeSpan? NextAfter = null, string? Provider = null, DateTimeOffset? VisibleAt = null,
-    string? Session = null)
+    string? Session = null, int? NotFoundTries = null)
     : IQueueMessage
 {
     /// <summary>A failure that says the chat's 24-hour window is closed (<see cref="Providers.ProviderException.ClosesWindow"/>).</summary>

@@ -160,7 +160,7 @@ public sealed class EvolutionProviderTests(Azurite azurite, MediaServer media, E
         // The attacker's own route and token: valid for its session, about the victim's message.
         using var response = await evolution.PostStatusAsync(WebhookUrl(attacker.Id), attackerInstance, keyId, evolutionStatus);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has; acknowledged");
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has yet");
         await StatusAsync(key, id, "sent");
 
         using var own = await evolution.PostStatusAsync(WebhookUrl(victim.Id), instance, keyId, evolutionStatus);

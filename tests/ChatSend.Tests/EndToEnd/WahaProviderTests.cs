@@ -266,7 +266,7 @@ public sealed class WahaProviderTests(Azurite azurite, MediaServer media, FakeWa
         // Signed with the attacker's own key, on its own route: valid for its session, about the victim's message.
         using var response = await waha.PostAckAsync(_app.Http.BaseAddress!, attacker.Id, attackerWaha, sent.ProviderMessageId!, ack);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has; acknowledged");
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has yet");
         Assert.Equal("sent", (await _app.Services.GetRequiredService<MessageStore>().FindAsync(MessageId.Parse(id)))!.Status);
 
         // The same ack from the message's own session moves it.

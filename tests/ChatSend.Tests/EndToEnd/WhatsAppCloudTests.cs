@@ -183,7 +183,7 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
         await PostAsync(delivered);
         await StatusAsync(id, "delivered");
         await ReceiptsHandledAsync(id, 2); // the replay too: ignored
-        await _app.Logs.WaitForAsync(2, $"for session {session.Id}: a provider id no message has; acknowledged");
+        await _app.Logs.WaitForAsync(2, $"for session {session.Id}: a provider id no message has yet");
         Assert.Single((await FindAsync(id))!.GetHistory(), h => h.Status == MessageStatus.Delivered);
     }
 
@@ -243,7 +243,7 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
 
         // The attacker's own phone number id, signed with its own app secret: valid for its session, about the victim's message.
         await PostAsync(Statuses(attacker, FakeCloudApi.Status(call.Id, status, DateTimeOffset.UtcNow)));
-        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has; acknowledged");
+        await _app.Logs.WaitForAsync(1, $"for session {attacker.Id}: a provider id no message has yet");
         Assert.Equal("sent", (await FindAsync(id))!.Status);
 
         await PostAsync(Statuses(victim, FakeCloudApi.Status(call.Id, status, DateTimeOffset.UtcNow)));
@@ -296,7 +296,7 @@ public sealed class WhatsAppCloudTests(Azurite azurite, MediaServer media, FakeC
             await StatusAsync(id2, "read");
         else
         {
-            await _app.Logs.WaitForAsync(1, $"for session {first.Id}: a provider id no message has; acknowledged");
+            await _app.Logs.WaitForAsync(1, $"for session {first.Id}: a provider id no message has yet");
             Assert.Equal("sent", (await FindAsync(id2))!.Status);
             // The other app's notification for the same number reaches it.
             var fromItsApp = Statuses(second, FakeCloudApi.Status(call2.Id, "read", DateTimeOffset.UtcNow));
