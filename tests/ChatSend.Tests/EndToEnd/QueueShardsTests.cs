@@ -91,6 +91,26 @@ public sealed partial class QueueShardsTests(Azurite azurite, ITestOutputHelper 
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task AJobPoisonedOnAnyShardEndsItsMessageFailedThroughThatShardsPoisonQueue(int shard)
+    {
+        await using var app = await TestApp.StartAsync(azurite, new Dictionary<string, string?> { [ShardsSetting] = "4" });
+        var (session, key) = await app.NewSessionAsync();
+        using var response = await app.Http.SendAsync(app.Request(HttpMethod.Post, "/send", key,
+            $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"later","sendAt":"{{DateTimeOffset.UtcNow.AddHours(1):O}}"}"""));
+        var id = MessageId.Parse((await Json.ReadAsync(response)).Str("id"));
+
+        // As the listener of that shard leaves a job that failed on every dequeue (whichever shard its id picks).
+        await azurite.Clients.Queue(StorageNames.Shard(StorageNames.DeliveriesQueue, shard) + StorageNames.PoisonSuffix)
+            .SendMessageAsync(QueueMessages.Serialize(new ChatSend.Delivery.DeliveryJob(id)));
+
+        var store = app.Services.GetRequiredService<MessageStore>();
+        var failed = await Eventually.MatchesAsync(() => store.FindAsync(id), m => m?.Status == "failed");
+        Assert.Equal(ChatSend.Delivery.DeliveryFailedHandler.Reason, failed!.FailureReason);
+    }
+
+    [Theory]
     [InlineData("0")]
     [InlineData("5")]
     public async Task AShardCountOutsideOneToFourStopsTheHostNamingTheSetting(string shards)

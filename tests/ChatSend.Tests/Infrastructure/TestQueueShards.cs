@@ -74,3 +74,16 @@ public sealed class ShardedJobs(StorageClients clients, string queue, int shards
         return count;
     }
 }
+
+/// <summary>Storage calls (<see cref="StorageFaults"/>' descriptions) on a work queue, whichever of its shards they went to.</summary>
+public static partial class QueueCalls
+{
+    /// <summary>What a put on any shard of <paramref name="queue"/> contains, for <see cref="StorageFaults.Next(Fault, string[])"/>.</summary>
+    public static string[] Put(string queue) => ["POST " + queue, "/messages"];
+
+    /// <summary>The call as it reads with one shard: <c>POST deliveries-2/messages</c> is <c>POST deliveries/messages</c>.</summary>
+    public static string Unsharded(string call) => ShardSuffix().Replace(call, "");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"-[1-9](?=/messages)")]
+    private static partial System.Text.RegularExpressions.Regex ShardSuffix();
+}
