@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Text;
 using Azure.Storage.Queues;
 using ChatSend.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace ChatSend.Queues;
@@ -56,4 +57,28 @@ public sealed class ShardedQueue(QueueClient[] shards)
 {
     /// <summary>The shard <paramref name="key"/>'s job goes to.</summary>
     public QueueClient For(string key) => shards[QueueShards.ShardOf(key, shards.Length)];
+}
+
+/// <summary>
+/// For the Functions app: refuses a shard count whose functions its app settings tell the Functions host not to run
+/// (<c>AzureWebJobs.&lt;function&gt;.Disabled</c>, or <c>AzureWebJobs_&lt;function&gt;_Disabled</c> as Linux passes it on),
+/// since the jobs put on those shards would wait on queues nothing drains. Functions beyond the count may run: they
+/// cost idle polls, nothing else.
+/// </summary>
+public sealed class QueueShardFunctionsCheck(IConfiguration configuration) : IValidateOptions<QueuesOptions>
+{
+    public ValidateOptionsResult Validate(string? name, QueuesOptions options)
+    {
+        var disabled = QueueEndpoints.Active(options.Shards).Select(e => e.Name).Where(IsDisabled).ToList();
+        return disabled.Count == 0
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"ChatSend:Queues:Shards is {options.Shards}, but the app settings disable {string.Join(", ", disabled)} " +
+                "(AzureWebJobs.<function>.Disabled): the jobs of those shards would wait on queues nothing drains. Enable those functions or " +
+                "lower the count; queueShards in Bicep sets both (docs/operations.md, \"Queue shards\").");
+    }
+
+    private bool IsDisabled(string function) =>
+        IsTrue(configuration[$"AzureWebJobs.{function}.Disabled"]) || IsTrue(configuration[$"AzureWebJobs_{function}_Disabled"]);
+
+    private static bool IsTrue(string? value) => bool.TryParse(value, out var on) ? on : value?.Trim() == "1";
 }

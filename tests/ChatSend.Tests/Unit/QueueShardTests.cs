@@ -1,6 +1,9 @@
+using System.Text.Json.Nodes;
 using ChatSend.Messages;
 using ChatSend.Queues;
 using ChatSend.Storage;
+using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace ChatSend.Tests.Unit;
 
@@ -49,5 +52,34 @@ public class QueueShardTests
         Assert.Equal(["deliveries-1", "deliveries-1-poison"],
             QueueEndpoints.Active(2).Where(e => e.Shard == 1 && e.Queue.StartsWith("deliveries", StringComparison.Ordinal)).Select(e => e.Queue));
         Assert.Equal(6 * 4, QueueEndpoints.Active(4).Count());
+    }
+
+    [Fact]
+    public void TheFunctionsAppRefusesAShardCountWhoseFunctionsItsSettingsDisable()
+    {
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobs.Deliver1.Disabled"] = "true",
+            ["AzureWebJobs_ApplyReceipt1_Disabled"] = "1", // as Linux passes the setting on
+            ["AzureWebJobs.DispatchEvents1.Disabled"] = "false",
+            ["AzureWebJobs.Deliver2.Disabled"] = "true", // beyond two shards: off, as it should be
+        }).Build();
+
+        var refused = new QueueShardFunctionsCheck(settings).Validate(null, new QueuesOptions { Shards = 2 });
+
+        Assert.True(refused.Failed);
+        Assert.StartsWith("ChatSend:Queues:Shards is 2, but the app settings disable Deliver1, ApplyReceipt1 (", refused.FailureMessage);
+        Assert.True(new QueueShardFunctionsCheck(settings).Validate(null, new QueuesOptions { Shards = 1 }).Succeeded);
+    }
+
+    [Fact]
+    public void TheLocalSettingsSampleRunsOneShardAndRaisingOnlyTheCountThereIsRefused()
+    {
+        var values = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "local.settings.sample.json")))!["Values"]!.AsObject();
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value?.ToString()))).Build();
+        var check = new QueueShardFunctionsCheck(settings);
+
+        Assert.True(check.Validate(null, new QueuesOptions { Shards = int.Parse((string)values["ChatSend__Queues__Shards"]!) }).Succeeded);
+        Assert.True(check.Validate(null, new QueuesOptions { Shards = 4 }).Failed);
     }
 }
