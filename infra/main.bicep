@@ -45,6 +45,11 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
+@description('Shards of each work queue (deliveries, receipts, events, webhook deliveries): the app setting ChatSend__Queues__Shards. Each shard has its own queues, created here, and its own functions; the functions of the shards beyond it are disabled (AzureWebJobs.<function>.Disabled), so they do not poll. One queue takes about 2,000 messages a second. Lower it only after draining the shards it drops (docs/operations.md, "Queue shards"). main.bicepparam reads it from CHATSEND_QUEUE_SHARDS.')
+@minValue(1)
+@maxValue(4)
+param queueShards int = 1
+
 @description('Days after which staged media blobs (container "media") are deleted by the storage lifecycle rule.')
 @minValue(1)
 @maxValue(365)
@@ -90,6 +95,8 @@ type resourceTags = {
 
 // Storage names are shared with the app: src/ChatSend/Storage/StorageNames.cs. A test keeps the two equal.
 var storageNames = loadJsonContent('storage-names.json')
+// Shard 0 is the queues' own names; shard k adds '<queue>-k' and its poison queue for each work queue (StorageNames.QueuesFor).
+var shardQueueNames = flatten(map(range(1, queueShards - 1), k => storageNames.queueShards[string(k)]))
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var allTags = union(tags, { 'azd-env-name': environmentName })
 var functionAppName = 'func-${resourceToken}'
@@ -118,7 +125,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: allTags
     skuName: storageSkuName
-    queueNames: map(items(storageNames.queues), q => q.value)
+    queueNames: concat(map(items(storageNames.queues), q => q.value), shardQueueNames)
     tableNames: map(items(storageNames.tables), t => t.value)
     mediaContainerName: storageNames.containers.media
     deploymentContainerName: 'app-package-${take(functionAppName, 32)}'
@@ -191,6 +198,7 @@ module functionApp 'app/function-app.bicep' = {
     keyVaultName: keyVault.outputs.name
     providerSecretNames: providerSecretNames
     eventGridTopicEndpoint: eventGridTopic ? eventGrid!.outputs.endpoint : ''
+    queueShards: queueShards
   }
   // The identity's data roles exist before the host first reaches storage.
   dependsOn: [

@@ -14,6 +14,10 @@ param providerSecretNames = filter(map(split(readEnvironmentVariable('CHATSEND_P
 // Message events to an Event Grid custom topic (azd env set CHATSEND_EVENT_GRID true); off unless set to true.
 param eventGridTopic = toLower(readEnvironmentVariable('CHATSEND_EVENT_GRID', 'false')) == 'true'
 
+// Shards of each work queue (azd env set CHATSEND_QUEUE_SHARDS 4); 1 unless set. Lower it only after draining the
+// shards it drops (docs/operations.md, "Queue shards").
+param queueShards = int(readEnvironmentVariable('CHATSEND_QUEUE_SHARDS', '1'))
+
 // Examples of the tunables; every one has a default in main.bicep.
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 100

@@ -2,8 +2,8 @@
 # Runs every check on a fresh machine: the Bicep build and lint of infra/, the Functions app published as for a
 # deployment, the benchmarks built (not run), the client library packed, the whole test suite in a shuffled order (each
 # test class starts its own Azurite on free ports; the Functions tests read the published app, the infra tests the
-# compiled ARM JSON), then the end-to-end tests again against a local host running as its own process. Ends with one
-# line: "N passed, N failed".
+# compiled ARM JSON), then a part of it again with every work queue in four shards, then the end-to-end tests again
+# against a local host running as its own process. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,19 @@ dotnet test tests/ChatSend.Tests -c Release --nologo --logger "trx;LogFileName=t
     --results-directory "$results"
 tests_rc=$?
 
+# Sending and its contract, order within a chat, receipts, events and webhooks, the sweeper and the poison path again,
+# with each work queue spread over four shards (ChatSend:Queues:Shards; the tests' hosts and services read
+# CHATSEND_TEST_QUEUE_SHARDS): the same tests pass with one shard and with four. About two minutes.
+shards_filter="FullyQualifiedName~.EndToEnd.AnyHost.|FullyQualifiedName~.ApiReference.SendContractTests|FullyQualifiedName~.Integration.AcceptanceTests"
+shards_filter+="|FullyQualifiedName~.EndToEnd.SendOrderTests|FullyQualifiedName~.EndToEnd.SendOrderRulesTests|FullyQualifiedName~.EndToEnd.DeliveryRetryTests"
+shards_filter+="|FullyQualifiedName~.Integration.ReceiptLookupTests|FullyQualifiedName~.Integration.SandboxEchoTests|FullyQualifiedName~.Integration.EventOutboxTests"
+shards_filter+="|FullyQualifiedName~.EndToEnd.WebhookDeliveryTests|FullyQualifiedName~.EndToEnd.ChatOrderWebhookTests"
+shards_filter+="|FullyQualifiedName~.Integration.SweeperTests|FullyQualifiedName~.Integration.SweepIndexTests"
+echo "Again with four queue shards (CHATSEND_TEST_QUEUE_SHARDS=4)."
+CHATSEND_TEST_QUEUE_SHARDS=4 dotnet test tests/ChatSend.Tests -c Release --no-build --nologo --filter "$shards_filter" \
+    --logger "trx;LogFileName=shards4.trx" --logger "console;verbosity=minimal" --results-directory "$results"
+shards_rc=$?
+
 bash scripts/e2e-external.sh
 e2e_rc=$?
 
@@ -49,4 +62,4 @@ for trx in "$results"/*.trx; do
 done
 echo "$passed passed, $failed failed"
 
-((infra_rc == 0 && functions_rc == 0 && bench_rc == 0 && pack_rc == 0 && tests_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))
+((infra_rc == 0 && functions_rc == 0 && bench_rc == 0 && pack_rc == 0 && tests_rc == 0 && shards_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))

@@ -24,10 +24,10 @@ public enum CallKind
 
 /// <summary>
 /// Counts every request a storage client sends (added to each client's pipeline per try, so a retry counts again), by
-/// kind, told from the service's port and the method, path and query; and the deletes from each queue that succeeded,
-/// which say how many queue messages were handled.
+/// kind, told from the service's port and the method, path and query; and the deletes from each queue (all its shards)
+/// that succeeded, which say how many queue messages were handled.
 /// </summary>
-public sealed class StorageCallCounter(Azurite azurite) : HttpPipelinePolicy
+public sealed partial class StorageCallCounter(Azurite azurite) : HttpPipelinePolicy
 {
     private readonly long[] _calls = new long[Enum.GetValues<CallKind>().Length];
     private readonly ConcurrentDictionary<string, long> _deleted = new();
@@ -87,7 +87,7 @@ public sealed class StorageCallCounter(Azurite azurite) : HttpPipelinePolicy
             : CallKind.Other;
         Interlocked.Increment(ref _calls[(int)kind]);
         if (kind == CallKind.QueueDelete && message.HasResponse && message.Response.Status == 204)
-            _deleted.AddOrUpdate(segments[1], 1, (_, n) => n + 1);
+            _deleted.AddOrUpdate(ShardSuffix().Replace(segments[1], ""), 1, (_, n) => n + 1); // every shard of a queue as one
     }
 
     private static CallKind TableCall(string method, string[] segments, string query)
@@ -122,6 +122,9 @@ public sealed class StorageCallCounter(Azurite azurite) : HttpPipelinePolicy
             _ => CallKind.Other,
         };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("-[1-9]$")]
+    private static partial System.Text.RegularExpressions.Regex ShardSuffix();
 
     // Receives are buffered by the time a per-try policy sees them; an empty one is an idle poll, not work.
     private static bool HasMessages(HttpMessage message) =>

@@ -41,6 +41,7 @@ try
     var webhook = await processes.AdminAsync("webhook", "add", Session, "--url", receiver.Url);
     receiver.Secret = System.Text.Json.JsonDocument.Parse(webhook).RootElement.GetProperty("secret").GetString()!;
     await processes.StartHostAsync();
+    Console.WriteLine($"queue shards: {Environment.GetEnvironmentVariable("ChatSend__Queues__Shards") ?? "1"} (ChatSend__Queues__Shards)");
 
     using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{processes.HttpPort}/"), Timeout = TimeSpan.FromSeconds(20) };
     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -156,16 +157,19 @@ static async Task<Dictionary<string, MessageEntity>> DrainAsync(StorageClients s
     }
 }
 
-// Until no outbox entry is left and the webhook queue is empty (retries after a 500 wait seconds), or 3 minutes.
+// Until no outbox entry is left and every shard of the webhook queue is empty (retries after a 500 wait seconds), or 3
+// minutes. The host runs with as many shards as ChatSend__Queues__Shards says; init created the queues of all of them.
 static async Task EventsSettleAsync(StorageClients storage, WebhookReceiver receiver, Stopwatch clock)
 {
     var table = storage.Table(StorageNames.MessagesTable);
-    var queue = storage.Queue(StorageNames.WebhookDeliveriesQueue);
+    var shards = Enumerable.Range(0, StorageNames.MaxQueueShards).Select(k => storage.Queue(StorageNames.Shard(StorageNames.WebhookDeliveriesQueue, k))).ToList();
     var deadline = clock.Elapsed + TimeSpan.FromMinutes(3);
     while (clock.Elapsed < deadline)
     {
         var outbox = await table.QueryAsync<TableEntity>(MessageRowKeys.Outbox.Filter(Session), select: ["RowKey"]).CountAsync();
-        var queued = (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        var queued = 0;
+        foreach (var shard in shards)
+            queued += (await shard.GetPropertiesAsync()).Value.ApproximateMessagesCount;
         if (outbox == 0 && queued == 0)
             break;
         await Task.Delay(2000);

@@ -48,6 +48,11 @@ param providerSecretNames string[]
 @description('Endpoint of the Event Grid topic message events are published to; empty: none are published.')
 param eventGridTopicEndpoint string
 
+@description('Shards of each work queue (ChatSend__Queues__Shards); the functions of the shards beyond it are disabled.')
+@minValue(1)
+@maxValue(4)
+param queueShards int
+
 @description('Service name azd deploys to this app (azure.yaml services).')
 param serviceName string = 'api'
 
@@ -129,7 +134,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
 
 // Every setting the app reads. The ChatSend__<Section>__<Property> values are the defaults of the options
 // classes in src/ChatSend (DeliveryOptions, CacheOptions, SweeperOptions, SandboxOptions, MediaOptions, WhatsAppCloudOptions,
-// WebhookOptions, EventsOptions, HealthOptions); change them here to tune a deployment.
+// WebhookOptions, EventsOptions, HealthOptions, QueuesOptions); change them here to tune a deployment.
 // tests/ChatSend.Tests/Infra checks that every options property has its setting here and in
 // local.settings.sample.json, so a new option cannot be forgotten.
 module appSettings 'app-settings.bicep' = {
@@ -224,6 +229,29 @@ module appSettings 'app-settings.bicep' = {
       // HealthOptions (ChatSend:Health): how long GET /health/ready reuses its answer, and each check's time limit
       ChatSend__Health__CacheFor: '00:00:05'
       ChatSend__Health__Timeout: '00:00:03'
+
+      // QueuesOptions (ChatSend:Queues): shards of each work queue, from main.bicep's queueShards. Shard k's functions
+      // (QueueEndpoints: <name>k) are disabled while k is not in use, with the Functions host's documented setting
+      // AzureWebJobs.<function>.Disabled, so their queues are not polled; shard 0's always run.
+      ChatSend__Queues__Shards: string(queueShards)
+      'AzureWebJobs.Deliver1.Disabled': queueShards > 1 ? 'false' : 'true'
+      'AzureWebJobs.DeliveryFailed1.Disabled': queueShards > 1 ? 'false' : 'true'
+      'AzureWebJobs.ApplyReceipt1.Disabled': queueShards > 1 ? 'false' : 'true'
+      'AzureWebJobs.DispatchEvents1.Disabled': queueShards > 1 ? 'false' : 'true'
+      'AzureWebJobs.DeliverWebhook1.Disabled': queueShards > 1 ? 'false' : 'true'
+      'AzureWebJobs.WebhookDeliveryFailed1.Disabled': queueShards > 1 ? 'false' : 'true'
+      'AzureWebJobs.Deliver2.Disabled': queueShards > 2 ? 'false' : 'true'
+      'AzureWebJobs.DeliveryFailed2.Disabled': queueShards > 2 ? 'false' : 'true'
+      'AzureWebJobs.ApplyReceipt2.Disabled': queueShards > 2 ? 'false' : 'true'
+      'AzureWebJobs.DispatchEvents2.Disabled': queueShards > 2 ? 'false' : 'true'
+      'AzureWebJobs.DeliverWebhook2.Disabled': queueShards > 2 ? 'false' : 'true'
+      'AzureWebJobs.WebhookDeliveryFailed2.Disabled': queueShards > 2 ? 'false' : 'true'
+      'AzureWebJobs.Deliver3.Disabled': queueShards > 3 ? 'false' : 'true'
+      'AzureWebJobs.DeliveryFailed3.Disabled': queueShards > 3 ? 'false' : 'true'
+      'AzureWebJobs.ApplyReceipt3.Disabled': queueShards > 3 ? 'false' : 'true'
+      'AzureWebJobs.DispatchEvents3.Disabled': queueShards > 3 ? 'false' : 'true'
+      'AzureWebJobs.DeliverWebhook3.Disabled': queueShards > 3 ? 'false' : 'true'
+      'AzureWebJobs.WebhookDeliveryFailed3.Disabled': queueShards > 3 ? 'false' : 'true'
     }
   }
 }

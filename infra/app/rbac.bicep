@@ -7,7 +7,7 @@
 //                                                   blobs, and the user delegation key behind user-delegation SAS
 //                                                   (generateUserDelegationKey; Storage Blob Delegator is only
 //                                                   needed by a principal with no blob data role)
-//                     Storage Queue Data Contributor  the deliveries and receipts queues and their poison queues
+//                     Storage Queue Data Contributor  the work queues (every shard's) and their poison queues
 //                     Storage Table Data Contributor  sessions, API keys, messages
 //   Application Insights  Monitoring Metrics Publisher  telemetry with Entra ID auth (local auth is off)
 //   Key Vault         Key Vault Secrets User         read provider secrets

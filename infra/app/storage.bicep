@@ -17,7 +17,7 @@ param tags resourceTags
 @description('Replication of the storage account.')
 param skuName string
 
-@description('Queues to create, poison queues included (StorageNames.Queues).')
+@description('Queues to create, poison queues included, of every queue shard in use (StorageNames.QueuesFor).')
 param queueNames string[]
 
 @description('Tables to create (StorageNames.Tables).')

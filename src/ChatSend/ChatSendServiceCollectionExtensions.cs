@@ -9,6 +9,7 @@ using ChatSend.Providers.Callbacks;
 using ChatSend.Providers.WhatsAppCloud;
 using ChatSend.Providers.Waha;
 using ChatSend.Providers.Evolution;
+using ChatSend.Queues;
 using ChatSend.Receipts;
 using ChatSend.Send;
 using ChatSend.Send.Idempotency;
@@ -70,10 +71,12 @@ public static class ChatSendServiceCollectionExtensions
         services.AddOptions<CacheOptions>().Bind(configuration.GetSection(CacheOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<NumberCheckOptions>().Bind(configuration.GetSection(NumberCheckOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueuesOptions>().Bind(configuration.GetSection(QueuesOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(configuration); // the hosts register it; a bare collection (tests, tools) gets this one
         services.AddSingleton<StorageClients>();
+        services.AddSingleton<QueueShards>();
         services.AddSingleton<SessionStore>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<MessageStore>();

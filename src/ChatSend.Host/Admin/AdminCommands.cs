@@ -87,7 +87,7 @@ public static partial class AdminCommands
         {
             case ["init", ..]:
                 await storage.EnsureCreatedAsync();
-                await output.WriteLineAsync("storage ready: " + string.Join(", ", StorageNames.Tables.Concat(StorageNames.Queues).Concat(StorageNames.Containers)));
+                await output.WriteLineAsync("storage ready: " + string.Join(", ", StorageNames.Tables.Concat(StorageNames.QueuesFor(StorageNames.MaxQueueShards)).Concat(StorageNames.Containers)));
                 return 0;
 
             case ["session", "show", var shown]:

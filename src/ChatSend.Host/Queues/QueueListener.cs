@@ -205,11 +205,14 @@ public static class QueueListenerServiceCollectionExtensions
     public const string HostJsonQueuesSection = "extensions:queues";
 
     /// <summary>
-    /// A listener for every queue in <see cref="QueueEndpoints"/>, with the queue settings of host.json, overridable
-    /// as in Azure (<c>AzureFunctionsJobHost__extensions__queues__…</c>).
+    /// A listener for every queue in <see cref="QueueEndpoints"/> of the shards in use (<c>ChatSend:Queues:Shards</c>;
+    /// a value out of range is refused when the host starts), with the queue settings of host.json, overridable as in
+    /// Azure (<c>AzureFunctionsJobHost__extensions__queues__…</c>).
     /// </summary>
     public static IServiceCollection AddQueueListeners(this IServiceCollection services, IConfiguration configuration)
     {
+        var shards = int.TryParse(configuration[QueuesOptions.Section + ":" + nameof(QueuesOptions.Shards)], out var n) ? n : 1;
+        var endpoints = QueueEndpoints.Active(shards).ToList();
         var hostJson = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "host.json"), optional: true)
             .Build();
@@ -218,9 +221,9 @@ public static class QueueListenerServiceCollectionExtensions
             .Bind(configuration.GetSection("AzureFunctionsJobHost:" + HostJsonQueuesSection))
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        services.AddSingleton(sp => new QueueWake(QueueEndpoints.All.Select(e => e.Queue), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new QueueWake(endpoints.Select(e => e.Queue), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => sp.GetRequiredService<QueueWake>().Policy);
-        foreach (var endpoint in QueueEndpoints.All)
+        foreach (var endpoint in endpoints)
         {
             var binding = new QueueBinding(endpoint.Queue,
                 (sp, body, ct) => ((IQueueHandler)sp.GetRequiredService(endpoint.Handler)).HandleAsync(body, ct));

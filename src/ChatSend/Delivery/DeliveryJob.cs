@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Azure.Storage.Queues;
 using ChatSend.Messages;
 using ChatSend.Queues;
 using ChatSend.Storage;
@@ -33,20 +32,21 @@ public sealed record DeliveryJob(MessageId Id, string? TraceParent = null, strin
     };
 }
 
-/// <summary>Puts delivery jobs on the deliveries queue.</summary>
-public sealed class DeliveryQueue(StorageClients storage, TimeProvider time)
+/// <summary>Puts delivery jobs on the deliveries queue, a message's on the shard its id picks.</summary>
+public sealed class DeliveryQueue(QueueShards shards, TimeProvider time)
 {
     /// <summary>A queue message stays hidden for at most seven days; a job for later comes early and is queued again (it hops).</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7) - TimeSpan.FromMinutes(1);
 
-    private readonly QueueClient _queue = storage.Queue(StorageNames.DeliveriesQueue);
+    private readonly ShardedQueue _queue = shards.Of(StorageNames.DeliveriesQueue);
 
     public async Task<(string MessageId, string PopReceipt)> EnqueueAsync(DeliveryJob job, TimeSpan? delay = null, CancellationToken cancellationToken = default)
     {
         delay = delay > MaxDelay ? MaxDelay : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-        using var activity = ChatSendTelemetry.StartQueuePut(StorageNames.DeliveriesQueue, job.Id);
+        var queue = _queue.For(job.Id.Value);
+        using var activity = ChatSendTelemetry.StartQueuePut(queue.Name, job.Id);
         job = job with { VisibleAt = time.GetUtcNow() + (delay ?? TimeSpan.Zero) };
-        var receipt = await _queue.SendMessageAsync(QueueMessages.Serialize(job), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        var receipt = await queue.SendMessageAsync(QueueMessages.Serialize(job), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
         return (receipt.Value.MessageId, receipt.Value.PopReceipt);
     }
 }

@@ -1,6 +1,5 @@
 using Azure;
 using Azure.Data.Tables;
-using Azure.Storage.Queues;
 using ChatSend.Delivery;
 using ChatSend.Messages;
 using ChatSend.Queues;
@@ -19,13 +18,14 @@ namespace ChatSend.Events;
 public sealed partial class EventOutbox(
     IEnumerable<IEventSink> sinks,
     StorageClients storage,
+    QueueShards shards,
     IOptions<DeliveryOptions> delivery,
     TimeProvider time,
     ILogger<EventOutbox> logger)
 {
     private readonly IEventSink[] _sinks = sinks.ToArray();
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
-    private readonly QueueClient _queue = storage.Queue(StorageNames.EventsQueue);
+    private readonly ShardedQueue _queue = shards.Of(StorageNames.EventsQueue);
 
     public IReadOnlyList<IEventSink> Sinks => _sinks;
 
@@ -82,8 +82,9 @@ public sealed partial class EventOutbox(
         }
     }
 
+    /// <summary>Queues <paramref name="id"/>'s events job on the shard its message id picks.</summary>
     public Task EnqueueAsync(MessageId id, string? chat, CancellationToken cancellationToken) =>
-        _queue.SendMessageAsync(QueueMessages.Serialize(new EventJob(id) { Chat = chat }), timeToLive: TimeSpan.FromSeconds(-1),
+        _queue.For(id.Value).SendMessageAsync(QueueMessages.Serialize(new EventJob(id) { Chat = chat }), timeToLive: TimeSpan.FromSeconds(-1),
             cancellationToken: cancellationToken);
 
     /// <summary>

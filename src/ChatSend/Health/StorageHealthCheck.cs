@@ -1,21 +1,22 @@
 using Azure;
+using ChatSend.Queues;
 using ChatSend.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChatSend.Health;
 
 /// <summary>
-/// One listing call to each storage service, checked against <see cref="StorageNames"/>: every table, queue and
-/// container ChatSend uses exists. The three calls run at once; the answer names each service that failed and each
-/// missing name.
+/// One listing call to each storage service, checked against <see cref="StorageNames"/>: every table, queue (of the
+/// shards in use) and container ChatSend uses exists. The three calls run at once; the answer names each service that
+/// failed and each missing name.
 /// </summary>
-public sealed class StorageHealthCheck(StorageClients storage) : IHealthCheck
+public sealed class StorageHealthCheck(StorageClients storage, QueueShards shards) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var problems = await Task.WhenAll(
             ProbeAsync("table", StorageNames.Tables, () => NamesAsync(storage.Tables.QueryAsync(cancellationToken: cancellationToken), t => t.Name), cancellationToken),
-            ProbeAsync("queue", StorageNames.Queues, () => NamesAsync(storage.Queues.GetQueuesAsync(cancellationToken: cancellationToken), q => q.Name), cancellationToken),
+            ProbeAsync("queue", shards.Queues, () => NamesAsync(storage.Queues.GetQueuesAsync(cancellationToken: cancellationToken), q => q.Name), cancellationToken),
             ProbeAsync("blob", StorageNames.Containers, () => NamesAsync(storage.Blobs.GetBlobContainersAsync(cancellationToken: cancellationToken), c => c.Name), cancellationToken));
         var failed = problems.OfType<string>().ToList();
         return failed.Count == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy(string.Join("; ", failed));

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Azure.Storage.Queues;
 using ChatSend.Messages;
 using ChatSend.Queues;
 using ChatSend.Storage;
@@ -41,16 +40,22 @@ public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset
     /// <summary>The sandbox's recipient answers message <see cref="Id"/>: not a status of it, a customer's message to record.</summary>
     [JsonIgnore]
     public bool IsEcho => Status == MessageStatus.Received;
+
+    /// <summary>What picks its queue shard: its message's id or, for a callback that knows only the provider's id, that id.</summary>
+    [JsonIgnore]
+    public string ShardKey => Id?.Value ?? ProviderMessageId ?? "";
 }
 
-public sealed class ReceiptQueue(StorageClients storage, TimeProvider time)
+/// <summary>Puts receipts on the receipts queue, each on the shard its <see cref="Receipt.ShardKey"/> picks.</summary>
+public sealed class ReceiptQueue(QueueShards shards, TimeProvider time)
 {
-    private readonly QueueClient _queue = storage.Queue(StorageNames.ReceiptsQueue);
+    private readonly ShardedQueue _queue = shards.Of(StorageNames.ReceiptsQueue);
 
     public async Task EnqueueAsync(Receipt receipt, TimeSpan? delay = null, CancellationToken cancellationToken = default)
     {
-        using var activity = ChatSendTelemetry.StartQueuePut(StorageNames.ReceiptsQueue, receipt.Id);
+        var queue = _queue.For(receipt.ShardKey);
+        using var activity = ChatSendTelemetry.StartQueuePut(queue.Name, receipt.Id);
         receipt = receipt with { VisibleAt = time.GetUtcNow() + (delay ?? TimeSpan.Zero) };
-        await _queue.SendMessageAsync(QueueMessages.Serialize(receipt), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        await queue.SendMessageAsync(QueueMessages.Serialize(receipt), delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
     }
 }

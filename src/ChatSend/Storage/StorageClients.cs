@@ -47,12 +47,15 @@ public sealed class StorageClients
     public TableClient Table(string name) => Tables.GetTableClient(name);
     public QueueClient Queue(string name) => Queues.GetQueueClient(name);
 
-    /// <summary>Creates every table, queue and container ChatSend uses; safe to run again.</summary>
+    /// <summary>
+    /// Creates every table, queue and container ChatSend uses, the queues of every shard ChatSend can use among them (an
+    /// idle queue that nobody polls costs nothing, and raising <c>ChatSend:Queues:Shards</c> then needs no new queue); safe to run again.
+    /// </summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
     {
         foreach (var table in StorageNames.Tables)
             await Tables.CreateTableIfNotExistsAsync(table, cancellationToken);
-        foreach (var queue in StorageNames.Queues)
+        foreach (var queue in StorageNames.QueuesFor(StorageNames.MaxQueueShards))
             await Queue(queue).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         foreach (var container in StorageNames.Containers)
             await Blobs.GetBlobContainerClient(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);

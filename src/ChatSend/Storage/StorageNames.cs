@@ -25,6 +25,22 @@ public static class StorageNames
     /// <summary>The suffix the Functions host appends to a queue's name for its poison queue.</summary>
     public const string PoisonSuffix = "-poison";
 
+    /// <summary>
+    /// The most shards a work queue may have (<c>ChatSend:Queues:Shards</c>). Shard 0 keeps the queue's own name, so a
+    /// deployment from before shards keeps its queued jobs; shard k is <c>&lt;queue&gt;-k</c> (<see cref="Shard1"/> …),
+    /// its poison queue <c>&lt;queue&gt;-k-poison</c>.
+    /// </summary>
+    public const int MaxQueueShards = 4;
+
+    /// <summary>The suffixes of shards 1 to 3, for the Functions triggers' constant queue names.</summary>
+    public const string Shard1 = "-1", Shard2 = "-2", Shard3 = "-3";
+
+    /// <summary>The work queues that are sharded; their poison queues follow each shard.</summary>
+    public static IReadOnlyList<string> ShardedQueues { get; } = [DeliveriesQueue, ReceiptsQueue, EventsQueue, WebhookDeliveriesQueue];
+
+    /// <summary>The name of shard <paramref name="shard"/> of <paramref name="queue"/> (a work queue or its poison queue's base).</summary>
+    public static string Shard(string queue, int shard) => shard == 0 ? queue : $"{queue}-{shard}";
+
     public const string SessionsTable = "sessions";
     public const string ApiKeysTable = "apikeys";
     public const string MessagesTable = "messages";
@@ -50,9 +66,15 @@ public static class StorageNames
 
     public const string MediaContainer = "media";
 
+    /// <summary>Shard 0 of every queue: the names from before shards, and all there is with one shard.</summary>
     public static IReadOnlyList<string> Queues { get; } =
         [DeliveriesQueue, DeliveriesPoisonQueue, ReceiptsQueue, ReceiptsPoisonQueue, EventsQueue, EventsPoisonQueue,
             WebhookDeliveriesQueue, WebhookDeliveriesPoisonQueue];
+
+    /// <summary>Every queue of <paramref name="shards"/> shards, poison queues included: <see cref="Queues"/>, then each further shard's.</summary>
+    public static IReadOnlyList<string> QueuesFor(int shards) =>
+        [.. Queues, .. Enumerable.Range(1, Math.Max(0, shards - 1))
+            .SelectMany(k => ShardedQueues.SelectMany(q => new[] { Shard(q, k), Shard(q, k) + PoisonSuffix }))];
 
     public static IReadOnlyList<string> Tables { get; } = [SessionsTable, ApiKeysTable, MessagesTable, IdempotencyTable, SandboxTable, ProviderIdsTable, PacingTable,
         WebhooksTable, WebhookLogTable, SweepIndexTable];

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Azure.Storage.Queues;
 using ChatSend.Queues;
 using ChatSend.Sessions;
 using ChatSend.Storage;
@@ -54,6 +53,15 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
         && (Events.Count > 0 || LeftOut > 0 && Sequence is not null) && LeftOut >= 0
         && (Chat is null) == (Sequence is null) && Sequence is null or > 0;
 
+    /// <summary>
+    /// What picks the job's queue shard: the message its first event is about (event ids are <c>&lt;message id&gt;:&lt;status&gt;</c>),
+    /// so one message's jobs share a shard as they shared the one queue; for a chat's job without events, its chat and place.
+    /// </summary>
+    [JsonIgnore]
+    public string ShardKey => Events.Count > 0 && IdOf(Events[0]) is { } id
+        ? id.LastIndexOf(':') is > 0 and var status ? id[..status] : id
+        : $"{Chat}/{Sequence}";
+
     /// <summary>The CloudEvent id, sent as <c>webhook-id</c>.</summary>
     public static string? IdOf(JsonElement cloudEvent) =>
         cloudEvent.ValueKind == JsonValueKind.Object && cloudEvent.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String
@@ -85,13 +93,13 @@ public sealed record WebhookDeliveryJob(string Session, string Webhook, IReadOnl
     public static int SizeOf(WebhookDeliveryJob job) => Encoding.UTF8.GetByteCount(QueueMessages.Serialize(job));
 }
 
-/// <summary>Puts webhook delivery jobs on their queue, now or after a delay.</summary>
-public sealed class WebhookDeliveryQueue(StorageClients storage)
+/// <summary>Puts webhook delivery jobs on their queue, now or after a delay, each on the shard its <see cref="WebhookDeliveryJob.ShardKey"/> picks.</summary>
+public sealed class WebhookDeliveryQueue(QueueShards shards)
 {
-    private readonly QueueClient _queue = storage.Queue(StorageNames.WebhookDeliveriesQueue);
+    private readonly ShardedQueue _queue = shards.Of(StorageNames.WebhookDeliveriesQueue);
 
     public Task EnqueueAsync(WebhookDeliveryJob job, TimeSpan? delay = null, CancellationToken cancellationToken = default) =>
-        SendAsync(QueueMessages.Serialize(job), delay, cancellationToken);
+        SendAsync(job.ShardKey, QueueMessages.Serialize(job), delay, cancellationToken);
 
     /// <summary>
     /// Queues a new job if it fits <see cref="WebhookDeliveryJob.MaxBytes"/>, serialized once for both; otherwise queues
@@ -104,13 +112,13 @@ public sealed class WebhookDeliveryQueue(StorageClients storage)
         var bytes = Encoding.UTF8.GetByteCount(body);
         if (bytes > WebhookDeliveryJob.MaxBytes)
             return (false, bytes);
-        await SendAsync(body, delay: null, cancellationToken);
+        await SendAsync(job.ShardKey, body, delay: null, cancellationToken);
         return (true, bytes);
     }
 
-    private async Task SendAsync(string body, TimeSpan? delay, CancellationToken cancellationToken)
+    private async Task SendAsync(string key, string body, TimeSpan? delay, CancellationToken cancellationToken)
     {
         delay = delay > Delivery.DeliveryQueue.MaxDelay ? Delivery.DeliveryQueue.MaxDelay : delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
-        await _queue.SendMessageAsync(body, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
+        await _queue.For(key).SendMessageAsync(body, delay, timeToLive: TimeSpan.FromSeconds(-1), cancellationToken);
     }
 }

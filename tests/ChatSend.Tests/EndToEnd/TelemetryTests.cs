@@ -41,7 +41,9 @@ public sealed class TelemetryTests(Azurite azurite) : IClassFixture<Azurite>, IA
         var send = Single(trace, Spans.Send);
         var request = Assert.Single(trace, s => s.SpanId == send.ParentSpanId);
         Assert.Equal(ActivityKind.Server, request.Kind); // under the ASP.NET Core request span
-        var put = Assert.Single(trace, s => s.OperationName == Spans.QueuePut && (string?)s.GetTagItem(Tags.Destination) == StorageNames.DeliveriesQueue);
+        // The queue the job went to: the shard of the deliveries queue its message's id picks.
+        var deliveries = StorageNames.Shard(StorageNames.DeliveriesQueue, ChatSend.Queues.QueueShards.ShardOf(id, TestQueueShards.Count));
+        var put = Assert.Single(trace, s => s.OperationName == Spans.QueuePut && (string?)s.GetTagItem(Tags.Destination) == deliveries);
         Assert.Equal(send.SpanId, put.ParentSpanId);
 
         var deliver = Single(trace, Spans.Deliver);

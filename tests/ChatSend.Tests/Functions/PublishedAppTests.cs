@@ -54,10 +54,26 @@ public sealed class PublishedAppTests(PublishedApp app) : IClassFixture<Publishe
     {
         foreach (var endpoint in QueueEndpoints.All)
         {
-            var trigger = Trigger(Function(endpoint.Name));
+            var function = Function(endpoint.Name);
+            var trigger = Trigger(function);
             Assert.Equal(("queueTrigger", endpoint.Queue, StorageNames.Connection),
                 (trigger.GetProperty("type").GetString(), trigger.GetProperty("queueName").GetString(), trigger.GetProperty("connection").GetString()));
+            // Shard k's function is method Run{k}Async of the class named after shard 0's.
+            var shardZero = QueueEndpoints.All.Single(e => e.Shard == 0 && e.Handler == endpoint.Handler).Name;
+            Assert.Equal($"ChatSend.Functions.{shardZero}.{(endpoint.Shard == 0 ? "RunAsync" : $"Run{endpoint.Shard}Async")}", function.GetProperty("entryPoint").GetString());
         }
+    }
+
+    [Fact]
+    public void EveryShardOfEveryWorkQueueIsDrainedByOneFunction()
+    {
+        var queues = app.Metadata.EnumerateArray().Select(Trigger).Where(t => t.GetProperty("type").GetString() == "queueTrigger")
+            .Select(t => t.GetProperty("queueName").GetString()).ToList();
+
+        foreach (var queue in StorageNames.ShardedQueues)
+            for (var shard = 0; shard < StorageNames.MaxQueueShards; shard++)
+                Assert.Single(queues, q => q == StorageNames.Shard(queue, shard));
+        Assert.Equal(6 * StorageNames.MaxQueueShards, queues.Count); // and the poison queues of deliveries and webhook deliveries
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ChatSend.Providers;
+using ChatSend.Queues;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 
@@ -73,6 +74,37 @@ public partial class AppSettingsTemplateTests
             Assert.Contains($"primaryEndpoints.{service}", (string?)settings[$"{connection}__{service}ServiceUri"]);
         Assert.False(settings.ContainsKey(connection), $"{connection} as a connection string would need a key");
     }
+
+    [Fact]
+    public void TheFunctionsOfShardsBeyondQueueShardsAreDisabledAndShardZerosAlwaysRun()
+    {
+        var settings = AppSettings();
+
+        Assert.Equal("[string(parameters('queueShards'))]", (string?)settings["ChatSend__Queues__Shards"]);
+        var beyond = QueueEndpoints.All.Where(e => e.Shard > 0).ToList();
+        Assert.Equal(beyond.Select(e => DisabledSetting(e.Name)).Order(),
+            settings.Select(s => s.Key).Where(k => k.StartsWith("AzureWebJobs.", StringComparison.Ordinal) && k.EndsWith(".Disabled", StringComparison.Ordinal)).Order());
+        foreach (var endpoint in beyond)
+            Assert.Equal($"[if(greater(parameters('queueShards'), {endpoint.Shard}), 'false', 'true')]", (string?)settings[DisabledSetting(endpoint.Name)]);
+
+        // That queueShards is main.bicep's, which main.bicepparam reads from CHATSEND_QUEUE_SHARDS (1 unless set).
+        var functionApp = ArmTemplate.Main.AllTemplates().Single(t => (string?)t.Deployment?["name"] == "functionApp");
+        Assert.Equal("[parameters('queueShards')]", functionApp.Resolve(JsonValue.Create("[parameters('queueShards')]"))?.ToString());
+        Assert.Equal(1, (int)BuiltParameters("main.parameters.json")["queueShards"]!["value"]!);
+    }
+
+    [Fact]
+    public void LocalSettingsSampleRunsOneShardWithTheOthersFunctionsDisabled()
+    {
+        var values = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, SampleFile)))!["Values"]!.AsObject();
+
+        Assert.Equal("1", (string?)values["ChatSend__Queues__Shards"]);
+        foreach (var endpoint in QueueEndpoints.All)
+            Assert.Equal(endpoint.Shard > 0 ? "true" : null, (string?)values[DisabledSetting(endpoint.Name)]);
+    }
+
+    /// <summary>The Functions host's documented app setting that keeps a function's trigger from listening.</summary>
+    private static string DisabledSetting(string function) => $"AzureWebJobs.{function}.Disabled";
 
     [Fact]
     public void TelemetryUsesEntraIdAuthWithTheAppsIdentity()

@@ -32,6 +32,29 @@ public class StorageTemplateTests
         Assert.Equal(StorageNames.Tables.Order(), Values(file["tables"]).Order());
         Assert.Equal(StorageNames.Containers.Order(), Values(file["containers"]).Order());
         Assert.Equal(StorageNames.MediaContainer, (string?)file["containers"]?["media"]);
+
+        // Shard k's queues, poison queues included, for k from 1: what the app uses beyond shard 0 with k + 1 shards.
+        var shards = file["queueShards"]!.AsObject();
+        Assert.Equal(Enumerable.Range(1, StorageNames.MaxQueueShards - 1).Select(k => k.ToString()), shards.Select(s => s.Key));
+        foreach (var (k, names) in shards)
+            Assert.Equal(StorageNames.QueuesFor(int.Parse(k) + 1).Except(StorageNames.QueuesFor(int.Parse(k))),
+                names!.AsArray().Select(n => (string)n!));
+    }
+
+    [Fact]
+    public void StorageCreatesTheQueuesOfShardZeroAndOfEveryFurtherShardInUse()
+    {
+        var parameter = Main.Template["parameters"]!["queueShards"]!;
+        Assert.Equal(("int", 1, 1, StorageNames.MaxQueueShards),
+            ((string?)parameter["type"], (int)parameter["defaultValue"]!, (int)parameter["minValue"]!, (int)parameter["maxValue"]!));
+
+        // Shards 1 to queueShards - 1, each the list the storage names file holds for it (checked above), after shard 0's.
+        var further = (string?)Main.Template["variables"]?["shardQueueNames"] ?? "";
+        Assert.Contains("range(1, sub(parameters('queueShards'), 1))", further);
+        Assert.Contains("variables('storageNames').queueShards[string(lambdaVariables('k'))]", further);
+        var queueNames = Text(StorageDeployment(), "queueNames");
+        Assert.StartsWith("[concat(map(items(variables('storageNames').queues)", queueNames);
+        Assert.EndsWith("variables('shardQueueNames'))]", queueNames);
     }
 
     [Fact]

@@ -36,6 +36,9 @@ public sealed class Azurite : IAsyncLifetime
     /// <summary>Clients over this instance, configured exactly as the app configures them.</summary>
     public StorageClients Clients => new(Options.Create(new StorageOptions { ConnectionString = ConnectionString }));
 
+    /// <summary>The shards of <paramref name="queue"/> that the tests' hosts and services use (<see cref="TestQueueShards"/>).</summary>
+    public ShardedJobs Jobs(string queue) => new(Clients, queue, TestQueueShards.Count);
+
     // Azurite's processes take their ports on the command line, so these are found free and released first (FreePort),
     // and a port is only free until someone binds it: another process (or another test class's server, though those
     // bind port 0 and let the OS choose) may take it before Azurite does. Azurite then exits, or the first request
@@ -87,15 +90,16 @@ public sealed class Azurite : IAsyncLifetime
         await CreateResourcesAsync(service);
     }
 
-    // In memory, a restarted service comes back empty: give it back what the app expects to exist. One at a time:
-    // Azurite's in-memory table store answered 400 "invalid characters" to seven tables created at once.
+    // In memory, a restarted service comes back empty: give it back what the app expects to exist, the queues of every
+    // shard among it (as the local host's init creates them). One at a time: Azurite's in-memory table store answered
+    // 400 "invalid characters" to seven tables created at once.
     private async Task CreateResourcesAsync(AzuriteService service)
     {
         var clients = Clients;
         IEnumerable<Func<Task>> work = service switch
         {
             AzuriteService.Table => StorageNames.Tables.Select(Func<Task> (t) => () => clients.Tables.CreateTableIfNotExistsAsync(t)),
-            AzuriteService.Queue => StorageNames.Queues.Select(Func<Task> (q) => () => clients.Queue(q).CreateIfNotExistsAsync()),
+            AzuriteService.Queue => StorageNames.QueuesFor(StorageNames.MaxQueueShards).Select(Func<Task> (q) => () => clients.Queue(q).CreateIfNotExistsAsync()),
             _ => StorageNames.Containers.Select(Func<Task> (c) => () => clients.Blobs.GetBlobContainerClient(c).CreateIfNotExistsAsync()),
         };
         foreach (var create in work)

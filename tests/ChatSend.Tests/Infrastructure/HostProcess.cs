@@ -45,6 +45,7 @@ public sealed partial class HostProcess : IAsyncDisposable
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
             ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
             [TestKeys.WebhookSecretsKeySetting] = TestKeys.WebhookSecretsKey,
+            [TestQueueShards.Setting.Key] = TestQueueShards.Setting.Value,
         };
         foreach (var (name, value) in settings)
             environment[name] = value;

@@ -48,6 +48,7 @@ public sealed class TestApp : IAsyncDisposable
                 ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
                 ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00",
                 [TestKeys.WebhookSecretsKeySetting] = TestKeys.WebhookSecretsKey,
+                [TestQueueShards.Setting.Key] = TestQueueShards.Setting.Value,
             });
             if (settings is not null)
                 builder.Configuration.AddInMemoryCollection(settings);

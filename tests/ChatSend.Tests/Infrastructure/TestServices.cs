@@ -32,6 +32,7 @@ public sealed class TestServices : IAsyncDisposable
                 ["ChatSendStorage"] = storageConnection,
                 ["ChatSend:Delivery:RetryBaseDelay"] = "00:00:01",
                 [TestKeys.WebhookSecretsKeySetting] = TestKeys.WebhookSecretsKey,
+                [TestQueueShards.Setting.Key] = TestQueueShards.Setting.Value,
             })
             .AddInMemoryCollection(settings ?? new Dictionary<string, string?>())
             .Build();

@@ -16,7 +16,7 @@ namespace ChatSend.Tests.Integration;
 public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
 {
     private const string Batch = "POST $batch";
-    private const string QueuePut = "POST deliveries/messages";
+    private static readonly string[] QueuePut = QueueCalls.Put(StorageNames.DeliveriesQueue);
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private TestServices _services = null!;
     private (ChatSend.Sessions.Session Session, string Key) _sender;
@@ -25,7 +25,7 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
     {
         _services = new TestServices(azurite.ConnectionString, time: _clock);
         _sender = await _services.NewSessionAsync();
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -35,14 +35,10 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
 
     private async Task<List<DeliveryJob>> JobsAsync()
     {
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
         var jobs = new List<DeliveryJob>();
-        foreach (var m in (await queue.ReceiveMessagesAsync(32)).Value)
-        {
-            await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+        foreach (var m in await azurite.Jobs(StorageNames.DeliveriesQueue).TakeAsync())
             if (QueueMessages.TryRead<DeliveryJob>(m.Body.ToString(), out var job))
                 jobs.Add(job);
-        }
         return jobs;
     }
 

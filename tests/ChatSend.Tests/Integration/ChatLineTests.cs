@@ -33,7 +33,7 @@ public sealed class ChatLineTests(Azurite azurite) : IClassFixture<Azurite>, IAs
     {
         _a = new TestServices(azurite.ConnectionString, time: _clock, services: s => s.AddSingleton(new StoragePipelinePolicy(_hookA)));
         _b = new TestServices(azurite.ConnectionString, time: _clock);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
     }
 
     public async Task DisposeAsync()
@@ -195,14 +195,10 @@ public sealed class ChatLineTests(Azurite azurite) : IClassFixture<Azurite>, IAs
 
     private async Task<List<DeliveryJob>> JobsAsync()
     {
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
         var jobs = new List<DeliveryJob>();
-        foreach (var m in (await queue.ReceiveMessagesAsync(32)).Value)
-        {
-            await queue.DeleteMessageAsync(m.MessageId, m.PopReceipt);
+        foreach (var m in await azurite.Jobs(StorageNames.DeliveriesQueue).TakeAsync())
             if (QueueMessages.TryRead<DeliveryJob>(m.Body.ToString(), out var job))
                 jobs.Add(job);
-        }
         return jobs;
     }
 

@@ -170,11 +170,11 @@ public sealed class ChatOrderTests(Azurite azurite) : IClassFixture<Azurite>, IA
         await RunEventsJobAsync(_services, third);
         Assert.Equal(2, Received(session).Count);
 
-        var events = azurite.Clients.Queue(StorageNames.EventsQueue);
-        await events.ClearMessagesAsync();
+        var events = azurite.Jobs(StorageNames.EventsQueue);
+        await events.ClearAsync();
         _clock.Advance(TimeSpan.FromMinutes(5));
         Assert.True((await _services.Get<Sweeper>().RunAsync()).EventsRequeued >= 1);
-        var job = (await events.ReceiveMessagesAsync(32)).Value.Select(m => m.Body.ToString()).Single(b => b.Contains(third.Id));
+        var job = (await events.ReceiveAsync()).Select(m => m.Body.ToString()).Single(b => b.Contains(third.Id));
         await _services.Get<EventDispatcher>().HandleAsync(job, CancellationToken.None);
 
         Assert.Equal([("one", Seq(1)), ("two", Seq(2)), ("three", Seq(3))], Received(session));
@@ -188,13 +188,13 @@ public sealed class ChatOrderTests(Azurite azurite) : IClassFixture<Azurite>, IA
         foreach (var text in new[] { "one", "two", "three" })
             await ReceiveAsync(session, text);
         await ReceiveAsync(session, "elsewhere", chat: "+14155550199");
-        var events = azurite.Clients.Queue(StorageNames.EventsQueue);
-        await events.ClearMessagesAsync();
+        var events = azurite.Jobs(StorageNames.EventsQueue);
+        await events.ClearAsync();
 
         _clock.Advance(TimeSpan.FromMinutes(5));
         await _services.Get<Sweeper>().RunAsync(); // it sweeps every session: the other tests' too
 
-        var jobs = (await events.ReceiveMessagesAsync(32)).Value.Where(m => m.Body.ToString().Contains(session.Id, StringComparison.Ordinal));
+        var jobs = (await events.ReceiveAsync()).Where(m => m.Body.ToString().Contains(session.Id, StringComparison.Ordinal));
         Assert.Equal(2, jobs.Count()); // the waiting chat once, the other chat once
         await FetchFileAsync(photo);
         await RunEventsJobAsync(_services, photo);
@@ -231,11 +231,11 @@ public sealed class ChatOrderTests(Azurite azurite) : IClassFixture<Azurite>, IA
     /// <summary>Runs the events jobs the sweeper queued for <paramref name="messages"/>, as the queue hands them over.</summary>
     private async Task SweepAndRunEventsJobsAsync(params MessageEntity[] messages)
     {
-        var queue = azurite.Clients.Queue(StorageNames.EventsQueue);
-        await queue.ClearMessagesAsync();
+        var queue = azurite.Jobs(StorageNames.EventsQueue);
+        await queue.ClearAsync();
         _clock.Advance(TimeSpan.FromMinutes(5));
         await _services.Get<Sweeper>().RunAsync();
-        foreach (var job in (await queue.ReceiveMessagesAsync(32)).Value.Select(m => m.Body.ToString()).Where(b => messages.Any(m => b.Contains(m.Id))))
+        foreach (var job in (await queue.ReceiveAsync()).Select(m => m.Body.ToString()).Where(b => messages.Any(m => b.Contains(m.Id))))
             await _services.Get<EventDispatcher>().HandleAsync(job, CancellationToken.None);
     }
 

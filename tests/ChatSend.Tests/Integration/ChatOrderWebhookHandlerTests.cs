@@ -20,6 +20,9 @@ namespace ChatSend.Tests.Integration;
 public sealed class ChatOrderWebhookHandlerTests(Azurite azurite, WebhookReceiver receiver)
     : IClassFixture<Azurite>, IClassFixture<WebhookReceiver>, IAsyncLifetime
 {
+    // The jobs are taken off one queue in the order they came: one shard, whatever CHATSEND_TEST_QUEUE_SHARDS says.
+    private const string ShardsSetting = ChatSend.Queues.QueuesOptions.Section + ":" + nameof(ChatSend.Queues.QueuesOptions.Shards);
+
     private const string Customer = "+14155550123";
     private const string Received = MessageEvents.TypePrefix + "received";
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
@@ -30,6 +33,7 @@ public sealed class ChatOrderWebhookHandlerTests(Azurite azurite, WebhookReceive
     {
         _registry = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
         {
+            [ShardsSetting] = "1",
             [ChatSend.Host.LocalHost.QueueListenersSetting] = "false",
             ["ChatSend:Webhooks:AllowHttp"] = "true",
             ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.0/8",
@@ -42,6 +46,7 @@ public sealed class ChatOrderWebhookHandlerTests(Azurite azurite, WebhookReceive
     private TestServices Delivery() =>
         new(azurite.ConnectionString, new Dictionary<string, string?>
         {
+            [ShardsSetting] = "1",
             ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.0/8",
             ["ChatSend:Webhooks:AllowHttp"] = "true",
         }, _clock, s => s.AddSingleton(new WebhookDeliveryPolicy { BaseDelay = TimeSpan.FromSeconds(1) }));

@@ -19,7 +19,7 @@ public sealed class DeliveryClaimTests(Azurite azurite) : IClassFixture<Azurite>
     public async Task InitializeAsync()
     {
         _services = new TestServices(azurite.ConnectionString, time: _clock);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -80,7 +80,7 @@ public sealed class DeliveryClaimTests(Azurite azurite) : IClassFixture<Azurite>
 
         _clock.Advance(TimeSpan.FromMinutes(2)); // the lease ran out; the sweeper finds the marker due
         await _services.Get<Sweeper>().RunAsync();
-        var jobs = (await azurite.Clients.Queue(StorageNames.DeliveriesQueue).PeekMessagesAsync(32)).Value;
+        var jobs = await azurite.Jobs(StorageNames.DeliveriesQueue).PeekAsync();
         Assert.Contains(jobs, j => j.Body.ToString().Contains(id.Value));
         await HandleAsync(id);
 

@@ -10,12 +10,14 @@ namespace ChatSend.Tests.Integration;
 public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azurite>, IAsyncLifetime
 {
     private TestServices _services = null!;
-    private QueueClient Deliveries => azurite.Clients.Queue(StorageNames.DeliveriesQueue);
+
+    /// <summary>The shard of the deliveries queue the message's jobs go to, its retries' too: the one its id picks.</summary>
+    private QueueClient DeliveriesOf(MessageEntity message) => _services.Get<QueueShards>().Of(StorageNames.DeliveriesQueue).For(message.Id);
 
     public async Task InitializeAsync()
     {
         _services = new TestServices(azurite, new Dictionary<string, string?> { ["ChatSend:Delivery:MaxAttempts"] = "3" });
-        await Deliveries.ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -24,8 +26,8 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
     {
         var (session, key) = await _services.NewSessionAsync(settings: settings);
         var message = await _services.SendTextAsync(key, session.Id);
-        var job = (await Deliveries.ReceiveMessageAsync()).Value;
-        await Deliveries.DeleteMessageAsync(job.MessageId, job.PopReceipt);
+        var job = (await DeliveriesOf(message).ReceiveMessageAsync()).Value;
+        await DeliveriesOf(message).DeleteMessageAsync(job.MessageId, job.PopReceipt);
         if (!enabled)
             await _services.Get<ChatSend.Sessions.SessionStore>().UpsertAsync(session with { Enabled = false });
         return (message, job.Body.ToString());
@@ -39,7 +41,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         var (session, key) = await _services.NewSessionAsync();
         var message = await _services.SendTextAsync(key, session.Id);
 
-        var raw = new QueueClient(azurite.ConnectionString, StorageNames.DeliveriesQueue); // no decoding: what the Functions host sees
+        var raw = new QueueClient(azurite.ConnectionString, DeliveriesOf(message).Name); // no decoding: what the Functions host sees
         var text = (await raw.PeekMessageAsync()).Value.Body.ToString();
         var decoded = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text));
         Assert.True(QueueMessages.TryRead<DeliveryJob>(decoded, out var job));
@@ -81,9 +83,9 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         var stored = (await Reload(message))!;
         Assert.Equal(("queued", 1, null), (stored.Status, stored.Attempts, stored.ClaimId)); // the claim is let go
         Assert.True(stored.HasMarker); // and the marker is due after the backoff, should the job be lost
-        Assert.Equal(1, (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-        Assert.Empty((await Deliveries.PeekMessagesAsync()).Value); // the one job there is hidden for the backoff
-        var retry = await Eventually.MatchesAsync(async () => (await Deliveries.ReceiveMessageAsync()).Value, m => m is not null, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, (await DeliveriesOf(message).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty((await DeliveriesOf(message).PeekMessagesAsync()).Value); // the one job there is hidden for the backoff
+        var retry = await Eventually.MatchesAsync(async () => (await DeliveriesOf(message).ReceiveMessageAsync()).Value, m => m is not null, TimeSpan.FromSeconds(10));
         Assert.True(QueueMessages.TryRead<DeliveryJob>(retry.Body.ToString(), out var next));
         Assert.Equal((message.MessageId, message.TraceParent), (next.Id, next.TraceParent)); // the retry keeps the message's trace
     }
@@ -96,7 +98,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         await processor.HandleAsync(job, CancellationToken.None);
         await processor.HandleAsync(job, CancellationToken.None);
         // The count includes messages hidden for a backoff, which a peek cannot see.
-        var retriesQueued = (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+        var retriesQueued = (await DeliveriesOf(message).GetPropertiesAsync()).Value.ApproximateMessagesCount;
         await processor.HandleAsync(job, CancellationToken.None);
 
         var stored = await Reload(message);
@@ -104,7 +106,7 @@ public sealed class DeliveryProcessorTests(Azurite azurite) : IClassFixture<Azur
         Assert.Contains("after 3 attempts", stored.FailureReason);
         Assert.Contains("upstream answered 503", stored.FailureReason);
         Assert.Equal(2, retriesQueued);
-        Assert.Equal(retriesQueued, (await Deliveries.GetPropertiesAsync()).Value.ApproximateMessagesCount); // none after the last
+        Assert.Equal(retriesQueued, (await DeliveriesOf(message).GetPropertiesAsync()).Value.ApproximateMessagesCount); // none after the last
     }
 
     [Fact]

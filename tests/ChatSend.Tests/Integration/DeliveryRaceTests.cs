@@ -22,7 +22,7 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
     {
         _services = new TestServices(azurite.ConnectionString,
             new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" }, _clock);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
         await _media.InitializeAsync();
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Azure.Storage.Queues;
 using ChatSend.Delivery;
 using ChatSend.Messages;
 using ChatSend.Queues;
@@ -21,13 +20,13 @@ public sealed class DeliveryTraceTests(Azurite azurite) : IClassFixture<Azurite>
     private readonly List<Activity> _spans = [];
     private TracerProvider _tracing = null!;
     private TestServices _services = null!;
-    private QueueClient Deliveries => azurite.Clients.Queue(StorageNames.DeliveriesQueue);
+    private ShardedJobs Deliveries => azurite.Jobs(StorageNames.DeliveriesQueue);
 
     public async Task InitializeAsync()
     {
         _tracing = Sdk.CreateTracerProviderBuilder().AddSource(ChatSendTelemetry.Name).AddInMemoryExporter(_spans).Build();
         _services = new TestServices(azurite);
-        await Deliveries.ClearMessagesAsync();
+        await Deliveries.ClearAsync();
     }
 
     public async Task DisposeAsync()
@@ -65,7 +64,7 @@ public sealed class DeliveryTraceTests(Azurite azurite) : IClassFixture<Azurite>
         var message = await AcceptAsync(new Dictionary<string, string> { ["outcome"] = "transient", ["failures"] = "1" });
 
         await _services.Get<DeliveryProcessor>().HandleAsync(DeliveryJob.For(message), CancellationToken.None);
-        var retry = await Eventually.MatchesAsync(async () => (await Deliveries.ReceiveMessageAsync()).Value, m => m is not null, TimeSpan.FromSeconds(10));
+        var retry = (await Eventually.MatchesAsync(() => Deliveries.ReceiveAsync(), m => m.Count > 0, TimeSpan.FromSeconds(10)))[0];
         Assert.True(QueueMessages.TryRead<DeliveryJob>(retry.Body.ToString(), out var job));
         Assert.Equal(message.TraceParent, job.TraceParent);
         await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
@@ -99,7 +98,7 @@ public sealed class DeliveryTraceTests(Azurite azurite) : IClassFixture<Azurite>
     {
         var (session, key) = await _services.NewSessionAsync(settings: settings);
         var message = await _services.SendTextAsync(key, session.Id);
-        await Deliveries.ClearMessagesAsync(); // the tests hand the jobs over themselves
+        await Deliveries.ClearAsync(); // the tests hand the jobs over themselves
         return message;
     }
 

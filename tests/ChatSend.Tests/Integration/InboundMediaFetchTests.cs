@@ -37,8 +37,8 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
     public async Task InitializeAsync()
     {
         _services = Services();
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
-        await azurite.Clients.Queue(StorageNames.ReceiptsQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
+        await azurite.Jobs(StorageNames.ReceiptsQueue).ClearAsync();
     }
 
     private TestServices Services() => new(azurite.ConnectionString, new Dictionary<string, string?>
@@ -71,10 +71,10 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
 
     private async Task<MessageEntity> ReloadAsync(MessageEntity message) => (await Messages.FindAsync(message.MessageId))!;
 
-    /// <summary>The job queue holds for the message (visible ones), taken off the queue.</summary>
+    /// <summary>The jobs the message's shard of the deliveries queue holds for it (visible ones), taken off the queue.</summary>
     private async Task<int> TakeJobsAsync(MessageId id)
     {
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
+        var queue = _services.Get<QueueShards>().Of(StorageNames.DeliveriesQueue).For(id.Value);
         var taken = 0;
         foreach (var job in (await queue.ReceiveMessagesAsync(32)).Value)
         {
@@ -233,7 +233,7 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
     {
         var session = await FollowedSessionAsync();
         for (var i = 0; i < 3; i++) // every try of the put
-            _services.Faults.Next(Fault.Refuse, "POST deliveries/messages");
+            _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.DeliveriesQueue));
         var message = await RecordAsync(session, ScriptedMediaSource.Reference(Guid.NewGuid().ToString("N")));
         Assert.Equal(0, await TakeJobsAsync(message.MessageId));
 

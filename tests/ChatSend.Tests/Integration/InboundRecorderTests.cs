@@ -118,11 +118,11 @@ public sealed class InboundRecorderTests(Azurite azurite) : IClassFixture<Azurit
     public async Task AnEventWhoseAnnouncementFailedIsHandedOnByTheSweeper()
     {
         var report = Report(from: "+14155550128");
-        _services.Faults.Next(Fault.Refuse, "POST events/messages");
-        _services.Faults.Next(Fault.Refuse, "POST events/messages");
-        _services.Faults.Next(Fault.Refuse, "POST events/messages");
-        _services.Faults.Next(Fault.Refuse, "POST events/messages");
-        _services.Faults.Next(Fault.Refuse, "POST events/messages");
+        _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.EventsQueue));
+        _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.EventsQueue));
+        _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.EventsQueue));
+        _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.EventsQueue));
+        _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.EventsQueue));
         var (message, recorded) = await RecordAsync(report);
         Assert.True(recorded);
         await DispatchQueuedAsync();
@@ -175,15 +175,23 @@ public sealed class InboundRecorderTests(Azurite azurite) : IClassFixture<Azurit
         Assert.Equal(new string('a', InboundRecorder.MaxTextCharacters - 1), stored.Content); // the emoji and its skin tone do not fit: neither is kept
     }
 
-    /// <summary>Runs every job on the events queue through the dispatcher, as the queue trigger would.</summary>
+    /// <summary>
+    /// Runs every job on the events queue's shards through the dispatcher, as the queue triggers would, until a pass over
+    /// them finds none (a job may queue another, on any shard).
+    /// </summary>
     private async Task DispatchQueuedAsync()
     {
-        var queue = azurite.Clients.Queue(StorageNames.EventsQueue);
-        while ((await queue.ReceiveMessagesAsync(32)).Value is { Length: > 0 } jobs)
-            foreach (var job in jobs)
-            {
-                await _services.Get<EventDispatcher>().HandleAsync(job.Body.ToString(), CancellationToken.None);
-                await queue.DeleteMessageAsync(job.MessageId, job.PopReceipt);
-            }
+        for (var dispatched = true; dispatched;)
+        {
+            dispatched = false;
+            foreach (var queue in azurite.Jobs(StorageNames.EventsQueue).Shards)
+                while ((await queue.ReceiveMessagesAsync(32)).Value is { Length: > 0 } jobs)
+                    foreach (var job in jobs)
+                    {
+                        await _services.Get<EventDispatcher>().HandleAsync(job.Body.ToString(), CancellationToken.None);
+                        await queue.DeleteMessageAsync(job.MessageId, job.PopReceipt);
+                        dispatched = true;
+                    }
+        }
     }
 }

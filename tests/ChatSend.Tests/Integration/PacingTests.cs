@@ -20,7 +20,7 @@ public sealed class PacingTests(Azurite azurite) : IClassFixture<Azurite>, IAsyn
     {
         for (var i = 0; i < 3; i++)
             _instances.Add(new TestServices(azurite, new Dictionary<string, string?> { ["ChatSend:Pacing:Window"] = Window.ToString() }));
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
     }
 
     public async Task DisposeAsync()
@@ -32,17 +32,18 @@ public sealed class PacingTests(Azurite azurite) : IClassFixture<Azurite>, IAsyn
     // Each instance takes jobs off the shared queue as a host would, until every message is sent.
     private async Task DrainAsync(IReadOnlyList<MessageId> ids)
     {
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
+        var shards = azurite.Jobs(StorageNames.DeliveriesQueue).Shards;
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         async Task RunAsync(TestServices instance)
         {
             while (!stop.IsCancellationRequested)
             {
-                foreach (var job in (await queue.ReceiveMessagesAsync(4, TimeSpan.FromSeconds(30))).Value)
-                {
-                    await instance.Get<DeliveryProcessor>().HandleAsync(job.Body.ToString(), CancellationToken.None);
-                    await queue.DeleteMessageAsync(job.MessageId, job.PopReceipt);
-                }
+                foreach (var queue in shards)
+                    foreach (var job in (await queue.ReceiveMessagesAsync(4, TimeSpan.FromSeconds(30))).Value)
+                    {
+                        await instance.Get<DeliveryProcessor>().HandleAsync(job.Body.ToString(), CancellationToken.None);
+                        await queue.DeleteMessageAsync(job.MessageId, job.PopReceipt);
+                    }
                 var rows = await Task.WhenAll(ids.Select(id => instance.Get<MessageStore>().FindAsync(id)));
                 if (rows.All(r => r!.Status == "sent"))
                     return;

@@ -144,10 +144,10 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
 
     private TableClient Table(string name) => azurite.Clients.Table(name);
 
-    /// <summary>Waits for the receipt of <paramref name="providerId"/> to show on the receipts queue again, and takes it off.</summary>
+    /// <summary>Waits for the receipt of <paramref name="providerId"/> to show on its shard of the receipts queue again, and takes it off.</summary>
     private async Task<Receipt> TakeReceiptAsync(string providerId)
     {
-        var queue = _services.Get<StorageClients>().Queue(StorageNames.ReceiptsQueue);
+        var queue = _services.Get<QueueShards>().Of(StorageNames.ReceiptsQueue).For(providerId);
         Receipt? found = null;
         await Eventually.MatchesAsync(async () =>
         {
@@ -166,6 +166,6 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
 
     private static bool IsWrite(string call) => !call.StartsWith("GET ", StringComparison.Ordinal) && !call.StartsWith("DELETE deliveries", StringComparison.Ordinal);
 
-    /// <summary>The call without its keys: <c>GET messages(PartitionKey=…)</c> is <c>GET messages</c>.</summary>
-    private static string Kind(string call) => call.IndexOf('(') is var i and > 0 ? call[..i] : call;
+    /// <summary>The call without its keys or shard: <c>GET messages(PartitionKey=…)</c> is <c>GET messages</c>.</summary>
+    private static string Kind(string call) => QueueCalls.Unsharded(call.IndexOf('(') is var i and > 0 ? call[..i] : call);
 }

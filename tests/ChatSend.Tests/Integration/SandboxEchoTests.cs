@@ -19,7 +19,7 @@ public sealed class SandboxEchoTests(Azurite azurite) : IClassFixture<Azurite>, 
     public async Task InitializeAsync()
     {
         _services = new TestServices(azurite);
-        await azurite.Clients.Queue(StorageNames.ReceiptsQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.ReceiptsQueue).ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -35,8 +35,7 @@ public sealed class SandboxEchoTests(Azurite azurite) : IClassFixture<Azurite>, 
         // The process that took the send is gone; the answer waits on the receipts queue.
         await _services.DisposeAsync();
         _services = new TestServices(azurite);
-        var receipts = azurite.Clients.Queue(StorageNames.ReceiptsQueue);
-        var echo = Assert.Single((await receipts.ReceiveMessagesAsync(32)).Value, m =>
+        var echo = Assert.Single(await azurite.Jobs(StorageNames.ReceiptsQueue).ReceiveAsync(), m =>
             QueueMessages.TryRead<Receipt>(m.Body.ToString(), out var r) && r.IsEcho && r.Id == sent.MessageId);
         await _services.Get<ReceiptHandler>().HandleAsync(echo.Body.ToString(), CancellationToken.None);
         await using (var another = new TestServices(azurite))
@@ -56,7 +55,7 @@ public sealed class SandboxEchoTests(Azurite azurite) : IClassFixture<Azurite>, 
         var sent = await _services.SendTextAsync(key, session.Id);
         await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(sent.MessageId), CancellationToken.None);
 
-        var receipts = (await azurite.Clients.Queue(StorageNames.ReceiptsQueue).PeekMessagesAsync(32)).Value
+        var receipts = (await azurite.Jobs(StorageNames.ReceiptsQueue).PeekAsync())
             .Select(m => QueueMessages.TryRead<Receipt>(m.Body.ToString(), out var r) ? r : null)
             .Where(r => r?.Id == sent.MessageId).ToList();
         Assert.Equal([MessageStatus.Delivered], receipts.Select(r => r!.Status)); // the delivered receipt, visible at once, and no answer

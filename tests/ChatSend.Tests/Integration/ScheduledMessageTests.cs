@@ -20,7 +20,7 @@ public sealed class ScheduledMessageTests(Azurite azurite, MediaServer media) : 
     {
         _services = new TestServices(azurite.ConnectionString,
             new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" }, _clock);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -38,9 +38,8 @@ public sealed class ScheduledMessageTests(Azurite azurite, MediaServer media) : 
     // Other tests' messages share this queue: count only this one's jobs (hidden ones included, so receive is no use).
     private async Task<int> JobsForAsync(MessageId id)
     {
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
         var jobs = 0;
-        foreach (var m in (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(1))).Value)
+        foreach (var m in await azurite.Jobs(StorageNames.DeliveriesQueue).ReceiveAsync(TimeSpan.FromSeconds(1)))
             jobs += m.Body.ToString().Contains(id.Value) ? 1 : 0;
         return jobs;
     }
@@ -66,10 +65,9 @@ public sealed class ScheduledMessageTests(Azurite azurite, MediaServer media) : 
     public async Task AWaitLongerThanTheQueueAllowsHopsAndTheSweeperCoversALostHop()
     {
         var id = await ScheduleAsync("2026-05-15T10:00:00+02:00"); // 30 days less 2 hours ahead
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
         Assert.DoesNotContain(_services.Logs.Lines, l => l.Contains(id.Value) && l.Contains("could not be queued")); // the put was capped, not refused
 
-        await queue.ClearMessagesAsync(); // the hop is lost
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync(); // the hop is lost
         _clock.Advance(TimeSpan.FromDays(29));
         await _services.Get<Sweeper>().RunAsync();
         Assert.Equal(0, await JobsForAsync(id)); // its marker is due at sendAt, not before
@@ -84,12 +82,12 @@ public sealed class ScheduledMessageTests(Azurite azurite, MediaServer media) : 
     [Fact]
     public async Task AJobForMoreThanSevenDaysAheadIsQueuedForSevenDays()
     {
-        var queue = azurite.Clients.Queue(StorageNames.DeliveriesQueue);
-        await queue.ClearMessagesAsync();
+        var queue = azurite.Jobs(StorageNames.DeliveriesQueue);
+        await queue.ClearAsync();
         await _services.Get<DeliveryQueue>().EnqueueAsync(new DeliveryJob(MessageId.New("later", Start)), TimeSpan.FromDays(30));
 
-        Assert.Equal(1, (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-        Assert.Empty((await queue.PeekMessagesAsync()).Value); // there, and hidden
+        Assert.Equal(1, await queue.CountAsync());
+        Assert.Empty(await queue.PeekAsync()); // there, and hidden
     }
 
     [Theory]

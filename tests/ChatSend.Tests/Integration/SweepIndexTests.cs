@@ -26,7 +26,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
     {
         _services = new TestServices(azurite.ConnectionString,
             new Dictionary<string, string?> { ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.1/32" }, _clock);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
         // Each test's clock runs days after the one before it, so this sweep is a full pass (it also settles the hints an
         // earlier test left) and the next is an hour away. Tests leave no work due behind them.
         _clock.Advance(TimeSpan.FromDays(2 * Interlocked.Increment(ref s_tests)));
@@ -39,7 +39,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
 
     private async Task<List<MessageId>> JobsAsync()
     {
-        var messages = (await azurite.Clients.Queue(StorageNames.DeliveriesQueue).PeekMessagesAsync(32)).Value;
+        var messages = await azurite.Jobs(StorageNames.DeliveriesQueue).PeekAsync();
         return messages.Select(m => QueueMessages.TryRead<DeliveryJob>(m.Body.ToString(), out var job) ? job.Id : default).ToList();
     }
 
@@ -52,7 +52,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
             await _services.NewSessionAsync(); // idle sessions the sweep need not read
         var (session, key) = await _services.NewSessionAsync();
         var message = await _services.SendTextAsync(key, session.Id);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync(); // as if its job was lost
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync(); // as if its job was lost
 
         _clock.Advance(TimeSpan.FromSeconds(61));
         var swept = await Sweeper.RunAsync();
@@ -84,7 +84,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
         for (var i = 0; i < 3; i++) // the first try and the storage client's two retries
             _services.Faults.Next(Fault.Refuse, "PUT " + StorageNames.SweepIndexTable + "(");
         var message = await _services.SendTextAsync(key, session.Id); // accepted all the same: the marker is the truth
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
         Assert.Contains(_services.Logs.Lines, l => l.Contains("could not be written", StringComparison.Ordinal));
 
         _clock.Advance(TimeSpan.FromMinutes(2));

@@ -20,15 +20,15 @@ public sealed class SweeperTests(Azurite azurite) : IClassFixture<Azurite>, IAsy
     public async Task InitializeAsync()
     {
         _services = new TestServices(azurite.ConnectionString, time: _clock);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
-        await azurite.Clients.Queue(StorageNames.ReceiptsQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
+        await azurite.Jobs(StorageNames.ReceiptsQueue).ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
 
     private async Task<List<MessageId>> JobsAsync()
     {
-        var messages = (await azurite.Clients.Queue(StorageNames.DeliveriesQueue).PeekMessagesAsync(32)).Value;
+        var messages = await azurite.Jobs(StorageNames.DeliveriesQueue).PeekAsync();
         return messages.Select(m => QueueMessages.TryRead<DeliveryJob>(m.Body.ToString(), out var job) ? job.Id : default).ToList();
     }
 
@@ -37,7 +37,7 @@ public sealed class SweeperTests(Azurite azurite) : IClassFixture<Azurite>, IAsy
     {
         var (session, key) = await _services.NewSessionAsync();
         var message = await _services.SendTextAsync(key, session.Id);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync(); // as if its job was lost
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync(); // as if its job was lost
 
         // Other tests' messages share this storage, so count only this one's jobs.
         await _services.Get<Sweeper>().RunAsync();
@@ -56,7 +56,7 @@ public sealed class SweeperTests(Azurite azurite) : IClassFixture<Azurite>, IAsy
         var (session, key) = await _services.NewSessionAsync();
         var message = await _services.SendTextAsync(key, session.Id);
         await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
 
         _clock.Advance(TimeSpan.FromHours(1));
         await _services.Get<Sweeper>().RunAsync();
@@ -95,13 +95,13 @@ public sealed class SweeperTests(Azurite azurite) : IClassFixture<Azurite>, IAsy
         var delivered = QueueMessages.Serialize(new Receipt(message.MessageId, MessageStatus.Delivered, Next: MessageStatus.Read));
         var receipts = _services.Get<ReceiptHandler>();
         for (var i = 0; i < 3; i++)
-            _services.Faults.Next(Fault.Refuse, "POST receipts/messages");
+            _services.Faults.Next(Fault.Refuse, QueueCalls.Put(StorageNames.ReceiptsQueue));
 
         await Assert.ThrowsAnyAsync<Exception>(() => receipts.HandleAsync(delivered, CancellationToken.None));
         Assert.Equal("delivered", (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.Status);
         await receipts.HandleAsync(delivered, CancellationToken.None); // the queue hands it out again
 
-        var next = Assert.Single((await azurite.Clients.Queue(StorageNames.ReceiptsQueue).ReceiveMessagesAsync(32)).Value);
+        var next = Assert.Single(await azurite.Jobs(StorageNames.ReceiptsQueue).ReceiveAsync());
         await receipts.HandleAsync(next.Body.ToString(), CancellationToken.None);
         var row = await _services.Get<MessageStore>().FindAsync(message.MessageId);
         Assert.Equal([MessageStatus.Queued, MessageStatus.Delivered, MessageStatus.Read], row!.GetHistory().Select(h => h.Status));

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure.Storage.Queues;
 using ChatSend.Queues;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
@@ -13,12 +12,12 @@ public sealed class WebhookDeliveryFailedTests(Azurite azurite) : IClassFixture<
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private TestServices _services = null!;
-    private QueueClient Jobs => azurite.Clients.Queue(StorageNames.WebhookDeliveriesQueue);
+    private ShardedJobs Jobs => azurite.Jobs(StorageNames.WebhookDeliveriesQueue);
 
     public async Task InitializeAsync()
     {
         _services = new TestServices(azurite.ConnectionString, time: _clock);
-        await Jobs.ClearMessagesAsync();
+        await Jobs.ClearAsync();
     }
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
@@ -26,7 +25,7 @@ public sealed class WebhookDeliveryFailedTests(Azurite azurite) : IClassFixture<
     private static string Body(DateTimeOffset firstAttemptAt) => QueueMessages.Serialize(new WebhookDeliveryJob("s1", "wh_1",
         [JsonDocument.Parse("""{"specversion":"1.0","id":"msg_s1_1:queued"}""").RootElement], firstAttemptAt, 3));
 
-    private async Task<int> QueuedAsync() => (await Jobs.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+    private Task<int> QueuedAsync() => Jobs.CountAsync();
 
     [Fact]
     public async Task APoisonedJobWithinItsWindowIsQueuedAgainAfterFiveMinutes()
@@ -34,7 +33,7 @@ public sealed class WebhookDeliveryFailedTests(Azurite azurite) : IClassFixture<
         await _services.Get<WebhookDeliveryFailedHandler>().HandleAsync(Body(_clock.GetUtcNow().AddHours(-1)), CancellationToken.None);
 
         Assert.Equal(1, await QueuedAsync());
-        Assert.Null((await Jobs.ReceiveMessageAsync()).Value); // hidden for the five minutes
+        Assert.Empty(await Jobs.ReceiveAsync()); // hidden for the five minutes
     }
 
     [Fact]

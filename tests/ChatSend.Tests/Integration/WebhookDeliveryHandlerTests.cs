@@ -18,6 +18,9 @@ namespace ChatSend.Tests.Integration;
 public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver receiver)
     : IClassFixture<Azurite>, IClassFixture<WebhookReceiver>, IAsyncLifetime
 {
+    // The jobs are taken off one queue in the order they came: one shard, whatever CHATSEND_TEST_QUEUE_SHARDS says.
+    private const string ShardsSetting = ChatSend.Queues.QueuesOptions.Section + ":" + nameof(ChatSend.Queues.QueuesOptions.Shards);
+
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private TestApp _registry = null!;
     private QueueClient Jobs => azurite.Clients.Queue(StorageNames.WebhookDeliveriesQueue);
@@ -26,6 +29,7 @@ public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver
     {
         _registry = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
         {
+            [ShardsSetting] = "1",
             [ChatSend.Host.LocalHost.QueueListenersSetting] = "false",
             ["ChatSend:Media:AllowedPrivateNetworks"] = "127.0.0.0/8",
             ["ChatSend:Webhooks:AllowHttp"] = "true",
@@ -38,6 +42,7 @@ public sealed class WebhookDeliveryHandlerTests(Azurite azurite, WebhookReceiver
     private TestServices Delivery(string allowedPrivateNetworks = "127.0.0.0/8") =>
         new(azurite.ConnectionString, new Dictionary<string, string?>
         {
+            [ShardsSetting] = "1",
             ["ChatSend:Media:AllowedPrivateNetworks"] = allowedPrivateNetworks,
             ["ChatSend:Webhooks:AllowHttp"] = "true",
         }, _clock, s => s.AddSingleton(new WebhookDeliveryPolicy { BaseDelay = TimeSpan.FromSeconds(1) }));

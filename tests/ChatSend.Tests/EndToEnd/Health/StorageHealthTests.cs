@@ -78,6 +78,28 @@ public sealed class StorageHealthTests(Azurite azurite) : IClassFixture<Azurite>
     }
 
     [Fact]
+    public async Task ADeletedQueueOfAShardInUseMakesReady503NamingItAndOneOfAShardBeyondDoesNot()
+    {
+        var settings = Settings();
+        settings["ChatSend:Queues:Shards"] = "2";
+        await using var app = await TestApp.StartAsync(azurite, settings);
+        string[] deleted = [StorageNames.Shard(StorageNames.ReceiptsQueue, 1), StorageNames.Shard(StorageNames.ReceiptsQueue, 3)];
+        foreach (var queue in deleted)
+            await azurite.Clients.Queue(queue).DeleteAsync();
+        try
+        {
+            var (status, body) = await HealthProbes.GetAsync(app.Http, "/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+            Assert.Equal("missing queue: 'receipts-1'", body.Check("storage").Description()); // shard 3 is not in use
+        }
+        finally
+        {
+            foreach (var queue in deleted)
+                await azurite.RecreateQueueAsync(queue);
+        }
+    }
+
+    [Fact]
     public async Task ADeletedQueueMakesReady503NamingItUntilItIsCreatedAgain()
     {
         await azurite.Clients.Queue(StorageNames.ReceiptsQueue).DeleteAsync();
