@@ -67,7 +67,8 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
         MessageRowKeys.Messages.Contains(r.RowKey) ? "message" : MessageRowKeys.Markers.Contains(r.RowKey) ? "marker"
         : MessageRowKeys.Outbox.Contains(r.RowKey) ? "outbox"
         : r.RowKey.StartsWith("~~~h:", StringComparison.Ordinal) ? $"chat record {r.GetInt64("OutboundPassed")}/{r.GetInt64("OutboundTaken")}"
-        : r.RowKey.StartsWith("~~~o:", StringComparison.Ordinal) ? "line entry" : "chat");
+        : r.RowKey.StartsWith("~~~o:", StringComparison.Ordinal) ? "line entry"
+        : r.RowKey.StartsWith("~~~p:", StringComparison.Ordinal) ? "provider id" : "chat");
 
     private async Task AssertSentOnceAsync(string id)
     {
@@ -75,8 +76,9 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
         var row = await _services.Get<MessageStore>().FindAsync(MessageId.Parse(id));
         Assert.Equal(("sent", false, null), (row!.Status, row.HasMarker, row.ClaimId));
         Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(id));
-        // The row and its chat entry, no marker; the chat's record with the message's turn passed, and no line entry.
-        Assert.Equal(["message", "chat", "chat record 1/1"], Kinds(await PartitionAsync()));
+        // The row and its chat entry, no marker; the chat's record with the message's turn passed, no line entry; the
+        // provider's id for it, written with sent.
+        Assert.Equal(["message", "chat", "chat record 1/1", "provider id"], Kinds(await PartitionAsync()));
     }
 
     [Fact]
