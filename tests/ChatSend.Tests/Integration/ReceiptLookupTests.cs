@@ -41,7 +41,7 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
 
         var sent = (await _services.Get<MessageStore>().FindAsync(message.MessageId))!;
         Assert.Equal("sent", sent.Status);
-        var entry = (await Table(StorageNames.MessagesTable).GetEntityAsync<TableEntity>(session.Id,
+        var entry = (await Table(StorageNames.MessagesTable).GetEntityAsync<TableEntity>(message.MessageId.PartitionKey,
             MessageRowKeys.ProviderIdOf(ScriptedProvider.ProviderName, sent.ProviderMessageId!))).Value;
         Assert.Equal(message.Id, entry.GetString("MessageId"));
         // The claim (with its marker, the message being in its chat's line) and the sent transaction are the only writes:

@@ -57,7 +57,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
         _clock.Advance(TimeSpan.FromSeconds(61));
         var swept = await Sweeper.RunAsync();
 
-        Assert.Equal((1, 1, false), (swept.Requeued, swept.Sessions, swept.FullPass));
+        Assert.Equal((1, 1, false), (swept.Requeued, swept.Partitions, swept.FullPass));
         Assert.Single(await JobsAsync(), message.MessageId);
         await SentAsync(message.MessageId);
     }
