@@ -143,7 +143,7 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
         Assert.Equal(202, accepted.Status);
 
         var (rows, _) = await _services.Get<MessageStore>().PageAsync(
-            new MessageQuery(session.Id, 50, null, null, null, Since: t0 + TimeSpan.FromMinutes(3), Until: null));
+            new MessageQuery(session.Id, 50, null, null, null, Since: t0 + TimeSpan.FromMinutes(3), Until: null) { Partitions = session.Partitions });
         Assert.Contains(rows, r => r.Id == accepted.Message!.Id);
     }
 }
