@@ -9,7 +9,7 @@ namespace ChatSend.Providers;
 
 /// <summary>
 /// Which message of a session a provider's id belongs to, so a provider callback that only knows the provider's id finds
-/// its message with one point read. The entry is a row in the message's own partition, the session's
+/// its message with one point read. The entry is a row in the message's own partition, the session's or its chat's
 /// (<see cref="MessageRowKeys.ProviderIdOf"/>, the key customers' messages are indexed by too): written in the same
 /// transaction as the change that records a send <c>sent</c> (<see cref="MessageStore.ProviderIdEntry"/>), and with a customer's message when
 /// it is recorded. So a callback verified by one session's secret, which looks only in that session's partition, finds
@@ -26,7 +26,9 @@ namespace ChatSend.Providers;
 /// <para>
 /// A session with several partitions (<see cref="MessagePartitions"/>) has each entry in the partition of its message's
 /// chat. A lookup that knows the chat (a provider's status names its recipient) reads that partition first, and the
-/// others (at once) only when the entry is not there; one that does not know it reads them all at once.
+/// others (at once) only when the entry is not there; one that does not know it reads them all at once. (One query over
+/// the partitions for the row key would not be one read: tables index only partition and row key, so it would read
+/// every row of the partitions between.)
 /// </para>
 /// </summary>
 public sealed class ProviderMessageIndex(MessageStore messages, StorageClients storage) : IDisposable
