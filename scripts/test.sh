@@ -2,7 +2,8 @@
 # Runs every check on a fresh machine: the Bicep build and lint of infra/, the Functions app published as for a
 # deployment, the benchmarks built (not run), the client library packed, the whole test suite in a shuffled order (each
 # test class starts its own Azurite on free ports; the Functions tests read the published app, the infra tests the
-# compiled ARM JSON), then a part of it again with every work queue in four shards, then the end-to-end tests again
+# compiled ARM JSON), then a part of it again with every work queue in four shards, then a set of end-to-end tests
+# again with sessions of 4 partitions, then the end-to-end tests again
 # against a local host running as its own process. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +50,19 @@ CHATSEND_TEST_QUEUE_SHARDS=4 dotnet test tests/ChatSend.Tests -c Release --no-bu
     --logger "trx;LogFileName=shards4.trx" --logger "console;verbosity=minimal" --results-directory "$results"
 shards_rc=$?
 
+# The end-to-end behaviour again with every session the tests create spread over 4 partitions of the messages table
+# (CHATSEND_TEST_SESSION_PARTITIONS): acceptance, the API over HTTP, order within a chat, receipts, listing, the sweeper
+# and customers' messages. About three minutes.
+partitioned=""
+for class in .Integration.AcceptanceTests. .EndToEnd.AnyHost. .SendOrderRulesTests. .ChatLineFaultTests. .ReceiptLookupTests. \
+    .EndToEnd.WhatsAppCloudTests. .SweeperTests. .SweepIndexTests. .InboundRecorderTests. .ChatOrderTests. .ClientRoundTripTests.; do
+    partitioned+="${partitioned:+|}FullyQualifiedName~$class"
+done
+echo "End-to-end tests again with sessions of 4 partitions"
+CHATSEND_TEST_SESSION_PARTITIONS=4 dotnet test tests/ChatSend.Tests -c Release --no-build --nologo --filter "$partitioned" \
+    --logger "trx;LogFileName=partitions.trx" --logger "console;verbosity=minimal" --results-directory "$results"
+partitions_rc=$?
+
 bash scripts/e2e-external.sh
 e2e_rc=$?
 
@@ -62,4 +76,4 @@ for trx in "$results"/*.trx; do
 done
 echo "$passed passed, $failed failed"
 
-((infra_rc == 0 && functions_rc == 0 && bench_rc == 0 && pack_rc == 0 && tests_rc == 0 && shards_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))
+((infra_rc == 0 && functions_rc == 0 && bench_rc == 0 && pack_rc == 0 && tests_rc == 0 && shards_rc == 0 && partitions_rc == 0 && e2e_rc == 0 && failed == 0 && passed > 0))

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure.Identity;
 using ChatSend.Auth;
+using ChatSend.Messages;
 using ChatSend.Providers;
 using ChatSend.Send;
 using ChatSend.Sessions;
@@ -13,7 +14,7 @@ namespace ChatSend.Host.Admin;
 /// Operator commands against the configured storage (Azurite locally, the real account with an Azure sign-in):
 /// <code>
 /// init                                  create the tables, queues and container
-/// session &lt;id&gt; --sender &lt;phone&gt; [--provider sandbox] [--disabled] [--setting name=value]...
+/// session &lt;id&gt; --sender &lt;phone&gt; [--provider sandbox] [--partitions 1-16] [--disabled] [--setting name=value]...
 /// key create --sessions &lt;id,id|*&gt; [--name text]    prints the new key once
 /// key revoke &lt;key id&gt;
 /// seed-dev                              init + session 'dev' (sandbox, recipients answering after 3 s, a template) and
@@ -106,7 +107,8 @@ public static partial class AdminCommands
                 var channel = known.Find(provider) ?? throw new ArgumentException($"unknown provider '{provider}'; known: {string.Join(", ", known.Names)}");
                 var settings = Options(rest, "--setting").Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => p.ElementAtOrDefault(1) ?? "");
                 var secrets = Options(rest, "--secret").Select(SecretName).ToDictionary(p => p.Key, p => p.Name);
-                var session = new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled"), secrets);
+                var partitions = await PartitionsAsync(sessions, id, Option(rest, "--partitions"));
+                var session = new Session(id, sender.Value, provider, settings, Enabled: !rest.Contains("--disabled"), secrets) { Partitions = partitions };
                 // Checked against the provider's settings type before anything is stored: a typo is an error now, not a failed send later.
                 var invalid = channel.Settings.Validate(settings, secrets);
                 if (invalid.Count == 0)
@@ -115,6 +117,7 @@ public static partial class AdminCommands
                     throw new ArgumentException($"session {id} is not stored: " + string.Join("; ", invalid));
                 await sessions.UpsertAsync(session);
                 await output.WriteLineAsync($"session {id}: sender {sender.Value}, provider {provider}, {(rest.Contains("--disabled") ? "disabled" : "enabled")}"
+                    + (partitions > 1 ? $", {partitions} partitions" : "")
                     + (secrets.Count > 0 ? $", secrets {string.Join(", ", secrets.Select(s => $"{s.Key} from {ProviderSecrets.Section}:{s.Value}"))}" : ""));
                 return 0;
 
@@ -144,11 +147,28 @@ public static partial class AdminCommands
                 return await WebhookCommands.RunAsync(rest, services, output);
 
             default:
-                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--disabled] [--setting k=v] [--secret k=<secret name>] | session show <id> | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev | " + WebhookCommands.Usage);
+                throw new ArgumentException("usage: init | session <id> --sender <phone> [--provider name] [--partitions 1-16] [--disabled] [--setting k=v] [--secret k=<secret name>] | session show <id> | key create --sessions <ids|*> [--name text] | key revoke <key id> | seed-dev | " + WebhookCommands.Usage);
         }
     }
 
     internal static string? Option(string[] args, string name) => Options(args, name).LastOrDefault();
+
+    /// <summary>
+    /// A new session's partitions: as given, else 1. A stored session keeps its own: <c>--partitions</c> may only repeat it,
+    /// since its chats' rows stay where they were written (<see cref="MessagePartitions"/>).
+    /// </summary>
+    private static async Task<int> PartitionsAsync(SessionStore sessions, string id, string? option)
+    {
+        int? given = option is null ? null
+            : int.TryParse(option, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+              && MessagePartitions.IsValidCount(n) ? n
+            : throw new ArgumentException($"--partitions must be {MessagePartitions.Rule}, not '{option}'");
+        var stored = SessionId.IsValid(id) ? await sessions.FindStoredAsync(id) : null;
+        if (stored is not null && given is { } wanted && wanted != stored.Partitions)
+            throw new ArgumentException($"session {id} has {stored.Partitions} partition(s) and keeps them: its chats' messages are where they "
+                                        + "were written. Create a new session to have another number");
+        return given ?? stored?.Partitions ?? 1;
+    }
 
     // --secret accessToken=meta-token: the session keeps the name; the value is configuration's (Key Vault in Azure).
     private static (string Key, string Name) SecretName(string option) =>

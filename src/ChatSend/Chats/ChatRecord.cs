@@ -6,7 +6,8 @@ using ChatSend.Messages;
 namespace ChatSend.Chats;
 
 /// <summary>
-/// One chat of a session: a row in the session's partition (<see cref="MessageRowKeys.ChatRecordOf"/>). For the 24-hour
+/// One chat of a session: a row in the session's partition that holds the chat (<see cref="MessageRowKeys.ChatRecordOf"/>,
+/// <see cref="MessagePartitions"/>). For the 24-hour
 /// window it is written with each customer's message that is newer than the one it holds, in that message's own
 /// transaction, and when the provider says the window is closed (WhatsApp's 131047). For the order of the session's
 /// sends to the chat (<see cref="Delivery.ChatLines"/>) it counts the numbers given out and the turns that passed, written
@@ -49,7 +50,7 @@ public sealed class ChatRecord : ITableEntity
     [IgnoreDataMember]
     public DateTimeOffset? ClosesAt => WindowOpenUntil ?? (LastInboundAt is { } last ? ClosedAt < last + Window ? ClosedAt : last + Window : null);
 
-    public static ChatRecord For(string session, string chat) => new() { PartitionKey = session, RowKey = MessageRowKeys.ChatRecordOf(chat) };
+    public static ChatRecord For(string partition, string chat) => new() { PartitionKey = partition, RowKey = MessageRowKeys.ChatRecordOf(chat) };
 
     public ChatRecord Copy() => (ChatRecord)MemberwiseClone();
 }

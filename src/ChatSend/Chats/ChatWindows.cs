@@ -23,22 +23,25 @@ public sealed class ChatWindows(StorageClients storage) : IDisposable
     private readonly TableClient _table = storage.Table(StorageNames.MessagesTable);
     private readonly MemoryCache _known = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
-    /// <summary>The chat's record as stored, or a new one (never written) when its customer never wrote.</summary>
-    public async Task<ChatRecord> ReadAsync(string session, string chat, CancellationToken cancellationToken)
+    /// <summary>
+    /// The chat's record as stored, or a new one (never written) when its customer never wrote. <paramref name="partition"/>
+    /// is the partition of the session that holds the chat (<see cref="MessagePartitions.For"/>).
+    /// </summary>
+    public async Task<ChatRecord> ReadAsync(string partition, string chat, CancellationToken cancellationToken)
     {
-        var fresh = ChatRecord.For(session, chat);
-        var record = await _table.FindQuietlyAsync<ChatRecord>(session, fresh.RowKey, cancellationToken) ?? fresh;
+        var fresh = ChatRecord.For(partition, chat);
+        var record = await _table.FindQuietlyAsync<ChatRecord>(partition, fresh.RowKey, cancellationToken) ?? fresh;
         Remember(record);
         return record;
     }
 
     /// <summary>The record as this instance last read or wrote it (it may be stale: write only under its ETag), else as stored.</summary>
-    public async Task<ChatRecord> KnownOrReadAsync(string session, string chat, CancellationToken cancellationToken) =>
-        Known(session, chat) ?? await ReadAsync(session, chat, cancellationToken);
+    public async Task<ChatRecord> KnownOrReadAsync(string partition, string chat, CancellationToken cancellationToken) =>
+        Known(partition, chat) ?? await ReadAsync(partition, chat, cancellationToken);
 
     /// <summary>The record for a send's check: this instance's copy while it says the window is open at <paramref name="at"/>, else read.</summary>
-    public async Task<ChatRecord> ForSendAsync(string session, string chat, DateTimeOffset at, CancellationToken cancellationToken) =>
-        Known(session, chat) is { } known && known.IsOpenAt(at) ? known : await ReadAsync(session, chat, cancellationToken);
+    public async Task<ChatRecord> ForSendAsync(string partition, string chat, DateTimeOffset at, CancellationToken cancellationToken) =>
+        Known(partition, chat) is { } known && known.IsOpenAt(at) ? known : await ReadAsync(partition, chat, cancellationToken);
 
     /// <summary>
     /// What a customer's new message writes to its chat's record, in the message's transaction: the record created, or
@@ -69,17 +72,17 @@ public sealed class ChatWindows(StorageClients storage) : IDisposable
             Forget(record.PartitionKey, record.RowKey);
     }
 
-    public void Forget(string session, string rowKey) => _known.Remove(session + "|" + rowKey);
+    public void Forget(string partition, string rowKey) => _known.Remove(partition + "|" + rowKey);
 
     /// <summary>
     /// Marks the chat's window closed at <paramref name="at"/> (the provider refused a free-form message as outside it),
     /// unless the customer wrote after that.
     /// </summary>
-    public async Task CloseAsync(string session, string chat, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task CloseAsync(string partition, string chat, DateTimeOffset at, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= 5; attempt++)
         {
-            var record = await ReadAsync(session, chat, cancellationToken);
+            var record = await ReadAsync(partition, chat, cancellationToken);
             if (record.ClosedAt >= at || record.LastInboundAt > at)
                 return;
             var closed = record.Copy();
@@ -108,8 +111,8 @@ public sealed class ChatWindows(StorageClients storage) : IDisposable
     public const string Off = "off";
 
     /// <summary>This instance's copy of the chat's record, or null.</summary>
-    public ChatRecord? Known(string session, string chat) =>
-        _known.TryGetValue(session + "|" + MessageRowKeys.ChatRecordOf(chat), out ChatRecord? known) ? known!.Copy() : null;
+    public ChatRecord? Known(string partition, string chat) =>
+        _known.TryGetValue(partition + "|" + MessageRowKeys.ChatRecordOf(chat), out ChatRecord? known) ? known!.Copy() : null;
 
     private void Remember(ChatRecord record) =>
         _known.Set(record.PartitionKey + "|" + record.RowKey, record.Copy(),

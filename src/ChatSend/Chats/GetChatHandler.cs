@@ -36,7 +36,7 @@ public sealed class GetChatHandler(SessionStore sessions, ChatWindows windows, P
             return Problems.Field(StatusCodes.Status404NotFound, "The session does not exist.", "session", $"no session '{session}' is visible to this API key");
         if (Recipient.Parse(chat) is not { } parsed)
             return Problems.Field(StatusCodes.Status400BadRequest, "The request is not valid.", "chat", Recipient.Rule);
-        var record = windows.ReadAsync(session, parsed.Value, cancellationToken);
+        var record = windows.ReadAsync(Messages.MessagePartitions.For(found, parsed.Value), parsed.Value, cancellationToken);
         var onWhatsApp = numbers.IsOnWhatsAppAsync(found, parsed.Value, cancellationToken);
         var chatRecord = await record;
         return TypedResults.Ok(new ChatView(parsed.Value, chatRecord.LastInboundAt, chatRecord.WindowOpenUntil,

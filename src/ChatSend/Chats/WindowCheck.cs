@@ -21,7 +21,7 @@ public sealed class WindowCheck(ChatWindows windows, ChannelProviders providers)
         if (command.Type == MessageType.Template || providers.Find(session.Provider) is not { } provider || !ChatWindows.Enforced(session, provider))
             return command;
         var at = command.SendAt ?? now;
-        var record = await windows.ForSendAsync(session.Id, command.To.Value, at, cancellationToken);
+        var record = await windows.ForSendAsync(Messages.MessagePartitions.For(session, command.To.Value), command.To.Value, at, cancellationToken);
         if (record.IsOpenAt(at))
             return command.SendAt is not null && command.FallbackHeader is not null
                 ? Problems.Field(StatusCodes.Status422UnprocessableEntity, "The fallback template cannot be kept for later.", "fallbackTemplate.header",

@@ -109,7 +109,7 @@ public sealed partial class DeliveryProcessor(
         if (message.SendAt is null || message.MessageType == MessageType.Template || !Chats.ChatWindows.Enforced(session, provider))
             return null;
         var now = time.GetUtcNow();
-        if ((await windows.ForSendAsync(session.Id, message.ChatOrRecipient, now, cancellationToken)).IsOpenAt(now))
+        if ((await windows.ForSendAsync(message.PartitionKey, message.ChatOrRecipient, now, cancellationToken)).IsOpenAt(now))
             return null;
         if (message.FallbackTemplate is not { Length: > 0 } json || JsonSerializer.Deserialize<Templates.SendTemplate>(json) is not { } fallback)
             return WindowClosedReason;

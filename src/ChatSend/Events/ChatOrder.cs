@@ -40,12 +40,12 @@ public sealed partial class ChatOrder(StorageClients storage, MessageStore messa
         MessageEntity? focusRow = null;
         for (var round = 0; round < MaxRounds; round++)
         {
-            var (record, waiting) = await ReadAsync(focus.Session, chat, cancellationToken);
+            var (record, waiting) = await ReadAsync(focus.PartitionKey, chat, cancellationToken);
             var focusWaits = waiting.Any(w => w.Entry.Message == focus.RowKey);
             var (ready, gone, blocked) = await TakeAsync(waiting, cancellationToken);
             if (ready.Count == 0 && gone.Count == 0)
                 return (!focusWaits, focusRow);
-            if (await NumberAsync(focus.Session, chat, record, ready, gone, cancellationToken) is not { } numbered)
+            if (await NumberAsync(focus.PartitionKey, chat, record, ready, gone, cancellationToken) is not { } numbered)
                 continue; // another dispatcher numbered first: read where the chat stands
             var events = numbered.Select(x => MessageEvents.Create(x.Row, x.Row.GetHistory()[0], x.Sequence)).ToList();
             if (events.Count > 0 && !await outbox.PublishAsync(focus.Session, $"chat {Send.Recipient.Mask(chat)}", events, cancellationToken))
@@ -63,12 +63,12 @@ public sealed partial class ChatOrder(StorageClients storage, MessageStore messa
     }
 
     /// <summary>The chat's record, and its waiting entries in turn: those numbered (by number), then the others (oldest first).</summary>
-    private async Task<(TableEntity? Record, List<Waiting> Waiting)> ReadAsync(string session, string chat, CancellationToken cancellationToken)
+    private async Task<(TableEntity? Record, List<Waiting> Waiting)> ReadAsync(string partition, string chat, CancellationToken cancellationToken)
     {
         TableEntity? record = null;
         var waiting = new List<Waiting>();
         var recordKey = MessageRowKeys.ChatOrderOf(chat);
-        await foreach (var row in _table.QueryAsync<TableEntity>(MessageRowKeys.ChatOrder(chat).Filter(session), cancellationToken: cancellationToken))
+        await foreach (var row in _table.QueryAsync<TableEntity>(MessageRowKeys.ChatOrder(chat).Filter(partition), cancellationToken: cancellationToken))
         {
             if (row.RowKey == recordKey)
                 record = row;
@@ -103,7 +103,7 @@ public sealed partial class ChatOrder(StorageClients storage, MessageStore messa
     /// The ready messages with their numbers: the new ones numbered from the record, written into their entries with the
     /// record moved on, in one transaction. Null when another dispatcher changed the chat first.
     /// </summary>
-    private async Task<List<(MessageEntity Row, long Sequence)>?> NumberAsync(string session, string chat, TableEntity? record,
+    private async Task<List<(MessageEntity Row, long Sequence)>?> NumberAsync(string partition, string chat, TableEntity? record,
         List<(Waiting Waiting, MessageEntity Row)> ready, List<OutboxEntry> gone, CancellationToken cancellationToken)
     {
         var next = record?.GetInt64(NextSequence) ?? 1;
@@ -118,11 +118,11 @@ public sealed partial class ChatOrder(StorageClients storage, MessageStore messa
             }
             numbered.Add((row, next));
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpdateMerge,
-                new TableEntity(session, waiting.Entry.RowKey) { [nameof(OutboxEntry.Sequence)] = next++ }, waiting.Entry.ETag));
+                new TableEntity(partition, waiting.Entry.RowKey) { [nameof(OutboxEntry.Sequence)] = next++ }, waiting.Entry.ETag));
         }
         if (actions.Count == 0)
             return numbered;
-        var moved = new TableEntity(session, MessageRowKeys.ChatOrderOf(chat)) { [NextSequence] = next };
+        var moved = new TableEntity(partition, MessageRowKeys.ChatOrderOf(chat)) { [NextSequence] = next };
         actions.Insert(0, record is null
             ? new TableTransactionAction(TableTransactionActionType.Add, moved)
             : new TableTransactionAction(TableTransactionActionType.UpdateReplace, moved, record.ETag));

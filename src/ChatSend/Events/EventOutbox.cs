@@ -39,7 +39,7 @@ public sealed partial class EventOutbox(
     /// </summary>
     public async ValueTask<IReadOnlyList<OutboxEntry>> EntriesForAsync(MessageEntity row, CancellationToken cancellationToken)
     {
-        if (row.Reached.Count == 0 || row.MediaPending || !await AnyWantsAsync(row.PartitionKey, cancellationToken))
+        if (row.Reached.Count == 0 || row.MediaPending || !await AnyWantsAsync(row.Session, cancellationToken))
             return [];
         var first = row.GetHistory().Count - row.Reached.Count;
         var due = time.GetUtcNow() + delivery.Value.SweepAfter;
@@ -55,7 +55,7 @@ public sealed partial class EventOutbox(
     public async ValueTask<OutboxEntry?> ChatOrderEntryAsync(MessageEntity row, CancellationToken cancellationToken)
     {
         if (!row.IsInbound || row.Chat is null || row.Reached.FirstOrDefault(c => c.Status == MessageStatus.Received) is not { Status: MessageStatus.Received } received
-            || !await AnyWantsAsync(row.PartitionKey, cancellationToken))
+            || !await AnyWantsAsync(row.Session, cancellationToken))
             return null;
         var now = time.GetUtcNow();
         return OutboxEntry.InChatOrder(row, received, now, now + delivery.Value.SweepAfter);
@@ -67,7 +67,7 @@ public sealed partial class EventOutbox(
     /// </summary>
     public async ValueTask<bool> ShouldAnnounceAsync(MessageEntity row, IReadOnlyList<OutboxEntry> entries) =>
         entries.Count > 0 || row.InChatOrder && !row.MediaPending && row.Reached.Any(c => c.Status == MessageStatus.Received)
-            && await AnyWantsAsync(row.PartitionKey, CancellationToken.None);
+            && await AnyWantsAsync(row.Session, CancellationToken.None);
 
     /// <summary>Queues the job that hands <paramref name="id"/>'s pending events on; if that fails, the sweeper does it later.</summary>
     public async Task AnnounceAsync(MessageId id, string? chat = null)
@@ -114,7 +114,7 @@ public sealed partial class EventOutbox(
     public async Task<IReadOnlyList<OutboxEntry>> PendingAsync(MessageId id, CancellationToken cancellationToken)
     {
         var entries = new List<OutboxEntry>();
-        await foreach (var entry in _table.QueryAsync<OutboxEntry>(MessageRowKeys.OutboxOf(id).Filter(id.Session), cancellationToken: cancellationToken))
+        await foreach (var entry in _table.QueryAsync<OutboxEntry>(MessageRowKeys.OutboxOf(id).Filter(id.PartitionKey), cancellationToken: cancellationToken))
             entries.Add(entry);
         return entries;
     }

@@ -35,7 +35,7 @@ public static class MessageEvents
     /// </summary>
     public static CloudEvent Create(MessageEntity row, StatusChange change, long? chatSequence = null)
     {
-        var cloudEvent = new CloudEvent(SourceOf(row.PartitionKey), TypeOf(change.Status),
+        var cloudEvent = new CloudEvent(SourceOf(row.Session), TypeOf(change.Status),
             BinaryData.FromObjectAsJson(MessageView.From(row, withHistory: true), Json), "application/json", CloudEventDataFormat.Json)
         {
             Id = IdOf(row.MessageId, change.Status),

@@ -44,7 +44,7 @@ public sealed class OutboxEntry : IDueRow
 
     public static OutboxEntry For(MessageId id, int position, StatusChange change, DateTimeOffset due) => new()
     {
-        PartitionKey = id.Session,
+        PartitionKey = id.PartitionKey,
         RowKey = MessageRowKeys.OutboxEntryOf(id, position),
         Due = due,
         Status = change.Status.ToWire(),

@@ -70,7 +70,7 @@ public sealed partial class InboundMediaFetcher(
                 await messages.UpdateAsync(message, m => m.HasMarker && !m.MediaPending ? MarkerChange.Remove : null, cancellationToken);
             return "skipped";
         }
-        var session = await sessions.FindAsync(message.PartitionKey, cancellationToken);
+        var session = await sessions.FindAsync(message.Session, cancellationToken);
         if (session is null)
             return await GiveUpAsync(message, "the file could not be fetched: the session no longer exists", cancellationToken);
         if (!_sources.TryGetValue(session.Provider, out var source))

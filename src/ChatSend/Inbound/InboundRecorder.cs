@@ -26,11 +26,11 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
         CancellationToken cancellationToken)
     {
         var sentAt = report.SentAt ?? time.GetUtcNow();
-        var id = new MessageId(session.Id, RowKeyOf(sentAt, provider, report.ProviderMessageId));
         var (chat, sender, alias) = await IdentifyAsync(session.Id, report, cancellationToken);
+        var id = new MessageId(MessagePartitions.For(session, chat), RowKeyOf(sentAt, provider, report.ProviderMessageId));
         var message = new MessageEntity
         {
-            PartitionKey = id.Session,
+            PartitionKey = id.PartitionKey,
             RowKey = id.RowKey,
             Id = id.Value,
             Direction = MessageDirections.Inbound,
@@ -47,11 +47,11 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
         };
         if (report.QuotedProviderId is { } quoted)
         {
-            message.ReplyTo = (await FindAsync(session.Id, provider, quoted, cancellationToken))?.Value;
+            message.ReplyTo = (await FindAsync(session, provider, quoted, chat, cancellationToken))?.Value;
             message.ReplyToProviderId = quoted;
         }
         message.Details = (report.Details is { Reaction: { } reaction } details
-            ? details with { Reaction = reaction with { MessageId = (await FindAsync(session.Id, provider, reaction.MessageId, cancellationToken))?.Value ?? reaction.MessageId } }
+            ? details with { Reaction = reaction with { MessageId = (await FindAsync(session, provider, reaction.MessageId, chat, cancellationToken))?.Value ?? reaction.MessageId } }
             : report.Details)?.ToJson();
         message.Advance(MessageStatus.Received, sentAt);
 
@@ -72,7 +72,7 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
     /// <summary>
     /// Who wrote: a customer known by an opaque id (a LID, a Cloud API user id) is shown by the phone number once a callback
     /// gave the two together, so one person stays one chat. The first such callback also writes the alias row (beside its
-    /// message); later ones with the id alone read it (one point read).
+    /// message, in the session's first partition); later ones with the id alone read it (one point read).
     /// </summary>
     private async Task<(string Chat, string Sender, Azure.Data.Tables.ITableEntity? Alias)> IdentifyAsync(string session, InboundReport report,
         CancellationToken cancellationToken)
@@ -88,9 +88,12 @@ public sealed partial class InboundRecorder(MessageStore messages, ProviderMessa
         return (chat, phone, report.SenderPhone is null ? null : MessageStore.Alias(session, report.Sender, phone));
     }
 
-    /// <summary>The session's message a provider's id names: a customer's or one the session sent (both indexed in its partition).</summary>
-    public Task<MessageId?> FindAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken) =>
-        index.FindAsync(provider, session, providerMessageId, cancellationToken: cancellationToken);
+    /// <summary>
+    /// The session's message a provider's id names: a customer's or one the session sent (both indexed in its partition),
+    /// looked for first in <paramref name="chat"/>'s partition, where a message quoted or reacted to in the chat is.
+    /// </summary>
+    public Task<MessageId?> FindAsync(Session session, string provider, string providerMessageId, string? chat, CancellationToken cancellationToken) =>
+        index.FindAsync(provider, session, providerMessageId, chat, cancellationToken);
 
     /// <summary>
     /// At most this many characters of a customer's text are kept (WhatsApp allows 65,536, a table property holds 32,767),

@@ -13,18 +13,21 @@ public sealed record MessagePage(
     [property: JsonPropertyName("items")] IReadOnlyList<MessageView> Items,
     [property: JsonPropertyName("next")] string? Next);
 
-/// <summary>What <c>GET /messages</c> asks for, checked.</summary>
+/// <summary>What <c>GET /messages</c> asks for, checked; <see cref="Partitions"/> is the session's (<see cref="Session.Partitions"/>).</summary>
 public sealed record MessageQuery(string Session, int Limit, string? After, MessageStatus? Status, string? To,
-    DateTimeOffset? Since, DateTimeOffset? Until, string? Chat = null, MessageDirection? Direction = null);
+    DateTimeOffset? Since, DateTimeOffset? Until, string? Chat = null, MessageDirection? Direction = null)
+{
+    public int Partitions { get; init; } = 1;
+}
 
 /// <summary>
-/// <c>GET /messages?session=…</c>: one partition range, newest first. <c>since</c>/<c>until</c> narrow the row-key range
-/// (row keys start with the acceptance time, newest first: <see cref="MessageRowKeys.AcceptedBetween"/>);
+/// <c>GET /messages?session=…</c>: one range of each of the session's partitions, merged newest first. <c>since</c>/<c>until</c>
+/// narrow the row-key range (row keys start with the acceptance time, newest first: <see cref="MessageRowKeys.AcceptedBetween"/>);
 /// <c>status</c>/<c>to</c>/<c>direction</c> filter within it; the cursor is the last row key of the page. With <c>chat</c>,
-/// one conversation: one range read of the chat's index rows (<see cref="MessageRowKeys.ChatIndex(string, RowKeyRange, string?)"/>),
-/// then its messages, 15 to a read.
+/// one conversation, in the one partition that holds it: one range read of the chat's index rows
+/// (<see cref="MessageRowKeys.ChatIndex(string, RowKeyRange, string?)"/>), then its messages, 15 to a read.
 /// </summary>
-public sealed class ListMessagesHandler(MessageStore messages)
+public sealed class ListMessagesHandler(MessageStore messages, SessionStore sessions)
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 200;
@@ -52,6 +55,8 @@ public sealed class ListMessagesHandler(MessageStore messages)
             return Problems.Validation(errors.ToDictionary());
         if (!request.HttpContext.GetApiKeyScope().Covers(query.Session))
             return Problems.SessionForbidden(query.Session);
+        // A session that is not stored has no messages to find; it is read as one of a single partition, as before sessions had more.
+        query = query with { Partitions = (await sessions.FindAsync(query.Session, cancellationToken))?.Partitions ?? 1 };
         var (rows, next) = query.Chat is null ? await messages.PageAsync(query, cancellationToken) : await messages.ChatPageAsync(query, cancellationToken);
         return TypedResults.Ok(new MessagePage(rows.Select(m => MessageView.From(m, withHistory: true)).ToList(), next));
     }

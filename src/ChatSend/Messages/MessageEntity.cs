@@ -137,6 +137,10 @@ public sealed class MessageEntity : ITableEntity
     [IgnoreDataMember]
     public MessageId MessageId => new(PartitionKey, RowKey);
 
+    /// <summary>The session the message belongs to (its partition key names it, <see cref="MessagePartitions"/>).</summary>
+    [IgnoreDataMember]
+    public string Session => MessagePartitions.SessionOf(PartitionKey);
+
     [IgnoreDataMember]
     public TraceContext? Trace => TraceContext.From(TraceParent, TraceState);
 

@@ -2,26 +2,29 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using ChatSend.Sessions;
 
 namespace ChatSend.Messages;
 
 /// <summary>
-/// A message id is <c>msg_&lt;session&gt;_&lt;row key&gt;</c>. The session is the Table partition and the row key
-/// starts with inverted ticks, so GET by id is one point read and a session's messages list newest-first
-/// from a single partition range, without a scan.
+/// A message id is <c>msg_&lt;partition key&gt;_&lt;row key&gt;</c>: the Table partition that holds the message (the
+/// session id, or <c>&lt;session&gt;~&lt;k&gt;</c> for a session's partition k &gt; 0, <see cref="MessagePartitions"/>) and
+/// its row key, which starts with inverted ticks. So GET by id is one point read, the id names its session, and a
+/// partition's messages list newest-first from one range, without a scan.
 /// </summary>
 [JsonConverter(typeof(MessageIdJsonConverter))]
-public readonly partial record struct MessageId(string Session, string RowKey)
+public readonly partial record struct MessageId(string PartitionKey, string RowKey)
 {
     private const string Prefix = "msg_";
     private const int RowKeyLength = 26;
 
-    public string Value => $"{Prefix}{Session}_{RowKey}";
+    /// <summary>The session the message belongs to.</summary>
+    public string Session => MessagePartitions.SessionOf(PartitionKey);
+
+    public string Value => $"{Prefix}{PartitionKey}_{RowKey}";
 
     public override string ToString() => Value;
 
-    public static MessageId New(string session, DateTimeOffset acceptedAt) => new(session, NewRowKey(acceptedAt));
+    public static MessageId New(string partitionKey, DateTimeOffset acceptedAt) => new(partitionKey, NewRowKey(acceptedAt));
 
     /// <summary>A fresh row key for a message accepted at <paramref name="acceptedAt"/>: newer sorts first.</summary>
     public static string NewRowKey(DateTimeOffset acceptedAt)
@@ -47,10 +50,10 @@ public readonly partial record struct MessageId(string Session, string RowKey)
             return false;
         var rowKey = value[^RowKeyLength..];
         var separator = value[^(RowKeyLength + 1)];
-        var session = value[Prefix.Length..^(RowKeyLength + 1)];
-        if (separator != '_' || !RowKeyPattern().IsMatch(rowKey) || !SessionId.IsValid(session))
+        var partitionKey = value[Prefix.Length..^(RowKeyLength + 1)];
+        if (separator != '_' || !RowKeyPattern().IsMatch(rowKey) || !MessagePartitions.IsKey(partitionKey))
             return false;
-        id = new MessageId(session, rowKey);
+        id = new MessageId(partitionKey, rowKey);
         return true;
     }
 

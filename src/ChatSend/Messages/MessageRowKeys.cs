@@ -3,7 +3,8 @@ using Azure.Data.Tables;
 namespace ChatSend.Messages;
 
 /// <summary>
-/// The row keys of the messages table, the one place that knows them. A session's partition holds three kinds of rows:
+/// The row keys of the messages table, the one place that knows them. A session's partition (each of them, for a session
+/// of several, <see cref="MessagePartitions"/>: a chat's rows all in one) holds these kinds of rows:
 /// <list type="bullet">
 /// <item>a <b>message</b>: its <see cref="MessageId.RowKey"/>, 16 hex digits of inverted acceptance ticks and 10 base32
 /// letters (<c>[0-9a-f]{16}[a-z2-7]{10}</c>), so newer messages sort first;</item>

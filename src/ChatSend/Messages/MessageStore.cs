@@ -7,8 +7,8 @@ using ChatSend.Sweeping;
 namespace ChatSend.Messages;
 
 /// <summary>
-/// Messages table: a session's messages in its partition, each with its <see cref="WorkMarker"/> while it has work
-/// ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
+/// Messages table: a session's messages in its partition (in the one of their chat when it has several,
+/// <see cref="MessagePartitions"/>), each with its <see cref="WorkMarker"/> while it has work ahead. Changes that need the marker touch both in one entity-group transaction; status changes are guarded by the
 /// row's ETag. Every status a write records brings its <see cref="EventOutbox"/> entries into the same transaction.
 /// Before a write that sets a due time (a marker, an outbox entry) lands, <see cref="SweepIndex"/> notes it for the sweeper.
 /// </summary>
@@ -68,11 +68,15 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// it has work ahead (a file to fetch), its marker: all or nothing, once. A message whose provider id the session
     /// already has (a callback delivered again, or handled by two instances at once) conflicts and is not written
     /// again: false. Its events are announced either way, so a first try whose announcement was lost is not left to the
-    /// sweeper.
+    /// sweeper. Rows <paramref name="beside"/> it go in its transaction when they are of its partition; others (an alias,
+    /// whose home is the session's first partition) are written just before it, each a fact true with or without it.
     /// </summary>
     public async Task<bool> InsertReceivedAsync(MessageEntity message, string provider, DateTimeOffset? markerDue,
         IReadOnlyList<ITableEntity>? beside = null, CancellationToken cancellationToken = default)
     {
+        foreach (var elsewhere in (beside ?? []).Where(e => e.PartitionKey != message.PartitionKey))
+            await _table.UpsertEntityAsync(elsewhere, TableUpdateMode.Replace, cancellationToken);
+        beside = beside?.Where(e => e.PartitionKey == message.PartitionKey).ToList();
         message.HasMarker = markerDue is not null;
         var inOrder = await outbox.ChatOrderEntryAsync(message, cancellationToken);
         message.InChatOrder = inOrder is not null; // before the entries: its received event is not one of them
@@ -123,14 +127,20 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     }
 
     /// <summary>
-    /// The session's message a provider's id names, or null: a customer's message (its entry is written with it) or one the
-    /// session sent (its entry is written with <c>sent</c>, <see cref="ProviderIdEntry"/>). One point read in the session's partition.
+    /// The message a provider's id names in one of <paramref name="partitions"/> (a session's), or null: a customer's message
+    /// (its entry is written with it) or one the session sent (its entry is written with <c>sent</c>, <see cref="ProviderIdEntry"/>).
+    /// One point read in each partition, at once; an entry counts only for a message of the partition it is in.
     /// </summary>
-    public async Task<MessageId?> FindByProviderIdAsync(string session, string provider, string providerMessageId, CancellationToken cancellationToken = default)
+    public async Task<MessageId?> FindByProviderIdAsync(IReadOnlyList<string> partitions, string provider, string providerMessageId,
+        CancellationToken cancellationToken = default)
     {
-        var row = await _table.GetEntityIfExistsAsync<TableEntity>(session, MessageRowKeys.ProviderIdOf(provider, providerMessageId),
-            select: ["MessageId"], cancellationToken: cancellationToken);
-        return row.HasValue && MessageId.TryParse(row.Value!.GetString("MessageId"), out var id) && id.Session == session ? id : null;
+        var rowKey = MessageRowKeys.ProviderIdOf(provider, providerMessageId);
+        var found = await Task.WhenAll(partitions.Select(async partition =>
+        {
+            var row = await _table.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, select: ["MessageId"], cancellationToken: cancellationToken);
+            return row.HasValue && MessageId.TryParse(row.Value!.GetString("MessageId"), out var id) && id.PartitionKey == partition ? id : (MessageId?)null;
+        }));
+        return found.FirstOrDefault(id => id is not null);
     }
 
     /// <summary>
@@ -138,7 +148,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// session finds it): added with a customer's message, and written beside the change that records a send <c>sent</c>.
     /// </summary>
     public static TableEntity ProviderIdEntry(MessageId id, string provider, string providerMessageId) =>
-        new(id.Session, MessageRowKeys.ProviderIdOf(provider, providerMessageId)) { ["MessageId"] = id.Value };
+        new(id.PartitionKey, MessageRowKeys.ProviderIdOf(provider, providerMessageId)) { ["MessageId"] = id.Value };
 
     /// <summary>The phone number a customer's opaque id was seen with in this session, or null.</summary>
     public async Task<string?> FindAliasAsync(string session, string customerId, CancellationToken cancellationToken = default)
@@ -164,8 +174,8 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         {
             await _table.SubmitTransactionAsync(
             [
-                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, id.RowKey), ETag.All),
-                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.Session, MessageRowKeys.MarkerOf(id)), ETag.All),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.PartitionKey, id.RowKey), ETag.All),
+                new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(id.PartitionKey, MessageRowKeys.MarkerOf(id)), ETag.All),
                 new TableTransactionAction(TableTransactionActionType.Delete, ChatEntry(message), ETag.All),
             ], cancellationToken);
         }
@@ -173,15 +183,15 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         {
             // Not all were there (a delete of a missing entity fails the whole transaction): the row first, so no
             // row is ever left without its marker (a chat entry without its row is skipped by listings).
-            await _table.DeleteEntityAsync(id.Session, id.RowKey, ETag.All, cancellationToken);
-            await _table.DeleteEntityAsync(id.Session, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
-            await _table.DeleteEntityAsync(id.Session, ChatEntry(message).RowKey, ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(id.PartitionKey, id.RowKey, ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(id.PartitionKey, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
+            await _table.DeleteEntityAsync(id.PartitionKey, ChatEntry(message).RowKey, ETag.All, cancellationToken);
         }
     }
 
     public async Task<MessageEntity?> FindAsync(MessageId id, CancellationToken cancellationToken = default)
     {
-        var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id.Session, id.RowKey, cancellationToken: cancellationToken);
+        var response = await _table.GetEntityIfExistsAsync<MessageEntity>(id.PartitionKey, id.RowKey, cancellationToken: cancellationToken);
         if (!response.HasValue)
         {
             _recent.Forget(id);
@@ -217,7 +227,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         {
             MarkerChange.SetMarker set => new TableTransactionAction(TableTransactionActionType.UpsertReplace, WorkMarker.For(id, set.Due)),
             MarkerChange.RemoveMarker when message.HasMarker => new TableTransactionAction(TableTransactionActionType.Delete,
-                new TableEntity(id.Session, MessageRowKeys.MarkerOf(id)), ETag.All),
+                new TableEntity(id.PartitionKey, MessageRowKeys.MarkerOf(id)), ETag.All),
             _ => null,
         };
         message.HasMarker = marker switch
@@ -285,23 +295,25 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
             await outbox.AnnounceAsync(message.MessageId, message.IsInbound ? message.Chat : null);
     }
 
-    /// <summary>The newest messages of a session first: one partition, read in row-key order, markers left out.</summary>
-    public async Task<IReadOnlyList<MessageEntity>> ListAsync(string session, int max, CancellationToken cancellationToken = default)
-    {
-        var list = new List<MessageEntity>(max);
-        await foreach (var entity in _table.QueryAsync<MessageEntity>(MessageRowKeys.Messages.Filter(session), maxPerPage: Math.Min(max, 1000), cancellationToken: cancellationToken))
-        {
-            list.Add(entity);
-            if (list.Count == max)
-                break;
-        }
-        return list;
-    }
+    /// <summary>The newest messages of a session first, markers left out (<see cref="PageAsync"/>).</summary>
+    public async Task<IReadOnlyList<MessageEntity>> ListAsync(Sessions.Session session, int max, CancellationToken cancellationToken = default) =>
+        (await PageAsync(new MessageQuery(session.Id, max, null, null, null, null, null) { Partitions = session.Partitions }, cancellationToken)).Rows;
 
-    /// <summary>One page of <paramref name="query"/>: rows in row-key order (newest first) and the last row key when more follow.</summary>
+    /// <summary>
+    /// One page of <paramref name="query"/>: rows in row-key order (newest first) and the last row key when more follow. Each
+    /// of the session's partitions is read at once for up to a page and one more row, and the rows are merged by row key,
+    /// which orders them by acceptance time across partitions; so the cursor, a row key, resumes every partition.
+    /// </summary>
     public async Task<(IReadOnlyList<MessageEntity> Rows, string? Next)> PageAsync(MessageQuery query, CancellationToken cancellationToken = default)
     {
-        var clauses = new List<string> { MessageRowKeys.AcceptedBetween(query.Since, query.Until).Filter(query.Session) };
+        var reads = MessagePartitions.All(query.Session, query.Partitions).Select(partition => PartitionPageAsync(query, partition, cancellationToken));
+        var rows = (await Task.WhenAll(reads)).SelectMany(r => r).OrderBy(r => r.RowKey, StringComparer.Ordinal).Take(query.Limit + 1).ToList();
+        return rows.Count > query.Limit ? (rows[..query.Limit], rows[query.Limit - 1].RowKey) : (rows, null);
+    }
+
+    private async Task<List<MessageEntity>> PartitionPageAsync(MessageQuery query, string partition, CancellationToken cancellationToken)
+    {
+        var clauses = new List<string> { MessageRowKeys.AcceptedBetween(query.Since, query.Until).Filter(partition) };
         if (query.After is { } after)
             clauses.Add(TableClient.CreateQueryFilter($"RowKey gt {after}"));
         if (query.Status is { } status)
@@ -319,18 +331,19 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
             if (rows.Count > query.Limit)
                 break;
         }
-        return rows.Count > query.Limit ? (rows[..query.Limit], rows[query.Limit - 1].RowKey) : (rows, null);
+        return rows;
     }
 
     /// <summary>
-    /// One page of a conversation: one range read of the chat's index rows (narrowed by time and direction, written with
-    /// each message), then those messages, 15 row keys to a read, in parallel; <c>status</c> and <c>to</c> are applied to
-    /// the messages read, so such a page may hold fewer than the limit while another follows.
+    /// One page of a conversation, all in the partition that holds the chat: one range read of the chat's index rows
+    /// (narrowed by time and direction, written with each message), then those messages, 15 row keys to a read, in parallel;
+    /// <c>status</c> and <c>to</c> are applied to the messages read, so such a page may hold fewer than the limit while another follows.
     /// </summary>
     public async Task<(IReadOnlyList<MessageEntity> Rows, string? Next)> ChatPageAsync(MessageQuery query, CancellationToken cancellationToken = default)
     {
+        var partition = MessagePartitions.KeyOf(query.Session, MessagePartitions.Of(query.Chat!, query.Partitions));
         var range = MessageRowKeys.ChatIndex(query.Chat!, MessageRowKeys.AcceptedBetween(query.Since, query.Until), query.After);
-        var filter = range.Filter(query.Session) + (query.Direction is { } d ? " and " + DirectionFilter(d) : "");
+        var filter = range.Filter(partition) + (query.Direction is { } d ? " and " + DirectionFilter(d) : "");
         var keys = new List<string>(query.Limit + 1);
         await foreach (var entry in _table.QueryAsync<TableEntity>(filter, maxPerPage: query.Limit + 1, select: ["RowKey"], cancellationToken))
         {
@@ -344,7 +357,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         {
             var rows = new List<MessageEntity>();
             var byKey = string.Join(" or ", chunk.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}")));
-            await foreach (var row in _table.QueryAsync<MessageEntity>($"{TableClient.CreateQueryFilter($"PartitionKey eq {query.Session}")} and ({byKey})",
+            await foreach (var row in _table.QueryAsync<MessageEntity>($"{TableClient.CreateQueryFilter($"PartitionKey eq {partition}")} and ({byKey})",
                                cancellationToken: cancellationToken))
                 rows.Add(row);
             return rows;
@@ -362,21 +375,21 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
         ? TableClient.CreateQueryFilter($"Direction eq {MessageDirections.Inbound}")
         : $"not ({TableClient.CreateQueryFilter($"Direction eq {MessageDirections.Inbound}")})";
 
-    /// <summary>A session's markers whose time has come.</summary>
-    public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string session, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        _table.QueryAsync<WorkMarker>($"{MessageRowKeys.Markers.Filter(session)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
+    /// <summary>A partition's markers whose time has come.</summary>
+    public IAsyncEnumerable<WorkMarker> DueMarkersAsync(string partition, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        _table.QueryAsync<WorkMarker>($"{MessageRowKeys.Markers.Filter(partition)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
             cancellationToken: cancellationToken);
 
     /// <summary>
-    /// A session's work markers and outbox entries (chat-order entries too) whose time has come, in one range read: markers
+    /// A partition's work markers and outbox entries (chat-order entries too) whose time has come, in one range read: markers
     /// first, as <see cref="WorkMarker"/>, then the entries. The range is read as outbox entries, whose fields include a
     /// marker's, so each marker is turned back into one before it is written.
     /// </summary>
-    public async IAsyncEnumerable<IDueRow> DueRowsAsync(string session, DateTimeOffset now,
+    public async IAsyncEnumerable<IDueRow> DueRowsAsync(string partition, DateTimeOffset now,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var range = new RowKeyRange(MessageRowKeys.Markers.From, MessageRowKeys.Outbox.To);
-        await foreach (var row in _table.QueryAsync<OutboxEntry>($"{range.Filter(session)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
+        await foreach (var row in _table.QueryAsync<OutboxEntry>($"{range.Filter(partition)} and {TableClient.CreateQueryFilter($"Due le {now}")}",
                            cancellationToken: cancellationToken))
             yield return MessageRowKeys.Markers.Contains(row.RowKey)
                 ? new WorkMarker { PartitionKey = row.PartitionKey, RowKey = row.RowKey, ETag = row.ETag, Timestamp = row.Timestamp, Due = row.Due }
@@ -405,7 +418,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
     /// <summary>Moves a message's marker to <paramref name="due"/>, if it has one.</summary>
     public async Task PostponeMarkerAsync(MessageId id, DateTimeOffset due, CancellationToken cancellationToken = default)
     {
-        await index.NoteDueAsync(id.Session, [due], cancellationToken);
+        await index.NoteDueAsync(id.PartitionKey, [due], cancellationToken);
         try
         {
             await _table.UpdateEntityAsync(WorkMarker.For(id, due), ETag.All, TableUpdateMode.Merge, cancellationToken);
@@ -417,7 +430,7 @@ public sealed class MessageStore(StorageClients storage, EventOutbox outbox, Cha
 
     /// <summary>Removes a marker whose message no longer exists.</summary>
     public async Task RemoveMarkerAsync(MessageId id, CancellationToken cancellationToken = default) =>
-        await _table.DeleteEntityAsync(id.Session, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
+        await _table.DeleteEntityAsync(id.PartitionKey, MessageRowKeys.MarkerOf(id), ETag.All, cancellationToken);
 
     /// <summary>
     /// Like <see cref="UpdateAsync(MessageId, Func{MessageEntity, MarkerChange?}, CancellationToken)"/>, starting from

@@ -25,7 +25,7 @@ public sealed class WorkMarker : IDueRow
     public MessageId MessageId => new(PartitionKey, MessageRowKeys.MessageOfMarker(RowKey));
 
     public static WorkMarker For(MessageId id, DateTimeOffset due) =>
-        new() { PartitionKey = id.Session, RowKey = MessageRowKeys.MarkerOf(id), Due = due };
+        new() { PartitionKey = id.PartitionKey, RowKey = MessageRowKeys.MarkerOf(id), Due = due };
 }
 
 /// <summary>A row beside a message that the sweeper acts on once <see cref="Due"/> passes: a work marker, an outbox entry.</summary>

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using ChatSend.Messages;
+using ChatSend.Sessions;
 using ChatSend.Storage;
 using Microsoft.Extensions.Caching.Memory;
 
@@ -8,7 +9,7 @@ namespace ChatSend.Providers;
 
 /// <summary>
 /// Which message of a session a provider's id belongs to, so a provider callback that only knows the provider's id finds
-/// its message with one point read. The entry is a row in the message's own partition, the session's
+/// its message with one point read. The entry is a row in the message's own partition, the session's or its chat's
 /// (<see cref="MessageRowKeys.ProviderIdOf"/>, the key customers' messages are indexed by too): written in the same
 /// transaction as the change that records a send <c>sent</c> (<see cref="MessageStore.ProviderIdEntry"/>), and with a customer's message when
 /// it is recorded. So a callback verified by one session's secret, which looks only in that session's partition, finds
@@ -22,6 +23,13 @@ namespace ChatSend.Providers;
 /// </para>
 /// An entry never changes once written, so the instance that wrote or read it keeps it in memory for a while: the
 /// receipts that follow a send on that instance find their message without a read.
+/// <para>
+/// A session with several partitions (<see cref="MessagePartitions"/>) has each entry in the partition of its message's
+/// chat. A lookup that knows the chat (a provider's status names its recipient) reads that partition first, and the
+/// others (at once) only when the entry is not there; one that does not know it reads them all at once. (One query over
+/// the partitions for the row key would not be one read: tables index only partition and row key, so it would read
+/// every row of the partitions between.)
+/// </para>
 /// </summary>
 public sealed class ProviderMessageIndex(MessageStore messages, StorageClients storage) : IDisposable
 {
@@ -34,18 +42,38 @@ public sealed class ProviderMessageIndex(MessageStore messages, StorageClients s
 
     /// <summary>
     /// The message of <paramref name="session"/> the provider's id names, or null when it names none of that session's (yet).
+    /// <paramref name="chat"/>, when the caller knows it, is the chat the message is likely in: its partition is read first.
     /// <paramref name="earlierEntries"/> false skips the table of earlier versions, for a lookup that already read it.
     /// </summary>
-    public async Task<MessageId?> FindAsync(string provider, string session, string providerMessageId, bool earlierEntries = true,
-        CancellationToken cancellationToken = default)
+    public async Task<MessageId?> FindAsync(string provider, string session, int partitions, string providerMessageId, string? chat = null,
+        bool earlierEntries = true, CancellationToken cancellationToken = default)
     {
         if (_known.TryGetValue((provider, session, providerMessageId), out MessageId known))
             return known;
-        var found = await messages.FindByProviderIdAsync(session, provider, providerMessageId, cancellationToken)
+        var found = await FindInPartitionsAsync(provider, session, partitions, providerMessageId, chat, cancellationToken)
                     ?? (earlierEntries ? await FindEarlierAsync(provider, session, providerMessageId, cancellationToken) : null);
         if (found is { } result)
             Remember(provider, session, providerMessageId, result);
         return found;
+    }
+
+    /// <summary><see cref="FindAsync(string, string, int, string, string?, bool, CancellationToken)"/> for a session as stored.</summary>
+    public Task<MessageId?> FindAsync(string provider, Session session, string providerMessageId, string? chat = null,
+        CancellationToken cancellationToken = default) =>
+        FindAsync(provider, session.Id, session.Partitions, providerMessageId, chat, cancellationToken: cancellationToken);
+
+    private async Task<MessageId?> FindInPartitionsAsync(string provider, string session, int count, string providerMessageId, string? chat,
+        CancellationToken cancellationToken)
+    {
+        var partitions = MessagePartitions.All(session, count);
+        if (partitions.Count > 1 && chat is not null)
+        {
+            var likely = MessagePartitions.KeyOf(session, MessagePartitions.Of(chat, count));
+            if (await messages.FindByProviderIdAsync([likely], provider, providerMessageId, cancellationToken) is { } id)
+                return id;
+            partitions = partitions.Where(p => p != likely).ToList();
+        }
+        return await messages.FindByProviderIdAsync(partitions, provider, providerMessageId, cancellationToken);
     }
 
     /// <summary>An entry of the table earlier versions wrote: one call for both of its row shapes, the session's own and the provider's alone.</summary>

@@ -26,7 +26,7 @@ public sealed partial class SandboxEcho(MessageStore messages, SessionStore sess
     public async Task AnswerAsync(Receipt receipt, CancellationToken cancellationToken)
     {
         var sent = await messages.FindAsync(receipt.Id!.Value, cancellationToken);
-        var session = sent is null ? null : await sessions.FindAsync(sent.PartitionKey, cancellationToken);
+        var session = sent is null ? null : await sessions.FindAsync(sent.Session, cancellationToken);
         if (sent is null || session is not { Provider: SandboxProvider.ProviderName })
         {
             LogNoEcho(receipt.Id.Value.Value);

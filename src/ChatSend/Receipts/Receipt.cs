@@ -28,6 +28,18 @@ public sealed record Receipt(MessageId? Id, MessageStatus Status, DateTimeOffset
     public bool ClosesWindow { get; init; }
 
     /// <summary>
+    /// The chat a provider's callback says the message went to, when it says so: only where to look first in a session whose
+    /// chats are spread over several partitions (<see cref="Messages.MessagePartitions"/>), never trusted beyond that.
+    /// </summary>
+    public string? Chat { get; init; }
+
+    /// <summary>
+    /// How many partitions <see cref="Session"/> has, for a session that has more than one (<see cref="Sessions.Session.Partitions"/>,
+    /// fixed when it was created): the handler knows where to look without reading the session. Null: one.
+    /// </summary>
+    public int? Partitions { get; init; }
+
+    /// <summary>
     /// Names its message (the sandbox's), or the provider's id for it and the session that may change it (a callback's).
     /// A provider's receipt without a session, queued by a version that did not check one, is not applied: nothing proves
     /// whose message it may move.

@@ -63,7 +63,8 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
     /// The message the receipt names: its id, or the provider's id looked up for the session that verified the callback. A
     /// callback verified by one session's secret finds only that session's messages, so another session's id is as unknown
     /// to it as any other. The table earlier versions wrote entries to is read on the first lookup and on the last (for a
-    /// send an instance of the earlier version recorded meanwhile, during an upgrade).
+    /// send an instance of the earlier version recorded meanwhile, during an upgrade). In a session with several partitions
+    /// (the receipt carries how many) the partition of the chat the provider named is read first (<see cref="ProviderMessageIndex"/>).
     /// </summary>
     private async Task<MessageId?> FindAsync(Receipt receipt, CancellationToken cancellationToken)
     {
@@ -72,7 +73,7 @@ public sealed partial class ReceiptHandler(MessageStore messages, ReceiptQueue r
         if (receipt.Session is not { } session)
             return null;
         var tries = receipt.NotFoundTries ?? 0;
-        return await index.FindAsync(receipt.Provider!, session, receipt.ProviderMessageId!,
+        return await index.FindAsync(receipt.Provider!, session, receipt.Partitions ?? 1, receipt.ProviderMessageId!, receipt.Chat,
             earlierEntries: tries == 0 || tries >= MaxNotFoundRetries, cancellationToken);
     }
 

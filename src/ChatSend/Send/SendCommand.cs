@@ -58,7 +58,7 @@ public sealed record SendCommand(
     {
         var message = new MessageEntity
         {
-            PartitionKey = id.Session,
+            PartitionKey = id.PartitionKey,
             RowKey = id.RowKey,
             Id = id.Value,
             To = To.Value,

@@ -74,7 +74,7 @@ public sealed partial class SendHandler(
         if (quote.Failed(out var unquotable))
             return unquotable;
 
-        var id = new MessageId(session.Id, rowKey ?? MessageId.NewRowKey(now));
+        var id = new MessageId(MessagePartitions.For(session, command.To.Value), rowKey ?? MessageId.NewRowKey(now));
         var staged = await StageAsync(command, id, cancellationToken);
         if (staged.Failed(out var unusable))
             return unusable;

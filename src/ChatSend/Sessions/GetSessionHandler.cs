@@ -6,12 +6,16 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatSend.Sessions;
 
-/// <summary>A session as an operator sees it: never a secret's value, only its name and whether it is configured.</summary>
+/// <summary>
+/// A session as an operator sees it: never a secret's value, only its name and whether it is configured; and how many
+/// partitions of the messages table its chats are spread over (1 unless it was created with more).
+/// </summary>
 public sealed record SessionView(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("sender")] string Sender,
     [property: JsonPropertyName("provider")] string Provider,
     [property: JsonPropertyName("enabled")] bool Enabled,
+    [property: JsonPropertyName("partitions")] int Partitions,
     [property: JsonPropertyName("settings")] IReadOnlyDictionary<string, string> Settings,
     [property: JsonPropertyName("secrets")] IReadOnlyDictionary<string, SecretView> Secrets,
     [property: JsonPropertyName("providerState")] ProviderSessionState? ProviderState);
@@ -39,7 +43,7 @@ public sealed class GetSessionHandler(SessionStore sessions, ChannelProviders pr
     public async Task<SessionView> ViewAsync(Session session, CancellationToken cancellationToken)
     {
         var state = providers.Find(session.Provider) is { } provider ? await StateAsync(provider, session, cancellationToken) : null;
-        return new SessionView(session.Id, session.SenderPhone, session.Provider, session.Enabled, session.ProviderSettings,
+        return new SessionView(session.Id, session.SenderPhone, session.Provider, session.Enabled, session.Partitions, session.ProviderSettings,
             (session.SecretNames ?? new Dictionary<string, string>()).ToDictionary(
                 s => s.Key, s => new SecretView(s.Value, secrets.Find(session, s.Key) is not null)),
             state);

@@ -39,7 +39,10 @@ public sealed class SessionStore(StorageClients storage, TimeProvider time, IOpt
 
     private static Session ToSession(TableEntity e) =>
         new(e.PartitionKey, e.GetString("SenderPhone") ?? "", e.GetString("Provider") ?? "", Map(e.GetString("ProviderSettings")),
-            e.GetBoolean("Enabled") ?? false, Map(e.GetString("SecretNames")));
+            e.GetBoolean("Enabled") ?? false, Map(e.GetString("SecretNames")))
+        {
+            Partitions = e.GetInt32(nameof(Session.Partitions)) ?? 1,
+        };
 
     /// <summary>Every registered session's id (one small partition each; index rows are no sessions).</summary>
     public async IAsyncEnumerable<string> ListIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
@@ -101,12 +104,22 @@ public sealed class SessionStore(StorageClients storage, TimeProvider time, IOpt
     private static Dictionary<string, string> Map(string? json) =>
         json is { Length: > 0 } ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
 
+    /// <summary>
+    /// Stores the session. Its number of partitions is fixed once stored: a session whose stored one differs is refused
+    /// (an <see cref="ArgumentException"/>), since its chats' rows would no longer be where it looks for them.
+    /// </summary>
     public async Task UpsertAsync(Session session, CancellationToken cancellationToken = default)
     {
         if (!SessionId.IsValid(session.Id))
             throw new ArgumentException($"A session id is {SessionId.Rule}.", nameof(session));
-        var names = Partitions(session);
-        var removed = Partitions(await ReadAsync(session.Id, cancellationToken)).Except(names).ToList();
+        if (!Messages.MessagePartitions.IsValidCount(session.Partitions))
+            throw new ArgumentException($"A session's partitions are {Messages.MessagePartitions.Rule}.", nameof(session));
+        var stored = await ReadAsync(session.Id, cancellationToken);
+        if (stored is not null && stored.Partitions != session.Partitions)
+            throw new ArgumentException($"session {session.Id} has {stored.Partitions} partition(s); that cannot change once it is stored "
+                                        + "(its chats' messages would no longer be found)", nameof(session));
+        var names = AliasPartitions(session);
+        var removed = AliasPartitions(stored).Except(names).ToList();
         // Written even when the name is unchanged: a session stored before the index gets its row.
         foreach (var partition in names)
             await _table.UpsertEntityAsync(new TableEntity(partition, session.Id), TableUpdateMode.Replace, cancellationToken);
@@ -117,6 +130,7 @@ public sealed class SessionStore(StorageClients storage, TimeProvider time, IOpt
             ["ProviderSettings"] = JsonSerializer.Serialize(session.ProviderSettings),
             ["SecretNames"] = JsonSerializer.Serialize(session.SecretNames ?? new Dictionary<string, string>()),
             ["Enabled"] = session.Enabled,
+            [nameof(Session.Partitions)] = session.Partitions,
         };
         await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
         _sessions.Forget(session.Id);
@@ -132,7 +146,7 @@ public sealed class SessionStore(StorageClients storage, TimeProvider time, IOpt
             return false;
         await _table.DeleteEntityAsync(id, RowKey, Azure.ETag.All, cancellationToken);
         _sessions.Forget(id);
-        await RemoveAsync(id, Partitions(stored), cancellationToken);
+        await RemoveAsync(id, AliasPartitions(stored), cancellationToken);
         return true;
     }
 
@@ -146,7 +160,7 @@ public sealed class SessionStore(StorageClients storage, TimeProvider time, IOpt
     }
 
     /// <summary>The index partitions of the session's names.</summary>
-    private HashSet<string> Partitions(Session? session) =>
+    private HashSet<string> AliasPartitions(Session? session) =>
         session is null ? [] : _aliases.Select(a => a.Of(session) is { } name ? a.Partition(name) : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     public void Dispose()

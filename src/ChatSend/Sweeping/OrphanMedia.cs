@@ -12,8 +12,8 @@ namespace ChatSend.Sweeping;
 /// <summary>
 /// Removes staged media no message points at (its request died before the message was recorded, the message was
 /// removed after a 503, or canceled), looking only where <see cref="SweepIndex"/> says media was staged: each due hint
-/// lists one blob-name prefix (about seven minutes of one session's media) and reads that session's messages of the
-/// blobs staged in the hint's window with one range read. So the cost follows what was staged an orphan age ago, not
+/// lists one blob-name prefix (about seven minutes of one partition's media: a blob is named by its message id, which
+/// names the partition) and reads that partition's messages of the blobs staged in the hint's window with one range read. So the cost follows what was staged an orphan age ago, not
 /// what is stored; what no hint names (a hint that could not be written) is left to the storage lifecycle rule.
 /// </summary>
 public sealed class OrphanMedia(StorageClients storage, SweepIndex index, IOptions<SweeperOptions> options)
@@ -53,10 +53,10 @@ public sealed class OrphanMedia(StorageClients storage, SweepIndex index, IOptio
                 candidates.Add((blob, id));
         }
         var deleted = 0;
-        foreach (var session in candidates.GroupBy(c => c.Id.Session))
+        foreach (var partition in candidates.GroupBy(c => c.Id.PartitionKey))
         {
-            var kept = await KeptAsync(session.Key, session.Select(c => c.Id.RowKey).ToList(), cancellationToken);
-            foreach (var (blob, id) in session.Where(c => !kept.Contains(c.Id.RowKey)))
+            var kept = await KeptAsync(partition.Key, partition.Select(c => c.Id.RowKey).ToList(), cancellationToken);
+            foreach (var (blob, id) in partition.Where(c => !kept.Contains(c.Id.RowKey)))
             {
                 try
                 {
@@ -74,12 +74,12 @@ public sealed class OrphanMedia(StorageClients storage, SweepIndex index, IOptio
     }
 
     /// <summary>Of these message row keys, those whose message exists and was not canceled: one range read over them.</summary>
-    private async Task<HashSet<string>> KeptAsync(string session, List<string> rowKeys, CancellationToken cancellationToken)
+    private async Task<HashSet<string>> KeptAsync(string partition, List<string> rowKeys, CancellationToken cancellationToken)
     {
         var (first, last) = (rowKeys.Min(StringComparer.Ordinal)!, rowKeys.Max(StringComparer.Ordinal)!);
         var range = new RowKeyRange(first, last + "!"); // '!' sorts before every row-key character: up to and including last
         var kept = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var row in _messages.QueryAsync<TableEntity>(range.Filter(session), select: ["RowKey", "Status"], cancellationToken: cancellationToken))
+        await foreach (var row in _messages.QueryAsync<TableEntity>(range.Filter(partition), select: ["RowKey", "Status"], cancellationToken: cancellationToken))
             if (row.GetString("Status") != MessageStatus.Canceled.ToWire())
                 kept.Add(row.RowKey);
         return kept;

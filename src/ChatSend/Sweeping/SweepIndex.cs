@@ -10,8 +10,11 @@ using Microsoft.Extensions.Options;
 
 namespace ChatSend.Sweeping;
 
-/// <summary>A session that may have a work marker or outbox entry falling due in <see cref="Minute"/>.</summary>
-public sealed record DueHint(string Minute, string Session);
+/// <summary>
+/// A partition of the messages table (a session's, <see cref="MessagePartitions"/>) that may have a work marker or outbox
+/// entry falling due in <see cref="Minute"/>.
+/// </summary>
+public sealed record DueHint(string Minute, string Partition);
 
 /// <summary>
 /// Media staged under the blob-name <see cref="Prefix"/> and modified between <see cref="Since"/> and <see cref="Until"/>
@@ -24,12 +27,12 @@ public sealed record SweepAgenda(IReadOnlyList<DueHint> Due, IReadOnlyList<Media
 
 /// <summary>
 /// Where the sweeper looks, so that an idle minute costs one read however many sessions and files are stored. A table
-/// of hints, one partition per minute (UTC, <c>yyyyMMddHHmm</c>): <c>d:&lt;session&gt;</c> says the session may have a
-/// work marker or outbox entry falling due in that minute; <c>m:&lt;blob-name prefix&gt;</c> says media was staged under
+/// of hints, one partition per minute (UTC, <c>yyyyMMddHHmm</c>): <c>d:&lt;partition&gt;</c> says the session's partition of
+/// the messages table (its id, or <c>&lt;session&gt;~&lt;k&gt;</c>) may have a work marker or outbox entry falling due in that minute; <c>m:&lt;blob-name prefix&gt;</c> says media was staged under
 /// that prefix and is to be checked for orphans from that minute on (an <see cref="SweeperOptions.OrphanMediaAge"/> after
 /// it was staged, and never before a fetch's <see cref="MediaOptions.Timeout"/> has passed). A hint is written before
 /// the rows it points at, and each instance writes a hint once (it remembers what it wrote), so a message pays for one
-/// only when it is the first of its session in a minute on that instance. The markers and outbox entries stay the truth: a hint that could
+/// only when it is the first of its partition in a minute on that instance. The markers and outbox entries stay the truth: a hint that could
 /// not be written only leaves its session to the full pass (<see cref="SweeperOptions.FullPassInterval"/>), and a hint
 /// too many is one query that finds nothing. The row <c>0/fullpass</c> sorts before every minute, so the read of the
 /// due minutes also says when the last full pass started.
@@ -71,7 +74,7 @@ public sealed partial class SweepIndex(
     public static DateTimeOffset StartOf(string minute) =>
         new(DateTime.ParseExact(minute, MinuteFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal));
 
-    /// <summary>Whether a session's hint can go: its minute ended more than <see cref="Grace"/> before <paramref name="now"/>.</summary>
+    /// <summary>Whether a partition's hint can go: its minute ended more than <see cref="Grace"/> before <paramref name="now"/>.</summary>
     public static bool Settled(DueHint hint, DateTimeOffset now) => StartOf(hint.Minute) + TimeSpan.FromMinutes(1) + Grace <= now;
 
     /// <summary>Notes the due rows (work markers, outbox entries) a transaction is about to write.</summary>
@@ -79,18 +82,18 @@ public sealed partial class SweepIndex(
         NoteDueAsync(actions.Where(a => a.ActionType != TableTransactionActionType.Delete).Select(a => a.Entity).OfType<IDueRow>()
             .Select(r => (r.PartitionKey, r.Due)), cancellationToken);
 
-    /// <summary>Notes that <paramref name="session"/> will have rows due at <paramref name="dues"/>, before they are written.</summary>
-    public Task NoteDueAsync(string session, IEnumerable<DateTimeOffset> dues, CancellationToken cancellationToken) =>
-        NoteDueAsync(dues.Select(d => (session, d)), cancellationToken);
+    /// <summary>Notes that <paramref name="partition"/> will have rows due at <paramref name="dues"/>, before they are written.</summary>
+    public Task NoteDueAsync(string partition, IEnumerable<DateTimeOffset> dues, CancellationToken cancellationToken) =>
+        NoteDueAsync(dues.Select(d => (partition, d)), cancellationToken);
 
-    private async Task NoteDueAsync(IEnumerable<(string Session, DateTimeOffset Due)> rows, CancellationToken cancellationToken)
+    private async Task NoteDueAsync(IEnumerable<(string Partition, DateTimeOffset Due)> rows, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         // A row already due is found from this minute's hint: never one of a minute the sweeper may have settled.
-        foreach (var (session, minute) in rows.Select(r => (r.Session, MinuteOf(r.Due > now ? r.Due : now))).Distinct())
+        foreach (var (partition, minute) in rows.Select(r => (r.Partition, MinuteOf(r.Due > now ? r.Due : now))).Distinct())
         {
             var remember = string.CompareOrdinal(minute, MinuteOf(now + RememberedAhead)) <= 0;
-            await WriteAsync(new TableEntity(minute, DueKey + session), remember ? minute : null, now, cancellationToken);
+            await WriteAsync(new TableEntity(minute, DueKey + partition), remember ? minute : null, now, cancellationToken);
         }
     }
 
@@ -203,7 +206,7 @@ public sealed partial class SweepIndex(
     }
 
     public Task RemoveAsync(IEnumerable<DueHint> hints, CancellationToken cancellationToken) =>
-        RemoveAsync(hints.Select(h => new TableEntity(h.Minute, DueKey + h.Session)), cancellationToken);
+        RemoveAsync(hints.Select(h => new TableEntity(h.Minute, DueKey + h.Partition)), cancellationToken);
 
     public Task RemoveAsync(IEnumerable<MediaHint> hints, CancellationToken cancellationToken) =>
         RemoveAsync(hints.Select(h => new TableEntity(h.Minute, MediaKey + Uri.EscapeDataString(h.Prefix))), cancellationToken);

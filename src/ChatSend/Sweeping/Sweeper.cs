@@ -26,16 +26,19 @@ public sealed class SweeperOptions
     public TimeSpan FullPassInterval { get; set; } = TimeSpan.FromHours(1);
 }
 
-/// <summary>What one sweep did; <see cref="Sessions"/> is how many sessions it read, every one when <see cref="FullPass"/>.</summary>
-public sealed record SweepResult(int Requeued, int OrphanBlobsDeleted, int EventsRequeued = 0, int Sessions = 0, bool FullPass = false);
+/// <summary>
+/// What one sweep did; <see cref="Partitions"/> is how many partitions of the messages table it read (a session's one or
+/// more, <see cref="MessagePartitions"/>), every session's when <see cref="FullPass"/>.
+/// </summary>
+public sealed record SweepResult(int Requeued, int OrphanBlobsDeleted, int EventsRequeued = 0, int Partitions = 0, bool FullPass = false);
 
 /// <summary>
 /// Gives every message with work ahead a way forward: each work marker whose due time has passed (a job never queued
 /// or lost, a retry whose job was lost, a scheduled message whose time has come, a claim whose worker died) gets a new
 /// job; every outbox entry whose due time passed (its events job lost, or a sink failing) gets its events job again;
 /// and staged media that no message row points at after <see cref="SweeperOptions.OrphanMediaAge"/> is removed.
-/// It reads only the sessions and media <see cref="SweepIndex"/> names for the minutes that have come, so an idle sweep
-/// is one read; every <see cref="SweeperOptions.FullPassInterval"/> one sweep visits every session instead.
+/// It reads only the partitions and media <see cref="SweepIndex"/> names for the minutes that have come, so an idle sweep
+/// is one read; every <see cref="SweeperOptions.FullPassInterval"/> one sweep visits every partition of every session instead.
 /// Safe on many instances at once: a marker is taken by moving its due time under its ETag, so only one sweeper queues
 /// a job for it, and a job too many is harmless (the delivery claim decides).
 /// </summary>
@@ -55,14 +58,14 @@ public sealed partial class Sweeper(
         var (requeued, events) = (0, 0);
         var now = time.GetUtcNow();
         var agenda = await index.ReadAsync(now, cancellationToken);
-        var visit = agenda.Due.Select(h => h.Session).ToHashSet(StringComparer.Ordinal);
+        var visit = agenda.Due.Select(h => h.Partition).ToHashSet(StringComparer.Ordinal);
         var fullPass = await index.TakeFullPassAsync(agenda, now, cancellationToken);
         if (fullPass)
-            await foreach (var session in sessions.ListIdsAsync(cancellationToken))
-                visit.Add(session);
-        foreach (var session in visit)
+            await foreach (var session in sessions.ListAsync(cancellationToken))
+                visit.UnionWith(MessagePartitions.All(session));
+        foreach (var partition in visit)
         {
-            var due = await messages.DueRowsAsync(session, now, cancellationToken).ToListAsync(cancellationToken);
+            var due = await messages.DueRowsAsync(partition, now, cancellationToken).ToListAsync(cancellationToken);
             requeued += await RequeueDeliveriesAsync(due.OfType<WorkMarker>(), now, cancellationToken);
             events += await RequeueEventsAsync(due.OfType<OutboxEntry>(), now, cancellationToken);
         }
@@ -127,8 +130,8 @@ public sealed partial class Sweeper(
     [LoggerMessage(LogLevel.Warning, "Sweeper could not queue a job for message {MessageId} ({Reason}); it is due again later")]
     private partial void LogQueueFailed(string messageId, string reason);
 
-    [LoggerMessage(LogLevel.Information, "Sweeper's full pass read the due rows of {Sessions} sessions")]
-    private partial void LogFullPass(int sessions);
+    [LoggerMessage(LogLevel.Information, "Sweeper's full pass read the due rows of {Partitions} partitions")]
+    private partial void LogFullPass(int partitions);
 
     [LoggerMessage(LogLevel.Information, "Sweeper queued {Requeued} messages and the events of {Events} again, and removed {Deleted} orphan media files")]
     private partial void LogSwept(int requeued, int events, int deleted);

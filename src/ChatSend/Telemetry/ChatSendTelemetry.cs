@@ -59,7 +59,7 @@ public static class ChatSendTelemetry
     public static void TagSend(MessageEntity message)
     {
         if (Activity.Current is { } send && send.Source == Source && send.OperationName == Spans.Send)
-            send.SetTag(Tags.MessageId, message.Id).SetTag(Tags.Session, message.PartitionKey).SetTag(Tags.MessageType, message.Type);
+            send.SetTag(Tags.MessageId, message.Id).SetTag(Tags.Session, message.Session).SetTag(Tags.MessageType, message.Type);
     }
 
     /// <summary>A queue put (producer).</summary>

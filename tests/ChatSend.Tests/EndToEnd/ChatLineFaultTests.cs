@@ -125,7 +125,7 @@ public sealed class ChatLineFaultTests(Azurite azurite) : IClassFixture<Azurite>
     {
         MessageId.TryParse(id, out var messageId);
         var table = azurite.Clients.Table(StorageNames.MessagesTable);
-        await Eventually.MatchesAsync(async () => (await table.GetEntityIfExistsAsync<MessageEntity>(messageId.Session, messageId.RowKey)).Value,
+        await Eventually.MatchesAsync(async () => (await table.GetEntityIfExistsAsync<MessageEntity>(messageId.PartitionKey, messageId.RowKey)).Value,
             row => row?.Status == status, TimeSpan.FromSeconds(30));
     }
 

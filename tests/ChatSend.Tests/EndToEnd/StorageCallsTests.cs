@@ -307,7 +307,7 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         MessageId.TryParse((await Json.ReadAsync(response)).Str("id"), out var id);
         var table = azurite.Clients.Table(StorageNames.MessagesTable); // not the app's clients: these reads are not counted
-        await Eventually.MatchesAsync(async () => (await table.GetEntityIfExistsAsync<MessageEntity>(id.Session, id.RowKey)).Value,
+        await Eventually.MatchesAsync(async () => (await table.GetEntityIfExistsAsync<MessageEntity>(id.PartitionKey, id.RowKey)).Value,
             row => row?.MediaBlob is not null);
     }
 
@@ -358,7 +358,7 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
         var table = azurite.Clients.Table(StorageNames.MessagesTable); // not the app's clients: these reads are not counted
         for (var i = 0; i < 200; i++)
         {
-            if ((await table.GetEntityIfExistsAsync<MessageEntity>(messageId.Session, messageId.RowKey)).Value is { } row && row.CurrentStatus == status)
+            if ((await table.GetEntityIfExistsAsync<MessageEntity>(messageId.PartitionKey, messageId.RowKey)).Value is { } row && row.CurrentStatus == status)
                 return row.ProviderMessageId;
             await Task.Delay(50); // polls for the status to come, which it must
         }

@@ -109,7 +109,7 @@ public sealed class TelemetryTests(Azurite azurite) : IClassFixture<Azurite>, IA
         var id = (await Json.ReadAsync(response)).Str("id");
         var table = azurite.Clients.Table(StorageNames.MessagesTable);
         var messageId = MessageId.Parse(id);
-        await Eventually.MatchesAsync(async () => (await table.GetEntityAsync<MessageEntity>(messageId.Session, messageId.RowKey)).Value.Status,
+        await Eventually.MatchesAsync(async () => (await table.GetEntityAsync<MessageEntity>(messageId.PartitionKey, messageId.RowKey)).Value.Status,
             status => status == "read");
         return id;
     }

@@ -57,7 +57,7 @@ public sealed class CloudChat
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
             all[name] = value;
         var session = new Session("o" + Guid.NewGuid().ToString("N")[..12], "+15550100001", WhatsAppCloudProvider.ProviderName, all,
-            Enabled: true, new Dictionary<string, string> { ["accessToken"] = TokenSecret });
+            Enabled: true, new Dictionary<string, string> { ["accessToken"] = TokenSecret }) { Partitions = TestSessions.Partitions };
         await services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return new CloudChat(cloud, session, await services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));
     }

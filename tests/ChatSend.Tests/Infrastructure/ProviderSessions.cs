@@ -50,7 +50,10 @@ public sealed class ProviderSessions(TestApp app, FakeCloudApi cloud, FakeWaha w
         };
         settings["maxPerMinute"] = "0";
         settings["minRecipientGapSeconds"] = "0";
-        var session = new Session("r" + Guid.NewGuid().ToString("N")[..12], "+15550100001", provider, settings, Enabled: true, secrets);
+        var session = new Session("r" + Guid.NewGuid().ToString("N")[..12], "+15550100001", provider, settings, Enabled: true, secrets)
+        {
+            Partitions = TestSessions.Partitions,
+        };
         await app.Services.GetRequiredService<SessionStore>().UpsertAsync(session);
         return (session, await app.Services.GetRequiredService<ApiKeyStore>().CreateAsync("test", [session.Id]));
     }

@@ -65,8 +65,8 @@ public sealed class TestApp : IAsyncDisposable
     }
 
     public Task<(Session Session, string Key)> NewSessionAsync(string provider = SandboxProvider.ProviderName,
-        bool enabled = true, IDictionary<string, string>? settings = null) =>
-        TestSessions.CreateAsync(Services, provider, settings, enabled);
+        bool enabled = true, IDictionary<string, string>? settings = null, int? partitions = null) =>
+        TestSessions.CreateAsync(Services, provider, settings, enabled, partitions);
 
     public HttpRequestMessage Request(HttpMethod method, string path, string? key, string? json = null)
     {

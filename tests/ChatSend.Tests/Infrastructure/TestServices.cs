@@ -58,8 +58,8 @@ public sealed class TestServices : IAsyncDisposable
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
     public Task<(Session Session, string Key)> NewSessionAsync(string provider = ScriptedProvider.ProviderName,
-        IDictionary<string, string>? settings = null, bool enabled = true) =>
-        TestSessions.CreateAsync(_provider, provider, settings, enabled);
+        IDictionary<string, string>? settings = null, bool enabled = true, int? partitions = null) =>
+        TestSessions.CreateAsync(_provider, provider, settings, enabled, partitions);
 
     /// <summary>Runs <c>POST /send</c> on an in-memory HTTP context through the gate both hosts put in front of it, and the real handler.</summary>
     public async Task<(int Status, MessageView? Message, HttpResponse Response)> SendAsync(string key, string json,

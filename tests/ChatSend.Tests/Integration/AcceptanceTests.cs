@@ -54,9 +54,12 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
             await processor.HandleAsync(job, CancellationToken.None);
     }
 
-    private async Task<List<TableEntity>> PartitionAsync() =>
-        await azurite.Clients.Table(StorageNames.MessagesTable)
-            .QueryAsync<TableEntity>(e => e.PartitionKey == _sender.Session.Id).ToListAsync();
+    /// <summary>The rows of the partition that holds the chat (the session's only one, unless the tests run with more).</summary>
+    private async Task<List<TableEntity>> PartitionAsync()
+    {
+        var partition = MessagePartitions.For(_sender.Session, "+12025550123");
+        return await azurite.Clients.Table(StorageNames.MessagesTable).QueryAsync<TableEntity>(e => e.PartitionKey == partition).ToListAsync();
+    }
 
     /// <summary>What each row of the partition is, in row-key order.</summary>
     private static IEnumerable<string> Kinds(IEnumerable<TableEntity> rows) => rows.Select(r =>
@@ -73,7 +76,7 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
         Assert.Equal(("sent", false, null), (row!.Status, row.HasMarker, row.ClaimId));
         Assert.Equal(1, _services.Get<ScriptedProvider>().CallsFor(id));
         // The row and its chat entry, no marker; the chat's record with the message's turn passed, no line entry; the
-        // entry that leads the provider's id to it.
+        // provider's id for it, written with sent.
         Assert.Equal(["message", "chat", "chat record 1/1", "provider id"], Kinds(await PartitionAsync()));
     }
 
@@ -149,7 +152,7 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
 
         Assert.Equal(500, status); // the client got no real answer; the message was accepted all the same
         Assert.Empty(await JobsAsync());
-        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(_sender.Session.Id, 10));
+        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(_sender.Session, 10));
         await AssertSentOnceAsync(row.Id);
     }
 
@@ -160,7 +163,7 @@ public sealed class AcceptanceTests(Azurite azurite) : IClassFixture<Azurite>, I
 
         await SendAsync();
 
-        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(_sender.Session.Id, 10));
+        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(_sender.Session, 10));
         var job = Assert.Single(await JobsAsync());
         await _services.Get<DeliveryProcessor>().HandleAsync(job, CancellationToken.None);
         await AssertSentOnceAsync(row.Id);

@@ -82,7 +82,7 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
         Assert.Equal(202, (await first).Status);
         var repeat = await _services.SendAsync(key, ImageBody(session.Id), "k-1");
         Assert.Equal((202, "true"), (repeat.Status, repeat.Response.Headers["Idempotent-Replayed"].ToString()));
-        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(session.Id, 10));
+        var row = Assert.Single(await _services.Get<MessageStore>().ListAsync(session, 10));
         Assert.Equal(row.Id, repeat.Message!.Id);
     }
 
@@ -143,7 +143,7 @@ public sealed class DeliveryRaceTests(Azurite azurite) : IClassFixture<Azurite>,
         Assert.Equal(202, accepted.Status);
 
         var (rows, _) = await _services.Get<MessageStore>().PageAsync(
-            new MessageQuery(session.Id, 50, null, null, null, Since: t0 + TimeSpan.FromMinutes(3), Until: null));
+            new MessageQuery(session.Id, 50, null, null, null, Since: t0 + TimeSpan.FromMinutes(3), Until: null) { Partitions = session.Partitions });
         Assert.Contains(rows, r => r.Id == accepted.Message!.Id);
     }
 }

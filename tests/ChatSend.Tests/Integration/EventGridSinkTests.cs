@@ -183,7 +183,7 @@ public sealed class EventGridSinkTests : IAsyncLifetime
         var id = MessageId.New(session, at);
         var row = new MessageEntity
         {
-            PartitionKey = id.Session, RowKey = id.RowKey, Id = id.Value, To = "+12025550123", Recipient = "+12025550123",
+            PartitionKey = id.PartitionKey, RowKey = id.RowKey, Id = id.Value, To = "+12025550123", Recipient = "+12025550123",
             Sender = "+15550100001", Content = text, Text = text, MessageType = MessageType.Text, AcceptedAt = at,
         };
         var events = new List<CloudEvent>();

@@ -37,7 +37,7 @@ public sealed class IdempotencyTests(Azurite azurite) : IClassFixture<Azurite>, 
     }
 
     private async Task<int> RowsAsync() =>
-        (await _services.Get<MessageStore>().ListAsync(_sender.Session.Id, 100)).Count;
+        (await _services.Get<MessageStore>().ListAsync(_sender.Session, 100)).Count;
 
     [Fact]
     public async Task ARepeatGetsTheOriginalAnswerMarkedReplayedAndSendsNothingNew()

@@ -257,7 +257,7 @@ public sealed class InboundMediaFetchTests(Azurite azurite) : IClassFixture<Azur
 
         // Another instance: no recent copies, the queue and the marker only.
         await using var other = Services();
-        var id = (await other.Get<InboundRecorder>().FindAsync(session.Id, ScriptedProvider.ProviderName, report.ProviderMessageId, CancellationToken.None))!.Value;
+        var id = (await other.Get<InboundRecorder>().FindAsync(session, ScriptedProvider.ProviderName, report.ProviderMessageId, report.Chat, CancellationToken.None))!.Value;
         _clock.Advance(other.Get<InboundMediaFetcher>().FetchWindow + TimeSpan.FromSeconds(1));
         await other.Get<Sweeper>().RunAsync();
         Assert.Equal(1, await TakeJobsAsync(id));

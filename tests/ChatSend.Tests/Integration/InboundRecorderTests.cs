@@ -41,7 +41,7 @@ public sealed class InboundRecorderTests(Azurite azurite) : IClassFixture<Azurit
         (services ?? _services).Get<InboundRecorder>().RecordAsync(_session, Provider, report, CancellationToken.None);
 
     private async Task<IReadOnlyList<MessageEntity>> ChatAsync(string chat) =>
-        (await _services.Get<MessageStore>().ChatPageAsync(new MessageQuery(_session.Id, 50, null, null, null, null, null, chat))).Rows;
+        (await _services.Get<MessageStore>().ChatPageAsync(new MessageQuery(_session.Id, 50, null, null, null, null, null, chat) { Partitions = _session.Partitions })).Rows;
 
     [Fact]
     public async Task AMessageDeliveredTwiceIsRecordedOnceWithOneEvent()

@@ -334,7 +334,7 @@ public sealed class MediaStagingTests(Azurite azurite, MediaServer media) : ICla
         var (status, _, _) = await services.SendAsync(key, $$"""{"session":"{{session.Id}}","to":"+12025550123","imageUrl":"{{media.Url("/file/jpeg/5000")}}"}""");
 
         Assert.Equal(500, status);
-        Assert.Empty(await services.Get<MessageStore>().ListAsync(session.Id, 10));
+        Assert.Empty(await services.Get<MessageStore>().ListAsync(session, 10));
         var orphan = Assert.Single(await Media.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, $"msg_{session.Id}_", CancellationToken.None).ToListAsync());
         clock.Advance(TimeSpan.FromMinutes(61));
         await services.Get<ChatSend.Sweeping.Sweeper>().RunAsync();

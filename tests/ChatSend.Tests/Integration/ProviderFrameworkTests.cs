@@ -34,7 +34,7 @@ public sealed class ProviderFrameworkTests(Azurite azurite) : IClassFixture<Azur
         var (result, _) = await _services.SendRawAsync(key, $$"""{"session":"{{session.Id}}",{{fields}}}""");
         var problem = Assert.IsType<ProblemHttpResult>(result);
         Assert.Equal(422, problem.StatusCode);
-        Assert.Empty(await _services.Get<MessageStore>().ListAsync(session.Id, 10)); // nothing kept
+        Assert.Empty(await _services.Get<MessageStore>().ListAsync(session, 10)); // nothing kept
         return JsonSerializer.SerializeToElement(problem.ProblemDetails, problem.ProblemDetails.GetType());
     }
 

@@ -41,12 +41,14 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
 
         var sent = (await _services.Get<MessageStore>().FindAsync(message.MessageId))!;
         Assert.Equal("sent", sent.Status);
-        var entry = (await Table(StorageNames.MessagesTable).GetEntityAsync<TableEntity>(session.Id,
+        var entry = (await Table(StorageNames.MessagesTable).GetEntityAsync<TableEntity>(message.MessageId.PartitionKey,
             MessageRowKeys.ProviderIdOf(ScriptedProvider.ProviderName, sent.ProviderMessageId!))).Value;
         Assert.Equal(message.Id, entry.GetString("MessageId"));
-        // The claim (a transaction with its marker: the message holds its chat's turn) and the sent transaction are the
-        // only writes: the entry rode in the second.
-        Assert.True(calls.Count(IsWrite) == 2 && calls.Count(c => c == "POST $batch") == 2, string.Join(Environment.NewLine, calls));
+        // The claim (with its marker, the message being in its chat's line) and the sent transaction are the only writes of
+        // rows (beside the sweeper's hint for the marker's due time, when that falls in a minute /send did not note): the
+        // entry rode in the second.
+        var writes = calls.Where(IsWrite).Where(c => !c.StartsWith("PUT " + StorageNames.SweepIndexTable + "(", StringComparison.Ordinal)).ToList();
+        Assert.True(writes is ["POST $batch", "POST $batch"], string.Join(Environment.NewLine, calls));
         Assert.DoesNotContain(calls, c => c.Contains(StorageNames.ProviderIdsTable, StringComparison.Ordinal));
     }
 
@@ -58,7 +60,10 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
         var (session, key) = await _services.NewSessionAsync();
         var message = await _services.SendTextAsync(key, session.Id);
         var providerId = $"scripted-{message.Id}-1"; // what the scripted provider will answer with
-        var early = new Receipt(null, status, ProviderMessageId: providerId, Reason: reason, Provider: ScriptedProvider.ProviderName, Session: session.Id);
+        var early = new Receipt(null, status, ProviderMessageId: providerId, Reason: reason, Provider: ScriptedProvider.ProviderName, Session: session.Id)
+        {
+            Partitions = session.Partitions,
+        };
 
         // A fast provider's callback, before the provider's answer is recorded: not found yet, so back on the queue.
         await _services.Get<ReceiptHandler>().HandleAsync(QueueMessages.Serialize(early), CancellationToken.None);
@@ -86,7 +91,7 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
     {
         var (session, _) = await _services.NewSessionAsync();
         var unknown = new Receipt(null, MessageStatus.Read, ProviderMessageId: "another-gateways-" + Guid.NewGuid().ToString("N"),
-            Provider: ScriptedProvider.ProviderName, Session: session.Id);
+            Provider: ScriptedProvider.ProviderName, Session: session.Id) { Partitions = session.Partitions };
         var handler = _services.Get<ReceiptHandler>();
 
         var callsPerTry = new List<string[]>();
@@ -97,9 +102,10 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
             callsPerTry.Add(_services.Faults.Calls.Skip(before).Select(Kind).ToArray());
         }
 
-        // Each try: one point read in the session's partition, and a put back on the queue; the old table is read on
-        // the first and the last try only; the last puts nothing.
-        string[] read = ["GET messages"], old = ["GET providerids"], put = ["POST receipts/messages"];
+        // Each try: one point read in each of the session's partitions (it has one unless the tests run with more; the
+        // receipt names no chat), and a put back on the queue; the old table is read on the first and the last try only;
+        // the last puts nothing.
+        string[] read = [.. Enumerable.Repeat("GET messages", session.Partitions)], old = ["GET providerids"], put = ["POST receipts/messages"];
         Assert.Equal([[.. read, .. old, .. put], .. Enumerable.Repeat<string[]>([.. read, .. put], 6), [.. read, .. old]], callsPerTry);
         var waits = _services.Logs.Lines.Where(l => l.Contains($"for session {session.Id}: a provider id no message has yet; tried again in"))
             .Select(l => TimeSpan.Parse(l[(l.IndexOf("tried again in ", StringComparison.Ordinal) + 15)..].Split(' ')[0])).ToList();
@@ -122,7 +128,7 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
         var other = await receipts.ApplyAsync(new Receipt(null, MessageStatus.Delivered, ProviderMessageId: providerId,
             Provider: ScriptedProvider.ProviderName, Session: "someone-else"));
         var own = await receipts.ApplyAsync(new Receipt(null, MessageStatus.Delivered, ProviderMessageId: providerId,
-            Provider: ScriptedProvider.ProviderName, Session: session.Id));
+            Provider: ScriptedProvider.ProviderName, Session: session.Id) { Partitions = session.Partitions });
 
         Assert.Null(other);
         Assert.Equal(("delivered", message.Id), (own!.Status, own.Id));
@@ -137,9 +143,40 @@ public sealed class ReceiptLookupTests(Azurite azurite) : IClassFixture<Azurite>
         var (received, _) = await _services.Get<InboundRecorder>().RecordAsync(session, ScriptedProvider.ProviderName, report, CancellationToken.None);
 
         var row = await _services.Get<ReceiptHandler>().ApplyAsync(new Receipt(null, MessageStatus.Read, ProviderMessageId: providerId,
-            Provider: ScriptedProvider.ProviderName, Session: session.Id));
+            Provider: ScriptedProvider.ProviderName, Session: session.Id) { Partitions = session.Partitions });
 
         Assert.Equal((received.Id, "received"), (row!.Id, row.Status));
+    }
+
+    [Fact]
+    public async Task InASessionOfFourPartitionsAReceiptNamingItsChatReadsThatPartitionAndOneNamingNoneReadsAllFour()
+    {
+        var (session, key) = await _services.NewSessionAsync(partitions: 4);
+        var to = TestSessions.RecipientIn(3, 4);
+        var message = await _services.SendTextAsync(key, session.Id, to);
+        await _services.Get<DeliveryProcessor>().HandleAsync(new DeliveryJob(message.MessageId), CancellationToken.None);
+        var providerId = (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.ProviderMessageId!;
+        Receipt Report(MessageStatus status, string? chat) => new(null, status, ProviderMessageId: providerId, Provider: ScriptedProvider.ProviderName,
+            Session: session.Id) { Partitions = 4, Chat = chat };
+
+        // Each taken by an instance that knows nothing in memory.
+        var named = await LookupsAsync(Report(MessageStatus.Delivered, to));
+        var unnamed = await LookupsAsync(Report(MessageStatus.Read, null));
+        var misnamed = await LookupsAsync(Report(MessageStatus.Played, TestSessions.RecipientIn(1, 4))); // a chat the provider writes otherwise
+
+        Assert.Equal([$"{session.Id}~3"], named);
+        Assert.Equal(MessagePartitions.All(session).Order(), unnamed.Order());
+        Assert.Equal([$"{session.Id}~1", .. new[] { session.Id, $"{session.Id}~2", $"{session.Id}~3" }], [misnamed[0], .. misnamed[1..].Order()]);
+        Assert.Equal("read", (await _services.Get<MessageStore>().FindAsync(message.MessageId))!.Status); // played is a voice note's only
+    }
+
+    /// <summary>The partitions a receipt's lookup of its provider's id read, in order, on an instance of its own; the receipt applied.</summary>
+    private async Task<List<string>> LookupsAsync(Receipt receipt)
+    {
+        await using var instance = new TestServices(azurite);
+        await instance.Get<ReceiptHandler>().ApplyAsync(receipt);
+        return instance.Faults.Calls.Select(Uri.UnescapeDataString).Where(c => c.Contains("RowKey='~~~p:", StringComparison.Ordinal))
+            .Select(c => c[(c.IndexOf("PartitionKey='", StringComparison.Ordinal) + 14)..].Split('\'')[0]).ToList();
     }
 
     private TableClient Table(string name) => azurite.Clients.Table(name);

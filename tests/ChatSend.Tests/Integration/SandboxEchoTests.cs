@@ -41,7 +41,7 @@ public sealed class SandboxEchoTests(Azurite azurite) : IClassFixture<Azurite>, 
         await using (var another = new TestServices(azurite))
             await another.Get<ReceiptHandler>().HandleAsync(echo.Body.ToString(), CancellationToken.None); // handed out twice
 
-        var (rows, _) = await _services.Get<MessageStore>().PageAsync(new MessageQuery(session.Id, 10, null, null, null, null, null, Direction: MessageDirection.Inbound));
+        var (rows, _) = await _services.Get<MessageStore>().PageAsync(new MessageQuery(session.Id, 10, null, null, null, null, null, Direction: MessageDirection.Inbound) { Partitions = session.Partitions });
         var answer = Assert.Single(rows);
         Assert.Equal((SandboxEcho.Prefix + "hello", "+12025550123", "+12025550123", MessageStatus.Received),
             (answer.Content, answer.Chat, answer.Sender, answer.CurrentStatus));

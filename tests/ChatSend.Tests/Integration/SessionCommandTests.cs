@@ -154,4 +154,26 @@ public sealed class SessionCommandTests(Azurite azurite) : IClassFixture<Azurite
             view.GetProperty("secrets").GetProperty("accessToken").GetProperty("configured").GetBoolean()));
         Assert.DoesNotContain("value-not-shown", output.ToString());
     }
+
+    [Fact]
+    public async Task ASessionsPartitionsAreSetWhenItIsCreatedShownAndKeptButNeverChanged()
+    {
+        var id = NewId();
+        var created = await RunAsync("session", id, "--sender", "+442079460958", "--partitions", "4");
+        var shown = await RunAsync("session", "show", id);
+        var changed = await RunAsync("session", id, "--sender", "+442079460958", "--partitions", "2");
+        var disabled = await RunAsync("session", id, "--sender", "+442079460958", "--disabled"); // stored again, without --partitions
+        var refused = await RunAsync("session", NewId(), "--sender", "+442079460958", "--partitions", "17");
+
+        Assert.Equal((0, $"session {id}: sender +442079460958, provider sandbox, enabled, 4 partitions"), (created.Code, created.Output.Trim()));
+        Assert.Equal(4, Json.Parse(shown.Output).GetProperty("partitions").GetInt32());
+        Assert.Equal((2, ""), (changed.Code, changed.Output));
+        Assert.StartsWith($"error: session {id} has 4 partition(s) and keeps them", changed.Error);
+        Assert.Equal(0, disabled.Code);
+        Assert.Equal((2, "error: --partitions must be a whole number from 1 to 16, not '17'"), (refused.Code, refused.Error.Trim()));
+        await using var services = new TestServices(azurite);
+        var stored = (await services.Get<SessionStore>().FindAsync(id))!;
+        Assert.Equal((4, false), (stored.Partitions, stored.Enabled));
+        await Assert.ThrowsAsync<ArgumentException>(() => services.Get<SessionStore>().UpsertAsync(stored with { Partitions = 1 }));
+    }
 }

@@ -75,7 +75,7 @@ public sealed class StoreTests(Azurite azurite) : IClassFixture<Azurite>, IAsync
             await _services.SendTextAsync(otherKey, other.Id);
         }
 
-        var listed = await _services.Get<MessageStore>().ListAsync(session.Id, 10);
+        var listed = await _services.Get<MessageStore>().ListAsync(session, 10);
         Assert.Equal(Enumerable.Reverse(sent), listed.Select(m => m.Id));
     }
 

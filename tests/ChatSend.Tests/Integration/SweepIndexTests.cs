@@ -1,9 +1,11 @@
+using Azure.Data.Tables;
 using ChatSend.Delivery;
 using ChatSend.Http;
 using ChatSend.Media;
 using ChatSend.Messages;
 using ChatSend.Queues;
 using ChatSend.Send;
+using ChatSend.Sessions;
 using ChatSend.Storage;
 using ChatSend.Sweeping;
 using ChatSend.Tests.Infrastructure;
@@ -57,7 +59,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
         _clock.Advance(TimeSpan.FromSeconds(61));
         var swept = await Sweeper.RunAsync();
 
-        Assert.Equal((1, 1, false), (swept.Requeued, swept.Sessions, swept.FullPass));
+        Assert.Equal((1, 1, false), (swept.Requeued, swept.Partitions, swept.FullPass));
         Assert.Single(await JobsAsync(), message.MessageId);
         await SentAsync(message.MessageId);
     }
@@ -97,6 +99,42 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
 
         Assert.Single(sweeps, s => s.FullPass);
         Assert.Equal(1, sweeps.Sum(s => s.Requeued));
+        Assert.Single(await JobsAsync(), message.MessageId);
+        await SentAsync(message.MessageId);
+    }
+
+    [Fact]
+    public async Task InASessionOfFourPartitionsTheHintNamesThePartitionWithTheDueRowAndOnlyItIsRead()
+    {
+        var (session, key) = await _services.NewSessionAsync(partitions: 4);
+        var message = await _services.SendTextAsync(key, session.Id, TestSessions.RecipientIn(2, 4));
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync(); // as if its job was lost
+        var hints = await azurite.Clients.Table(StorageNames.SweepIndexTable)
+            .QueryAsync<TableEntity>(e => e.RowKey.CompareTo("d:" + session.Id) >= 0 && e.RowKey.CompareTo("d:" + session.Id + "~~") < 0).ToListAsync();
+
+        _clock.Advance(TimeSpan.FromSeconds(61));
+        var swept = await Sweeper.RunAsync();
+
+        Assert.Equal([$"d:{session.Id}~2"], hints.Select(h => h.RowKey).Distinct());
+        Assert.Equal((1, 1, false), (swept.Requeued, swept.Partitions, swept.FullPass));
+        Assert.Single(await JobsAsync(), message.MessageId);
+        await SentAsync(message.MessageId);
+    }
+
+    [Fact]
+    public async Task TheFullPassReadsEveryPartitionOfEverySessionAndFindsWorkInTheLast()
+    {
+        var (session, key) = await _services.NewSessionAsync(partitions: 4);
+        for (var i = 0; i < 3; i++) // the hint's first try and the storage client's two retries
+            _services.Faults.Next(Fault.Refuse, "PUT " + StorageNames.SweepIndexTable + "(");
+        var message = await _services.SendTextAsync(key, session.Id, TestSessions.RecipientIn(3, 4));
+        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+
+        _clock.Advance(TimeSpan.FromHours(1));
+        var swept = await Sweeper.RunAsync();
+
+        var partitions = (await _services.Get<SessionStore>().ListAsync().ToListAsync()).Sum(s => s.Partitions);
+        Assert.Equal((true, 1, partitions), (swept.FullPass, swept.Requeued, swept.Partitions));
         Assert.Single(await JobsAsync(), message.MessageId);
         await SentAsync(message.MessageId);
     }

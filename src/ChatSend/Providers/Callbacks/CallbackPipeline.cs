@@ -86,7 +86,12 @@ public sealed partial class CallbackPipeline(ProviderSecrets secrets, ReceiptQue
         report switch
         {
             StatusReport status => receipts.EnqueueAsync(new Receipt(null, status.Status, status.At, status.ProviderMessageId, status.Reason,
-                Provider: callback.Provider, Session: session.Id) { ClosesWindow = status.ClosesWindow }, cancellationToken: cancellationToken),
+                Provider: callback.Provider, Session: session.Id) 
+            {
+                ClosesWindow = status.ClosesWindow,
+                Chat = status.Chat,
+                Partitions = session.Partitions > 1 ? session.Partitions : null,
+            }, cancellationToken: cancellationToken),
             InboundReport message => inbound.RecordAsync(session, callback.Provider, message, cancellationToken),
             _ => throw new InvalidOperationException($"a {report.GetType().Name} has no way to be applied"),
         };

@@ -59,6 +59,12 @@ public sealed record StatusReport(string SessionName, string ProviderMessageId, 
 {
     /// <summary>The provider failed the message as outside the chat's 24-hour window (the Cloud API's 131047).</summary>
     public bool ClosesWindow { get; init; }
+
+    /// <summary>
+    /// The chat the provider says the message went to, as ChatSend writes chats (<see cref="Inbound.ChatAddress"/>), when it
+    /// says so: where the receipt looks first for the message in a session of several partitions.
+    /// </summary>
+    public string? Chat { get; init; }
 }
 
 /// <summary>

@@ -83,6 +83,9 @@ public sealed class EvolutionCallback(SessionStore sessions) : RouteSessionCallb
         return status is { } reached
             ? new StatusReport(session, keyId, reached,
                 Reason: reached == MessageStatus.Failed ? "Evolution API reported the message as ERROR (WhatsApp did not accept it)" : null)
+            {
+                Chat = CallbackJson.Text(update.RemoteJid) is { Length: > 0 and <= 256 } jid && !jid.Any(char.IsControl) ? ChatAddress.FromJid(jid) : null,
+            }
             : null;
     }
 }
@@ -380,12 +383,13 @@ public sealed record EvolutionEvent(
 
 /// <summary>
 /// One <c>messages.update</c> entry: the WhatsApp key id of the message, whether the instance sent it (only JSON false
-/// says it did not), and its status.
+/// says it did not), its status, and the chat it went to (<c>remoteJid</c>, read as it comes).
 /// </summary>
 public sealed record EvolutionMessageUpdate(
     [property: JsonPropertyName("keyId")] string? KeyId,
     [property: JsonPropertyName("fromMe")] JsonElement FromMe,
-    [property: JsonPropertyName("status")] string? Status);
+    [property: JsonPropertyName("status")] string? Status,
+    [property: JsonPropertyName("remoteJid")] JsonElement RemoteJid = default);
 
 /// <summary>
 /// One <c>messages.upsert</c> entry (prepareMessage's <c>messageRaw</c>): what identifies the message is typed; what

@@ -76,6 +76,9 @@ public sealed class WahaCallback(SessionStore sessions) : RouteSessionCallback(s
         return status is { } reached
             ? new StatusReport(session, id, reached,
                 Reason: reached == MessageStatus.Failed ? $"WAHA reported an error delivering the message (ack -1, {CallbackJson.Text(ackPayload.AckName) ?? "ERROR"})" : null)
+            {
+                Chat = WahaInbound.Jid(ackPayload.To) is { } to ? ChatAddress.FromJid(to) : null,
+            }
             : null;
     }
 }
@@ -564,12 +567,16 @@ public sealed record WahaMe(
     [property: JsonPropertyName("id")] JsonElement Id,
     [property: JsonPropertyName("lid")] JsonElement Lid);
 
-/// <summary>The payload of <c>message.ack</c>: the message's id (<c>true_&lt;chat&gt;_&lt;id&gt;</c>), whose it is, and the ack level.</summary>
+/// <summary>
+/// The payload of <c>message.ack</c>: the message's id (<c>true_&lt;chat&gt;_&lt;id&gt;</c>), whose it is, the ack level, and
+/// the chat it went to (<c>to</c>, read as it comes).
+/// </summary>
 public sealed record WahaAck(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("fromMe")] JsonElement FromMe,
     [property: JsonPropertyName("ack")] int? Ack,
-    [property: JsonPropertyName("ackName")] JsonElement AckName);
+    [property: JsonPropertyName("ackName")] JsonElement AckName,
+    [property: JsonPropertyName("to")] JsonElement To = default);
 
 /// <summary>
 /// The payload of <c>message</c> (WAHA's <c>WAMessage</c>, https://waha.devlike.pro/docs/how-to/receive-messages/#message):

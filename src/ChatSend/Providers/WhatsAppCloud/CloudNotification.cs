@@ -60,12 +60,16 @@ public sealed record CloudValue(
 
 public sealed record CloudMetadata([property: JsonPropertyName("phone_number_id")] string? PhoneNumberId);
 
-/// <summary>A message's status: <c>sent</c>, <c>delivered</c>, <c>read</c>, <c>played</c> or <c>failed</c> (with its errors); the time in Unix seconds as a string.</summary>
+/// <summary>
+/// A message's status: <c>sent</c>, <c>delivered</c>, <c>read</c>, <c>played</c> or <c>failed</c> (with its errors); the time
+/// in Unix seconds as a string; the recipient's WhatsApp id (<c>recipient_id</c>), read as it comes.
+/// </summary>
 public sealed record CloudStatus(
     [property: JsonPropertyName("id")] string? Id,
     [property: JsonPropertyName("status")] string? Status,
     [property: JsonPropertyName("timestamp")] JsonElement Timestamp,
-    [property: JsonPropertyName("errors")] IReadOnlyList<JsonElement>? Errors);
+    [property: JsonPropertyName("errors")] IReadOnlyList<JsonElement>? Errors,
+    [property: JsonPropertyName("recipient_id")] JsonElement RecipientId = default);
 
 /// <summary>An error of a failed status: Meta's code, its title (or message) and <c>error_data.details</c>.</summary>
 public sealed record CloudError(

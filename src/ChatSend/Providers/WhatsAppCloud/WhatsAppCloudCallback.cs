@@ -163,6 +163,7 @@ public sealed partial class WhatsAppCloudCallback(WhatsAppCloudSessions sessions
         return new StatusReport(phoneNumberId, id, reached, UnixTime(status.Timestamp), reached == MessageStatus.Failed ? FailureReason(status) : null)
         {
             ClosesWindow = reached == MessageStatus.Failed && ErrorCode(status) == WhatsAppCloudErrors.ReEngagement,
+            Chat = Address(CallbackJson.Text(status.RecipientId)) is { } recipient ? ChatAddress.FromDigits(recipient) ?? recipient : null,
         };
     }
 

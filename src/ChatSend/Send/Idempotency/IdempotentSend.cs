@@ -21,7 +21,7 @@ namespace ChatSend.Send.Idempotency;
 /// taken over once it can no longer be running (<see cref="InFlightLease"/>): what it wrote is found first, so
 /// nothing is doubled.
 /// </summary>
-public sealed partial class IdempotentSend(IdempotencyStore records, MessageStore messages, IOptions<MediaOptions> media,
+public sealed partial class IdempotentSend(IdempotencyStore records, MessageStore messages, SessionStore sessions, IOptions<MediaOptions> media,
     TimeProvider time, ILogger<IdempotentSend> logger)
 {
     public const string Header = "Idempotency-Key";
@@ -105,13 +105,15 @@ public sealed partial class IdempotentSend(IdempotencyStore records, MessageStor
         return (null, existing);
     }
 
-    // The message the first request reserved, if it was accepted: its session comes from the same body.
+    // The message the first request reserved, if it was accepted: its session and chat (so its partition) come from the same body.
     private async Task<MessageEntity?> AcceptedAsync(IdempotencyRecord record, byte[] body)
     {
         var request = JsonBody.Read<SendRequest>(body, new FieldErrors());
-        return request.Value?.Session is { } session && SessionId.IsValid(session)
-            ? await messages.FindAsync(new MessageId(session, record.MessageRowKey), CancellationToken.None)
-            : null;
+        if (request.Value is not { Session: { } id, To: { } to } || !SessionId.IsValid(id) || Recipient.Parse(to) is not { } chat)
+            return null;
+        var session = await sessions.FindAsync(id, CancellationToken.None);
+        var partition = session is null ? id : MessagePartitions.For(session, chat.Value);
+        return await messages.FindAsync(new MessageId(partition, record.MessageRowKey), CancellationToken.None);
     }
 
     private async Task KeepAsync(IdempotencyRecord record, ProblemHttpResult problem)
