@@ -221,7 +221,12 @@ public sealed class StorageCallsTests(Azurite azurite, FakeWaha waha, MediaServe
 
         // The sandbox stands in for the network: its own record of the send is the network's write, not ChatSend's.
         Assert.Equal(1, calls.RemoveAll(c => c == "POST sandbox"));
-        Assert.True(calls.Count <= 2 + 9, $"{calls.Count - 2} calls after the 2 of /send:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
+        // At most one write is refused and made again after a read: when a receipt at once overtakes the sent write, or
+        // when Azurite answered the sent transaction with an ETag a few milliseconds off the one it stored (a quirk of
+        // its batches; Azure answers the stored one). Those two calls are not counted against the nine.
+        var reads = calls.Count(c => c.StartsWith("GET messages(", StringComparison.Ordinal));
+        Assert.True(reads <= 1 && calls.Count - 2 * reads <= 2 + 9,
+            $"{calls.Count - 2} calls after the 2 of /send:{Environment.NewLine}{string.Join(Environment.NewLine, calls)}");
     }
 
     [Fact]
