@@ -38,11 +38,38 @@ public sealed record Latency(double P50, double P95, double P99)
 }
 
 /// <summary>
-/// What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory, and what a
-/// part counts beside (<see cref="Counts"/>: idle's requests in the emulator's log, its warm-up's calls).
+/// What the runtime did in the process over a measured stretch: collections by generation, the time the program was paused
+/// for them, contended lock takes, and the thread pool at its busiest (work items queued, threads), sampled every 10 ms.
+/// </summary>
+public sealed record RuntimeStats(int Gen0, int Gen1, int Gen2, double PauseMs, long LockContentions, long MaxQueued, int MaxThreads)
+{
+    public static async Task<(T Result, RuntimeStats Stats)> WatchAsync<T>(Func<Task<T>> body)
+    {
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var (pause, locks) = (GC.GetTotalPauseDuration(), Monitor.LockContentionCount);
+        using var stop = new CancellationTokenSource();
+        var (maxQueued, maxThreads) = (0L, 0);
+        var sampler = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+            while (await timer.WaitForNextTickAsync(stop.Token))
+                (maxQueued, maxThreads) = (Math.Max(maxQueued, ThreadPool.PendingWorkItemCount), Math.Max(maxThreads, ThreadPool.ThreadCount));
+        }, stop.Token);
+        var result = await body();
+        await stop.CancelAsync();
+        await sampler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return (result, new RuntimeStats(GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+            (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, Monitor.LockContentionCount - locks, maxQueued, maxThreads));
+    }
+}
+
+/// <summary>
+/// What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory, what the
+/// runtime did meanwhile, and what a part counts beside (<see cref="Counts"/>: idle's requests in the emulator's log, its
+/// warm-up's calls).
 /// </summary>
 public sealed record RunResult(RunSpec Spec, double Seconds, Latency? Latency, Dictionary<string, long> Calls, long PeakWorkingSet,
-    long AllocatedBytes, Dictionary<string, long>? Counts = null)
+    long AllocatedBytes, Dictionary<string, long>? Counts = null, RuntimeStats? Runtime = null)
 {
     private const string Marker = "RESULT ";
 
@@ -67,13 +94,15 @@ public static class Measure
         GC.WaitForPendingFinalizers();
         counter.Reset();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        SpanTimes.Begin();
         var clock = Stopwatch.StartNew();
-        var latency = await body();
+        var (latency, runtime) = await RuntimeStats.WatchAsync(body);
         var seconds = clock.Elapsed.TotalSeconds;
+        SpanTimes.Stop();
         var calls = counter.Snapshot();
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         using var self = Process.GetCurrentProcess();
-        return new RunResult(spec, seconds, latency, calls, self.PeakWorkingSet64, allocated);
+        return new RunResult(spec, seconds, latency, calls, self.PeakWorkingSet64, allocated, Runtime: runtime);
     }
 
     /// <summary>
