@@ -22,7 +22,12 @@ internal static class SendRun
     public const string Floor = "floor";
     public const string FloorWithMarker = "floor-marker";
     public const string ListenersOff = "listeners-off";
+    public const string ListenersOffChats = "listeners-off-chats";
+    public const string ListenersOffUnordered = "listeners-off-unordered";
     public const string ListenersOn = "listeners-on";
+
+    /// <summary>The chats <see cref="ListenersOffChats"/> sends go to, round-robin: as many as the most sends at once.</summary>
+    public const int Chats = 64;
 
     public static Task<RunResult> RunAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter) =>
         spec.Side is Floor or FloorWithMarker ? FloorAsync(spec, azurite, counter) : ProductAsync(spec, azurite, counter);
@@ -38,7 +43,9 @@ internal static class SendRun
 
         async Task SendAsync(int i)
         {
-            var body = $$"""{"session":"{{session.Id}}","to":"+12025550123","text":"bench message {{i:00000}}"}""";
+            var to = spec.Side == ListenersOffChats ? OrderRun.ChatOf(i, Chats) : "+12025550123";
+            var ordered = spec.Side == ListenersOffUnordered ? ""","ordered":false""" : "";
+            var body = $$"""{"session":"{{session.Id}}","to":"{{to}}","text":"bench message {{i:00000}}"{{ordered}}}""";
             using var content = new StringContent(body, Encoding.UTF8, "application/json");
             using var response = await http.PostAsync("send", content);
             if (response.StatusCode != HttpStatusCode.Accepted)
