@@ -60,7 +60,7 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
     private IEnumerable<RunSpec> MediaRuns() =>
         from repetition in Enumerable.Range(0, Repetitions)
         from concurrency in MediaConcurrency
-        from side in Turn([MediaRun.Raw, MediaRun.Staged], repetition)
+        from side in Turn([MediaRun.Raw, MediaRun.Floor, MediaRun.Staged], repetition)
         select new RunSpec("media", side, MediaFiles, Warmup: MediaFiles, Concurrency: concurrency);
 
     // The latency run's callbacks carry one message each, the first sixth not timed. Calls are counted once, with and
