@@ -51,6 +51,7 @@ internal static class MediaRun
         };
 
         await Measure.LoadAsync(spec.Warmup, spec.Concurrency, _ => one()); // as many as measured, so pools and tiers settle
+        await Measure.JitSettledAsync();
         var result = await Measure.RunAsync(spec, counter, async () =>
         {
             await Measure.LoadAsync(spec.Count, spec.Concurrency, _ => one());

@@ -49,9 +49,11 @@ internal static class SendReport
     private static void Runtime(StringBuilder text, IReadOnlyList<RunResult> results, BenchPlan plan)
     {
         text.AppendLine("What the runtime did over each measured stretch (medians): collections by generation, the time paused for them,");
-        text.AppendLine("contended lock takes, and the thread pool at its busiest (queued work items and threads, sampled every 10 ms).");
+        text.AppendLine("contended lock takes, the thread pool at its busiest (queued work items and threads, sampled every 10 ms), the JIT's");
+        text.AppendLine("time, and the processor time per send of the benchmark's process (client, host or floor) and of Azurite.");
         text.AppendLine();
-        text.Header("at once", "run", "gen0/gen1/gen2 collections", "GC pause ms", "lock contentions", "most work items queued", "most threads");
+        text.Header("at once", "run", "gen0/gen1/gen2 collections", "GC pause ms", "lock contentions", "most work items queued", "most threads",
+            "JIT ms", "CPU ms per send", "Azurite CPU ms per send");
         foreach (var concurrency in plan.SendConcurrency)
             foreach (var (side, name) in Sides)
             {
@@ -60,7 +62,8 @@ internal static class SendReport
                     continue;
                 text.Row(concurrency, name, $"{runs.Median(r => r.Runtime!.Gen0)}/{runs.Median(r => r.Runtime!.Gen1)}/{runs.Median(r => r.Runtime!.Gen2)}",
                     runs.Median(r => r.Runtime!.PauseMs), runs.Median(r => r.Runtime!.LockContentions), runs.Median(r => r.Runtime!.MaxQueued),
-                    runs.Median(r => r.Runtime!.MaxThreads));
+                    runs.Median(r => r.Runtime!.MaxThreads), runs.Median(r => r.Runtime!.JitMs), runs.Median(r => r.Runtime!.CpuMs / r.Spec.Count),
+                    runs.Median(r => r.Runtime!.StorageCpuMs / r.Spec.Count));
             }
         text.AppendLine();
     }
