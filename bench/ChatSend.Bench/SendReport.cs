@@ -40,7 +40,8 @@ internal static class SendReport
         text.AppendLine("The second floor writes the row and its work marker in one transaction, as POST /send does; on Azurite a");
         text.AppendLine("transaction costs more than a single insert, so the ratios against it (below) separate that from the rest.");
         text.AppendLine($"A send keeps its chat's order unless it says `\"ordered\": false`: sends to one chat take their numbers one at a time");
-        text.AppendLine($"(and only the chat's first gets a job while the listeners are off); the {SendRun.Chats}-chat runs send round-robin over as many chats.");
+        text.AppendLine($"(and only the chat's first gets a job while the listeners are off); the {SendRun.Chats}-chat runs send round-robin over that many");
+        text.AppendLine("chats, so the sends in flight at once go to different chats.");
         text.AppendLine();
         Runtime(text, results, plan);
         return Targets(text, results, plan).ToString();

@@ -26,8 +26,12 @@ internal static class SendRun
     public const string ListenersOffUnordered = "listeners-off-unordered";
     public const string ListenersOn = "listeners-on";
 
-    /// <summary>The chats <see cref="ListenersOffChats"/> sends go to, round-robin: as many as the most sends at once.</summary>
-    public const int Chats = 64;
+    /// <summary>
+    /// The chats <see cref="ListenersOffChats"/> sends go to, round-robin: four times the most sends at once. With as many
+    /// chats as sends at once, each chat's next send came about when its last one ended (a closed loop's latency is its
+    /// round), so any slow one made the next wait its turn, and one chat's sends 6-8 s each (64 at once, load 15).
+    /// </summary>
+    public const int Chats = 256;
 
     public static Task<RunResult> RunAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter) =>
         spec.Side is Floor or FloorWithMarker ? FloorAsync(spec, azurite, counter) : ProductAsync(spec, azurite, counter);
