@@ -45,8 +45,8 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
     private IEnumerable<RunSpec> SendRuns() =>
         from repetition in Enumerable.Range(0, Repetitions)
         from concurrency in SendConcurrency
-        from side in Turn([SendRun.Floor, SendRun.FloorWithMarker, SendRun.ListenersOff, SendRun.ListenersOffChats, SendRun.ListenersOffUnordered,
-            SendRun.ListenersOn], repetition)
+        from side in Turn([SendRun.Floor, SendRun.FloorWithMarker, SendRun.FloorWithEntry, SendRun.ListenersOff, SendRun.ListenersOffChats,
+            SendRun.ListenersOffUnordered, SendRun.ListenersOn], repetition)
         select new RunSpec("send", side, Sends, SendWarmup, Concurrency: concurrency);
 
     // Calls to read are counted once, at the end: they do not vary from run to run as times do.
