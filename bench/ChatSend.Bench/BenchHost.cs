@@ -94,7 +94,9 @@ internal static class BenchHost
         ["ChatSend:Webhooks:AllowHttp"] = "true",
         [$"{ProviderSecrets.Section}:{WebhookOptions.DefaultSecretKeyName}"] = WebhookSecretsKey,
         // Nothing is late in a run of seconds: the sweeper still runs, but re-queues nothing the listeners are about to take.
-        ["ChatSend:Delivery:SweepAfter"] = "01:00:00",
+        // Within the 15 minutes ahead the sweep index remembers a hint it wrote, as with the default (1 minute): further
+        // out, every send would write its session's hint again, a call a host with the default never makes.
+        ["ChatSend:Delivery:SweepAfter"] = "00:10:00",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:ChatSend"] = "Warning",
     };

@@ -45,7 +45,8 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
     private IEnumerable<RunSpec> SendRuns() =>
         from repetition in Enumerable.Range(0, Repetitions)
         from concurrency in SendConcurrency
-        from side in Turn([SendRun.Floor, SendRun.FloorWithMarker, SendRun.ListenersOff, SendRun.ListenersOn], repetition)
+        from side in Turn([SendRun.Floor, SendRun.FloorWithMarker, SendRun.FloorWithEntry, SendRun.ListenersOff, SendRun.ListenersOffChats,
+            SendRun.ListenersOffUnordered, SendRun.ListenersOn], repetition)
         select new RunSpec("send", side, Sends, SendWarmup, Concurrency: concurrency);
 
     // Calls to read are counted once, at the end: they do not vary from run to run as times do.
@@ -59,7 +60,7 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
     private IEnumerable<RunSpec> MediaRuns() =>
         from repetition in Enumerable.Range(0, Repetitions)
         from concurrency in MediaConcurrency
-        from side in Turn([MediaRun.Raw, MediaRun.Staged], repetition)
+        from side in Turn([MediaRun.Raw, MediaRun.Floor, MediaRun.Staged], repetition)
         select new RunSpec("media", side, MediaFiles, Warmup: MediaFiles, Concurrency: concurrency);
 
     // The latency run's callbacks carry one message each, the first sixth not timed. Calls are counted once, with and

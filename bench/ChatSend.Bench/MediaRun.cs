@@ -13,11 +13,13 @@ namespace ChatSend.Bench;
 
 /// <summary>
 /// 16 MiB files staged from a media server on 127.0.0.1 (<see cref="MediaStager.StageAsync"/>, as POST /send does),
-/// against a raw upload of the same bytes with the same blob client.
+/// against its floor (<see cref="MediaFloor"/>: the same fetch, hash and block upload in a tight loop) and a raw upload of
+/// the same bytes with the same blob client.
 /// </summary>
 internal static class MediaRun
 {
     public const string Raw = "raw";
+    public const string Floor = "floor";
     public const string Staged = "staged";
     public const int FileSize = 16 * 1024 * 1024;
 
@@ -36,11 +38,20 @@ internal static class MediaRun
         var container = storage.Blobs.GetBlobContainerClient(StorageNames.MediaContainer);
         var reference = new MediaReference("imageUrl", url, null, null);
 
+        using var http = new HttpClient();
+        var floor = new MediaFloor(container, http);
+
         Task StageAsync() => stager.StageAsync(reference, MessageType.Image, MessageId.New("bench", DateTimeOffset.UtcNow), CancellationToken.None);
         Task UploadAsync() => container.GetBlobClient("raw-" + Guid.NewGuid().ToString("N")).UploadAsync(BinaryData.FromBytes(file));
-        var one = spec.Side == Staged ? StageAsync : (Func<Task>)UploadAsync;
+        Func<Task> one = spec.Side switch
+        {
+            Staged => StageAsync,
+            Floor => () => floor.StageAsync(url),
+            _ => UploadAsync,
+        };
 
         await Measure.LoadAsync(spec.Warmup, spec.Concurrency, _ => one()); // as many as measured, so pools and tiers settle
+        await Measure.JitSettledAsync();
         var result = await Measure.RunAsync(spec, counter, async () =>
         {
             await Measure.LoadAsync(spec.Count, spec.Concurrency, _ => one());

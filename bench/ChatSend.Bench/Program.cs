@@ -6,6 +6,7 @@ using ChatSend.Bench;
 if (args is ["measure", var json])
 {
     var spec = JsonSerializer.Deserialize<RunSpec>(json) ?? throw new ArgumentException("no spec: " + json);
+    SpanTimes.Start();
     await using var azurite = await Azurite.StartAsync(requestLog: spec.Part == "idle");
     var counter = new StorageCallCounter(azurite);
     var result = spec.Part switch
@@ -18,6 +19,7 @@ if (args is ["measure", var json])
         "idle" => await IdleRun.RunAsync(spec, azurite, counter),
         _ => throw new ArgumentException("no part " + spec.Part),
     };
+    SpanTimes.Print();
     Console.WriteLine(result.ToLine());
     return 0;
 }

@@ -38,11 +38,47 @@ public sealed record Latency(double P50, double P95, double P99)
 }
 
 /// <summary>
-/// What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory, and what a
-/// part counts beside (<see cref="Counts"/>: idle's requests in the emulator's log, its warm-up's calls).
+/// What the runtime did in the process over a measured stretch: collections by generation, the time the program was paused
+/// for them, contended lock takes, and the thread pool at its busiest (work items queued, threads), sampled every 10 ms.
+/// </summary>
+public sealed record RuntimeStats(int Gen0, int Gen1, int Gen2, double PauseMs, long LockContentions, long MaxQueued, int MaxThreads,
+    double CpuMs = double.NaN, double StorageCpuMs = double.NaN, double JitMs = double.NaN, long JitMethods = 0)
+{
+    /// <summary>
+    /// Runs <paramref name="body"/>, watching the runtime, and the processor time this process and the emulator used: on a
+    /// busy machine that varies less than the wall time does.
+    /// </summary>
+    public static async Task<(T Result, RuntimeStats Stats)> WatchAsync<T>(Func<Task<T>> body, Azurite azurite)
+    {
+        var (cpu, storageCpu) = (Environment.CpuUsage.TotalTime, azurite.ProcessorTime);
+        var (jit, jitted) = (System.Runtime.JitInfo.GetCompilationTime(), System.Runtime.JitInfo.GetCompiledMethodCount());
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var (pause, locks) = (GC.GetTotalPauseDuration(), Monitor.LockContentionCount);
+        using var stop = new CancellationTokenSource();
+        var (maxQueued, maxThreads) = (0L, 0);
+        var sampler = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+            while (await timer.WaitForNextTickAsync(stop.Token))
+                (maxQueued, maxThreads) = (Math.Max(maxQueued, ThreadPool.PendingWorkItemCount), Math.Max(maxThreads, ThreadPool.ThreadCount));
+        }, stop.Token);
+        var result = await body();
+        await stop.CancelAsync();
+        await sampler.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return (result, new RuntimeStats(GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2,
+            (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, Monitor.LockContentionCount - locks, maxQueued, maxThreads,
+            (Environment.CpuUsage.TotalTime - cpu).TotalMilliseconds, (azurite.ProcessorTime - storageCpu).TotalMilliseconds,
+            (System.Runtime.JitInfo.GetCompilationTime() - jit).TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount() - jitted));
+    }
+}
+
+/// <summary>
+/// What one measurement saw: its wall time, per-item latency where it applies, storage calls by kind, memory, what the
+/// runtime did meanwhile, and what a part counts beside (<see cref="Counts"/>: idle's requests in the emulator's log, its
+/// warm-up's calls).
 /// </summary>
 public sealed record RunResult(RunSpec Spec, double Seconds, Latency? Latency, Dictionary<string, long> Calls, long PeakWorkingSet,
-    long AllocatedBytes, Dictionary<string, long>? Counts = null)
+    long AllocatedBytes, Dictionary<string, long>? Counts = null, RuntimeStats? Runtime = null)
 {
     private const string Marker = "RESULT ";
 
@@ -67,13 +103,15 @@ public static class Measure
         GC.WaitForPendingFinalizers();
         counter.Reset();
         var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        SpanTimes.Begin();
         var clock = Stopwatch.StartNew();
-        var latency = await body();
+        var (latency, runtime) = await RuntimeStats.WatchAsync(body, counter.Azurite);
         var seconds = clock.Elapsed.TotalSeconds;
+        SpanTimes.Stop();
         var calls = counter.Snapshot();
         allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         using var self = Process.GetCurrentProcess();
-        return new RunResult(spec, seconds, latency, calls, self.PeakWorkingSet64, allocated);
+        return new RunResult(spec, seconds, latency, calls, self.PeakWorkingSet64, allocated, Runtime: runtime);
     }
 
     /// <summary>
@@ -84,7 +122,25 @@ public static class Measure
     {
         var (warmup, count) = (spec.Warmup / spec.Batch, spec.Count / spec.Batch);
         await LoadAsync(warmup, spec.Concurrency, operation);
+        await JitSettledAsync();
         return await RunAsync(spec, counter, async () => Latency.Of(await LoadAsync(count, spec.Concurrency, i => operation(warmup + i))));
+    }
+
+    /// <summary>
+    /// Waits, after a warm-up, until the JIT has compiled nothing for a second (at most 30 s): the methods the warm-up made
+    /// hot are recompiled optimised on a background thread, which on two cores would otherwise take CPU from the
+    /// measured stretch, the more so the more code a side runs.
+    /// </summary>
+    public static async Task JitSettledAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        for (var (compiled, quiet) = (System.Runtime.JitInfo.GetCompiledMethodCount(), Stopwatch.StartNew());
+             quiet.Elapsed < TimeSpan.FromSeconds(1) && deadline.Elapsed < TimeSpan.FromSeconds(30);)
+        {
+            await Task.Delay(100);
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() is var now && now != compiled)
+                (compiled, quiet) = (now, Stopwatch.StartNew());
+        }
     }
 
     /// <summary>Runs <paramref name="operation"/> <paramref name="count"/> times, <paramref name="concurrency"/> at once; each one's milliseconds.</summary>

@@ -32,6 +32,9 @@ public sealed partial class StorageCallCounter(Azurite azurite) : HttpPipelinePo
     private readonly long[] _calls = new long[Enum.GetValues<CallKind>().Length];
     private readonly ConcurrentDictionary<string, long> _deleted = new();
 
+    /// <summary>The emulator whose calls this counts.</summary>
+    public Azurite Azurite => azurite;
+
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
     {
         try

@@ -155,6 +155,21 @@ public sealed class SendOverHttpTests(ChatSendTarget target) : IClassFixture<Cha
     }
 
     [Fact]
+    public async Task TextReadAcrossTheBodysReadsArrivesWhole()
+    {
+        var (session, key) = await target.NewSessionAsync();
+        // The body is read 16 KiB at a time: the text starts before the first read's end and runs past it.
+        var text = string.Concat(Enumerable.Range(0, 4000).Select(i => (char)('a' + i * 7 % 26)));
+        var json = $$"""{"session":"{{session.Id}}","to":"+12025550123","pad":"{{new string(' ', 15_000)}}","text":"{{text}}"}""";
+        var start = json.IndexOf(text, StringComparison.Ordinal);
+        Assert.InRange(16 * 1024, start + 1, start + text.Length - 1);
+        using var response = await PostAsync(key, json);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(text, (await Json.ReadAsync(response)).Str("content"));
+    }
+
+    [Fact]
     public async Task NonJsonContentTypeIs415()
     {
         var (session, key) = await target.NewSessionAsync();
