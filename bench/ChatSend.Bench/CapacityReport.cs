@@ -57,7 +57,7 @@ internal static class CapacityReport
             double Of(string what) => Count(CallLedger.TableKey(table, what));
             text.Row($"`{table}`", Partitions.GetValueOrDefault(table, "?"), Of("requests") / sends, Of("refused") / sends, Of("written") / sends,
                 Of("read") / sends, (long)Of("partitions"), Of("busiest") / sends,
-                table == "sandbox" || Of("busiest") == 0 ? "–" : (long)(CapacityModel.PartitionEntities * sends / Of("busiest")));
+                table == "sandbox" || Of("busiest") == 0 ? "–" : $"{CapacityModel.PartitionEntities * sends / Of("busiest"):N0}");
         }
         text.AppendLine();
         text.Header("queue", "puts", "messages received", "deletes", "updates", "messages", "receives", "requests", "idle polls (in all)",
@@ -79,7 +79,7 @@ internal static class CapacityReport
         var messages = CapacityModel.QueueMessageOperations.Sum(Sum) / sends;
         text.Row(label, Sum("put") / sends, Sum("received") / sends, Sum("delete") / sends, Sum("update") / sends, messages, Sum("receive") / sends,
             (Sum("put") + Sum("receive") + Sum("delete") + Sum("update") + Sum("other")) / sends, (long)Sum("empty"),
-            messages > 0 ? (long)(CapacityModel.QueueMessages * queues.Length / messages) : "–");
+            messages > 0 ? $"{CapacityModel.QueueMessages * queues.Length / messages:N0}" : "–");
     }
 
     // Every request the app's pipeline saw, and the emulator's log against it.
