@@ -35,12 +35,17 @@ internal sealed partial record CapacityModel(double Requests, double RequestsAtL
     public const double Goal = 10_000;
     public const double Batch = 16;
 
-    /// <summary>The tables whose busiest partition the model weighs, and each one's partition.</summary>
-    public static readonly (string Table, string Partition, bool OfSession)[] PartitionTables =
-    [
-        ("messages", "the session", true), ("pacing", "the session", true), ("webhooks", "the session", true),
-        ("webhooklog", "a webhook endpoint", true), ("idempotency", "the API key", false),
-    ];
+    /// <summary>What each table's partition key is.</summary>
+    public static readonly Dictionary<string, string> PartitionKeys = new()
+    {
+        ["messages"] = "the session", ["pacing"] = "the session", ["idempotency"] = "the API key", ["sweepindex"] = "a minute",
+        ["sessions"] = "a session", ["apikeys"] = "an API key", ["webhooks"] = "the session", ["webhooklog"] = "a webhook endpoint",
+        ["providerids"] = "a provider's id", ["sandbox"] = "a message (the sandbox's own record, not ChatSend's)",
+    };
+
+    /// <summary>The tables whose busiest partition the model weighs, and whether it follows the session (or its endpoint).</summary>
+    public static readonly (string Table, bool OfSession)[] PartitionTables =
+        [("messages", true), ("pacing", true), ("webhooks", true), ("webhooklog", true), ("idempotency", false)];
 
     /// <summary>The queue operations that each count as a message against a queue's target.</summary>
     public static readonly string[] QueueMessageOperations = ["put", "received", "delete", "update"];

@@ -8,14 +8,6 @@ namespace ChatSend.Bench;
 /// </summary>
 internal static class CapacityReport
 {
-    // Each table's partition key.
-    private static readonly Dictionary<string, string> Partitions = new()
-    {
-        ["messages"] = "the session", ["pacing"] = "the session", ["idempotency"] = "the API key", ["sweepindex"] = "a minute",
-        ["sessions"] = "a session", ["apikeys"] = "an API key", ["webhooks"] = "the session", ["webhooklog"] = "a webhook endpoint",
-        ["providerids"] = "a provider's id", ["sandbox"] = "a message (the sandbox's own record, not ChatSend's)",
-    };
-
     public static string Write(IReadOnlyList<RunResult> results, BenchPlan plan)
     {
         var text = new StringBuilder();
@@ -52,11 +44,12 @@ internal static class CapacityReport
         text.AppendLine();
         text.Header("table", "partition", "requests", "refused transactions", "entities written", "entities read", "partitions",
             "busiest partition's entities", "sends/s at 2,000 entities/s a partition");
-        foreach (var table in CapacityModel.TableNames(counts).OrderBy(t => Partitions.Keys.ToList().IndexOf(t) is var i and >= 0 ? i : int.MaxValue))
+        var order = CapacityModel.PartitionKeys.Keys.ToList();
+        foreach (var table in CapacityModel.TableNames(counts).OrderBy(t => order.IndexOf(t) is var i and >= 0 ? i : int.MaxValue))
         {
             double Of(string what) => Count(CallLedger.TableKey(table, what));
-            text.Row($"`{table}`", Partitions.GetValueOrDefault(table, "?"), Of("requests") / sends, Of("refused") / sends, Of("written") / sends,
-                Of("read") / sends, (long)Of("partitions"), Of("busiest") / sends,
+            text.Row($"`{table}`", CapacityModel.PartitionKeys.GetValueOrDefault(table, "?"), Of("requests") / sends, Of("refused") / sends,
+                Of("written") / sends, Of("read") / sends, (long)Of("partitions"), Of("busiest") / sends,
                 table == "sandbox" || Of("busiest") == 0 ? "–" : $"{CapacityModel.PartitionEntities * sends / Of("busiest"):N0}");
         }
         text.AppendLine();
@@ -118,8 +111,9 @@ internal static class CapacityReport
         Row("ChatSend's requests, as counted (idle polls aside)", m => m.Requests);
         Row($"the same at load (each receive bringing {CapacityModel.Batch}) → one account at 20,000 requests/s",
             m => $"{m.RequestsAtLoad:0.#} → {m.PerAccount:N0}");
-        foreach (var (table, partition, _) in CapacityModel.PartitionTables)
-            Row($"`{table}`, its busiest partition ({partition}): entities → at 2,000/s", m => Cell(m.Partitions.Single(p => p.Name == table)));
+        foreach (var (table, _) in CapacityModel.PartitionTables)
+            Row($"`{table}`, its busiest partition ({CapacityModel.PartitionKeys[table]}): entities → at 2,000/s",
+                m => Cell(m.Partitions.Single(p => p.Name == table)));
         foreach (var queue in models.SelectMany(m => m.Model.Queues.Select(q => q.Name)).Distinct())
             Row($"`{queue}`: messages → at 2,000/s a queue", m => m.Queues.SingleOrDefault(q => q.Name == queue) is { } load ? Cell(load) : "–");
         Row("**one session**", m => $"**{m.Session.Sends:N0}**, its `{m.Session.Name}`");
