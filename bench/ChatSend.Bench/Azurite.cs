@@ -7,14 +7,19 @@ namespace ChatSend.Bench;
 /// <summary>
 /// A fresh in-memory Azurite on free ports for one measurement, killed when disposed: Azurite slows as a table grows,
 /// so no two measurements share one. With its request log on, it counts the requests it answered (<see cref="Requests"/>),
-/// whoever made them.
+/// whoever made them, and of those the ones signed by a SAS in their address (<see cref="SasRequests"/>): a provider
+/// fetching a file through its link, not the app.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
     // Azurite's published development account key (the same for every Azurite install); not a secret.
     private const string DevAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process _process;
+    // A request of the benchmark's own (not counted), whose line in the log comes after those answered before it.
+    private const string LogMark = "bench-log-mark";
     private long _requests;
+    private long _sasRequests;
+    private TaskCompletionSource? _logMarked;
 
     private Azurite(Process process, int blobPort, int queuePort, int tablePort)
     {
@@ -29,7 +34,24 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>Requests in the emulator's own log since the start or the last <see cref="ResetRequests"/> (with the log on).</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
-    public void ResetRequests() => Interlocked.Exchange(ref _requests, 0);
+    /// <summary>Of <see cref="Requests"/>, those with a SAS signature (<c>sig=</c>) in their address.</summary>
+    public long SasRequests => Interlocked.Read(ref _sasRequests);
+
+    public void ResetRequests()
+    {
+        Interlocked.Exchange(ref _requests, 0);
+        Interlocked.Exchange(ref _sasRequests, 0);
+    }
+
+    /// <summary>Waits until the log holds every request answered so far: asks for a mark and waits for its line.</summary>
+    public async Task WaitForLogAsync()
+    {
+        var marked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _logMarked, marked);
+        using var http = new HttpClient();
+        using var _ = await http.GetAsync($"http://127.0.0.1:{QueuePort}/{LogMark}");
+        await marked.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
 
     /// <summary>The processor time the emulator has used so far.</summary>
     public TimeSpan ProcessorTime
@@ -66,8 +88,16 @@ public sealed class Azurite : IAsyncDisposable
         // One access-log line per request answered: 127.0.0.1 - - [date] "GET /devstoreaccount1/… HTTP/1.1" 200 -
         azurite._process.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.Contains(" HTTP/1.1\" ", StringComparison.Ordinal) == true)
-                Interlocked.Increment(ref azurite._requests);
+            if (e.Data?.Contains(" HTTP/1.1\" ", StringComparison.Ordinal) != true)
+                return;
+            if (e.Data.Contains(LogMark, StringComparison.Ordinal))
+            {
+                Volatile.Read(ref azurite._logMarked)?.TrySetResult();
+                return;
+            }
+            Interlocked.Increment(ref azurite._requests);
+            if (e.Data.Contains("sig=", StringComparison.Ordinal))
+                Interlocked.Increment(ref azurite._sasRequests);
         };
         azurite._process.BeginOutputReadLine();
         azurite._process.BeginErrorReadLine();

@@ -20,14 +20,16 @@ internal static class BenchHost
     private static readonly Recipient To = Recipient.Parse("+12025550123")!;
 
     /// <param name="settings">Settings beside the benchmark's own (a session's secrets).</param>
+    /// <param name="services">More services (another storage pipeline policy).</param>
     public static WebApplication CreateHost(Azurite azurite, StorageCallCounter counter, bool listeners, int providerDelayMs = 0,
-        IReadOnlyDictionary<string, string?>? settings = null) =>
+        IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null) =>
         LocalHost.Create(["--urls", "http://127.0.0.1:0", $"--{LocalHost.QueueListenersSetting}={listeners.ToString().ToLowerInvariant()}"],
             builder =>
             {
                 builder.Configuration.AddInMemoryCollection(Settings(azurite)).AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
                 builder.Services.AddSingleton(new StoragePipelinePolicy(counter));
                 builder.Services.AddSingleton<IChannelProvider>(new FakeProvider(TimeSpan.FromMilliseconds(providerDelayMs)));
+                services?.Invoke(builder.Services);
             });
 
     /// <summary>The library's services with the same storage clients and pipeline as the host, for the floors.</summary>

@@ -7,14 +7,16 @@ namespace ChatSend.Bench;
 /// <see cref="OrderChats"/> chats, and <see cref="OneChat"/> messages to one chat at each of <see cref="OneChatDelaysMs"/>.
 /// The idle part runs once per store (<see cref="IdleStores"/>: sessions and old staged files), measured for
 /// <see cref="IdleMinutes"/> real minutes after <see cref="IdleWarmupSeconds"/>: it counts calls, not times, so it is not repeated.
+/// The capacity part posts <see cref="CapacitySends"/> sends over <see cref="CapacityChats"/> chats at <see cref="CapacityRate"/>
+/// a second, with its mix of media and customers' messages, once per side (<see cref="CapacityRun"/>): it counts calls too.
 /// </summary>
 internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurrency, int Sends, int SendWarmup, int Drained, int DrainWarmup,
     int[] ProviderDelaysMs, int ToRead, int[] MediaConcurrency, int MediaFiles, int[] InboundConcurrency, int Received, int ReceivedWarmup,
     int CallbackBatch, int LatencyMessages, int OrderChats, int Ordered, int OrderWarmup, int[] OneChatDelaysMs, int OneChat, int OneChatWarmup,
-    (int Sessions, int Files)[] IdleStores, int IdleWarmupSeconds, int IdleMinutes)
+    (int Sessions, int Files)[] IdleStores, int IdleWarmupSeconds, int IdleMinutes, int CapacitySends, int CapacityChats, int CapacityRate)
 {
     /// <summary>What runs when no part is named; <c>idle</c> (real minutes of nothing) runs only when named.</summary>
-    public static readonly string[] Default = ["send", "drain", "media", "inbound", "order"];
+    public static readonly string[] Default = ["send", "drain", "media", "inbound", "order", "capacity"];
 
     public static readonly string[] Parts = [.. Default, "idle"];
 
@@ -22,14 +24,16 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
         Drained: 2000, DrainWarmup: 200, ProviderDelaysMs: [0, 50], ToRead: 500, MediaConcurrency: [1, 8], MediaFiles: 8,
         InboundConcurrency: [1, 8, 32], Received: 800, ReceivedWarmup: 200, CallbackBatch: 10, LatencyMessages: 300,
         OrderChats: 100, Ordered: 2000, OrderWarmup: 200, OneChatDelaysMs: [0, 50, 200], OneChat: 60, OneChatWarmup: 10,
-        IdleStores: [(1, 0), (100, 0), (1000, 0), (1, 10_000), (1000, 10_000)], IdleWarmupSeconds: 200, IdleMinutes: 3);
+        IdleStores: [(1, 0), (100, 0), (1000, 0), (1, 10_000), (1000, 10_000)], IdleWarmupSeconds: 200, IdleMinutes: 3,
+        CapacitySends: 500, CapacityChats: 100, CapacityRate: 5);
 
     /// <summary>A smoke test of every part: one repetition of small runs.</summary>
     public static BenchPlan Quick { get; } = new("quick", Repetitions: 1, SendConcurrency: [8], Sends: 200, SendWarmup: 50,
         Drained: 200, DrainWarmup: 50, ProviderDelaysMs: [0, 50], ToRead: 100, MediaConcurrency: [1, 8], MediaFiles: 8,
         InboundConcurrency: [8], Received: 200, ReceivedWarmup: 50, CallbackBatch: 10, LatencyMessages: 60,
         OrderChats: 100, Ordered: 300, OrderWarmup: 100, OneChatDelaysMs: [0, 50, 200], OneChat: 20, OneChatWarmup: 5,
-        IdleStores: [(1, 0), (100, 1000)], IdleWarmupSeconds: 200, IdleMinutes: 1);
+        IdleStores: [(1, 0), (100, 1000)], IdleWarmupSeconds: 200, IdleMinutes: 1,
+        CapacitySends: 100, CapacityChats: 10, CapacityRate: 10);
 
     public IEnumerable<RunSpec> Runs(string part) => part switch
     {
@@ -39,6 +43,8 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
         "inbound" => InboundRuns(),
         "order" => OrderRuns(),
         "idle" => IdleStores.Select(s => new RunSpec("idle", IdleRun.Product, s.Sessions, IdleWarmupSeconds, Files: s.Files, Minutes: IdleMinutes)),
+        "capacity" => CapacityRun.Sides.Select(side => new RunSpec("capacity", side, CapacitySends, Warmup: 0, Concurrency: CapacityRun.Senders,
+            Chats: CapacityChats, Rate: CapacityRate)),
         _ => throw new ArgumentException($"no part '{part}'; parts: {string.Join(", ", Parts)}"),
     };
 

@@ -61,7 +61,8 @@ internal static class MediaRun
         return result;
     }
 
-    private static async Task<WebApplication> StartMediaServerAsync(byte[] file)
+    /// <summary>A server on 127.0.0.1 answering <c>GET /photo.jpg</c> with <paramref name="file"/> as <c>image/jpeg</c>.</summary>
+    public static async Task<WebApplication> StartMediaServerAsync(byte[] file)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -74,7 +75,7 @@ internal static class MediaRun
             context.Response.ContentType = "image/jpeg";
             context.Response.ContentLength = file.Length;
             for (var offset = 0; offset < file.Length; offset += 65536)
-                await context.Response.Body.WriteAsync(file.AsMemory(offset, 65536));
+                await context.Response.Body.WriteAsync(file.AsMemory(offset, Math.Min(65536, file.Length - offset)));
         });
         await server.StartAsync();
         return server;

@@ -35,6 +35,7 @@ internal sealed class Orchestrator(BenchPlan plan)
                 "inbound" => InboundReport.Write(results, plan),
                 "order" => OrderReport.Write(results, plan),
                 "idle" => IdleReport.Write(results, plan),
+                "capacity" => CapacityReport.Write(results, plan),
                 _ => MediaReport.Write(results, plan),
             };
             Console.WriteLine(report);

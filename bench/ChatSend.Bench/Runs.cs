@@ -10,10 +10,10 @@ namespace ChatSend.Bench;
 /// <see cref="Batch"/> how many of the <see cref="Count"/> items one request carries (inbound: messages per callback);
 /// <see cref="Chats"/> how many chats of one session the messages go to, round-robin (order).
 /// For idle, <see cref="Count"/> is the sessions stored, <see cref="Files"/> the old staged files, <see cref="Warmup"/>
-/// the seconds before the <see cref="Minutes"/> counted.
+/// the seconds before the <see cref="Minutes"/> counted. For capacity, <see cref="Rate"/> is the sends posted per second.
 /// </summary>
 public sealed record RunSpec(string Part, string Side, int Count, int Warmup, int Concurrency = 1, int ProviderDelayMs = 0, int Batch = 1,
-    int Chats = 1, int Files = 0, int Minutes = 0)
+    int Chats = 1, int Files = 0, int Minutes = 0, int Rate = 0)
 {
     [JsonIgnore]
     public string Config => Part switch
@@ -21,6 +21,7 @@ public sealed record RunSpec(string Part, string Side, int Count, int Warmup, in
         "drain" => $"{ProviderDelayMs} ms",
         "order" => $"{Chats} chats, {ProviderDelayMs} ms",
         "idle" => $"{Count} sessions, {Files} files",
+        "capacity" => $"{Chats} chats, {Rate}/s",
         _ => $"{Concurrency}",
     };
 

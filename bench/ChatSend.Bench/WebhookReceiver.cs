@@ -14,7 +14,8 @@ namespace ChatSend.Bench;
 /// <summary>
 /// A customer's webhook endpoint on 127.0.0.1: verifies each request's Standard Webhooks signature with the secret
 /// ChatSend gave at registration (the StandardWebhooks package, as a customer would; 401 when it does not match), and
-/// notes when each customer's message's <c>chatsend.message.received</c> event first arrived, by its provider's id.
+/// notes when each customer's message's <c>chatsend.message.received</c> event first arrived, by its provider's id, and
+/// every event's id.
 /// </summary>
 internal sealed class WebhookReceiver : IAsyncDisposable
 {
@@ -35,6 +36,9 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>Provider message id → <see cref="Stopwatch"/> timestamp of its received event's first arrival.</summary>
     public ConcurrentDictionary<string, long> Arrived { get; } = new();
+
+    /// <summary>The id of every event that arrived, once however often it came.</summary>
+    public ConcurrentDictionary<string, byte> EventIds { get; } = new();
 
     public int BadSignatures => Volatile.Read(ref _badSignatures);
 
@@ -57,6 +61,18 @@ internal sealed class WebhookReceiver : IAsyncDisposable
                 throw new TimeoutException($"{Arrived.Count} of {count} received events arrived in {timeout} ({BadSignatures} bad signatures)");
     }
 
+    /// <summary>
+    /// Waits until <paramref name="count"/> distinct events of <paramref name="status"/> (<c>read</c>: ids ending <c>:read</c>)
+    /// arrived, or throws after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitForEventsAsync(string status, int count, TimeSpan timeout)
+    {
+        int Arrived() => EventIds.Keys.Count(id => id.EndsWith(":" + status, StringComparison.Ordinal));
+        for (var deadline = DateTime.UtcNow + timeout; Arrived() < count; await Task.Delay(50))
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{Arrived()} of {count} {status} events arrived in {timeout} ({BadSignatures} bad signatures)");
+    }
+
     private async Task<IResult> ReceiveAsync(HttpRequest request)
     {
         var at = Stopwatch.GetTimestamp();
@@ -72,6 +88,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         }
         using var json = JsonDocument.Parse(body);
         var root = json.RootElement;
+        EventIds.TryAdd(root.GetProperty("id").GetString()!, 0);
         if (root.GetProperty("type").GetString() == ReceivedType)
             Arrived.TryAdd(root.GetProperty("data").GetProperty("providerMessageId").GetString()!, at);
         return Results.Ok();
