@@ -26,6 +26,9 @@ public sealed partial class QueueShardsTests(Azurite azurite, ITestOutputHelper 
     public async Task WithFourShardsEachShardTakesAQuarterOfItsQueuesCallsAndEveryMessageIsRead()
     {
         const int sends = 1000;
+        var workQueues = StorageNames.QueuesFor(4).Where(q => !q.EndsWith(StorageNames.PoisonSuffix, StringComparison.Ordinal)).ToList();
+        foreach (var queue in workQueues) // the other tests' jobs (a scheduled message's, hidden for an hour) are not these
+            await azurite.Clients.Queue(queue).ClearMessagesAsync();
         var calls = new StorageFaults();
         await using var app = await TestApp.StartAsync(azurite, new Dictionary<string, string?>
         {
@@ -56,9 +59,16 @@ public sealed partial class QueueShardsTests(Azurite azurite, ITestOutputHelper 
             async () => await table.QueryAsync<MessageEntity>(MessageRowKeys.Messages.Filter(session.Id), select: ["Status"])
                 .CountAsync(m => m.CurrentStatus == MessageStatus.Read),
             read => read == sends, TimeSpan.FromMinutes(3));
-        // The last receipts' deletes land after their rows read read: wait until every put message was deleted.
-        await Eventually.MatchesAsync(() => Task.FromResult(PerQueue(calls)), queues =>
-            queues.Sum(q => q.Value.Puts) == queues.Sum(q => q.Value.Deletes));
+        // The last receipts' deletes land after their rows read read: wait until every shard's queue is empty (its count
+        // includes the messages being handled). Not puts against deletes: on a busy machine a job whose visibility ran
+        // out is taken twice and deleted twice, once in vain.
+        await Eventually.MatchesAsync(async () =>
+        {
+            var left = 0;
+            foreach (var queue in workQueues)
+                left += (await azurite.Clients.Queue(queue).GetPropertiesAsync()).Value.ApproximateMessagesCount;
+            return left;
+        }, left => left == 0, TimeSpan.FromMinutes(1));
 
         var perQueue = PerQueue(calls);
         foreach (var (queue, least) in new[] { (StorageNames.DeliveriesQueue, 2 * sends), (StorageNames.ReceiptsQueue, 4 * sends) })

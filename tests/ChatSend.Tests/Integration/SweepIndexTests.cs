@@ -108,7 +108,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
     {
         var (session, key) = await _services.NewSessionAsync(partitions: 4);
         var message = await _services.SendTextAsync(key, session.Id, TestSessions.RecipientIn(2, 4));
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync(); // as if its job was lost
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync(); // as if its job was lost
         var hints = await azurite.Clients.Table(StorageNames.SweepIndexTable)
             .QueryAsync<TableEntity>(e => e.RowKey.CompareTo("d:" + session.Id) >= 0 && e.RowKey.CompareTo("d:" + session.Id + "~~") < 0).ToListAsync();
 
@@ -128,7 +128,7 @@ public sealed class SweepIndexTests(Azurite azurite, MediaServer media) : IClass
         for (var i = 0; i < 3; i++) // the hint's first try and the storage client's two retries
             _services.Faults.Next(Fault.Refuse, "PUT " + StorageNames.SweepIndexTable + "(");
         var message = await _services.SendTextAsync(key, session.Id, TestSessions.RecipientIn(3, 4));
-        await azurite.Clients.Queue(StorageNames.DeliveriesQueue).ClearMessagesAsync();
+        await azurite.Jobs(StorageNames.DeliveriesQueue).ClearAsync();
 
         _clock.Advance(TimeSpan.FromHours(1));
         var swept = await Sweeper.RunAsync();
