@@ -16,7 +16,7 @@ namespace ChatSend.Bench;
 /// received, receives that brought some and that brought none (idle polls), deletes, updates and others; per container
 /// (<see cref="BlobKey"/>) its requests; and every request by method, target and status (<c>call …</c>), to look into.
 /// </summary>
-public sealed partial class CallLedger(Azurite azurite) : HttpPipelinePolicy
+public sealed partial class CallLedger(Azurite azurite) : RecordingPolicy
 {
     public const string Requests = "requests";
     public const string OtherRequests = "other";
@@ -33,30 +33,6 @@ public sealed partial class CallLedger(Azurite azurite) : HttpPipelinePolicy
     public static string TableKey(string table, string count) => $"table {table} {count}";
     public static string QueueKey(string queue, string operation) => $"queue {queue} {operation}";
     public static string BlobKey(string container) => $"blob {container}";
-
-    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        try
-        {
-            ProcessNext(message, pipeline);
-        }
-        finally
-        {
-            Record(message);
-        }
-    }
-
-    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        try
-        {
-            await ProcessNextAsync(message, pipeline);
-        }
-        finally
-        {
-            Record(message);
-        }
-    }
 
     public void Reset()
     {
@@ -77,7 +53,7 @@ public sealed partial class CallLedger(Azurite azurite) : HttpPipelinePolicy
 
     private void Add(string key, long n = 1) => _counts.AddOrUpdate(key, n, (_, total) => total + n);
 
-    private void Record(HttpMessage message)
+    protected override void Record(HttpMessage message)
     {
         Add(Requests);
         if (!message.HasResponse)

@@ -27,37 +27,13 @@ public enum CallKind
 /// kind, told from the service's port and the method, path and query; and the deletes from each queue (all its shards)
 /// that succeeded, which say how many queue messages were handled.
 /// </summary>
-public sealed partial class StorageCallCounter(Azurite azurite) : HttpPipelinePolicy
+public sealed partial class StorageCallCounter(Azurite azurite) : RecordingPolicy
 {
     private readonly long[] _calls = new long[Enum.GetValues<CallKind>().Length];
     private readonly ConcurrentDictionary<string, long> _deleted = new();
 
     /// <summary>The emulator whose calls this counts.</summary>
     public Azurite Azurite => azurite;
-
-    public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        try
-        {
-            ProcessNext(message, pipeline);
-        }
-        finally
-        {
-            Record(message);
-        }
-    }
-
-    public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-    {
-        try
-        {
-            await ProcessNextAsync(message, pipeline);
-        }
-        finally
-        {
-            Record(message);
-        }
-    }
 
     public void Reset()
     {
@@ -78,7 +54,7 @@ public sealed partial class StorageCallCounter(Azurite azurite) : HttpPipelinePo
                 throw new TimeoutException($"{Deleted(queue)} of {count} messages handled from queue {queue} in {timeout}");
     }
 
-    private void Record(HttpMessage message)
+    protected override void Record(HttpMessage message)
     {
         var request = message.Request;
         var segments = request.Uri.Path.Split('/', StringSplitOptions.RemoveEmptyEntries); // [account, table or queue or container, ...]
