@@ -59,7 +59,7 @@ internal sealed record BenchPlan(string Name, int Repetitions, int[] SendConcurr
     private IEnumerable<RunSpec> DrainRuns() =>
         (from repetition in Enumerable.Range(0, Repetitions)
          from delay in ProviderDelaysMs
-         from side in Turn([DrainRun.Floor, DrainRun.Product], repetition)
+         from side in Turn([DrainRun.Floor, DrainRun.FloorWrites, DrainRun.Product], repetition)
          select new RunSpec("drain", side, Drained, DrainWarmup, ProviderDelayMs: delay))
         .Append(new RunSpec("drain", DrainRun.ToRead, ToRead, Warmup: 0));
 

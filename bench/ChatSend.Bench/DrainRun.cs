@@ -7,13 +7,14 @@ namespace ChatSend.Bench;
 
 /// <summary>
 /// Accepted messages drained by the local host's queue listeners to <c>sent</c> through a provider answering after
-/// <see cref="RunSpec.ProviderDelayMs"/>, against <see cref="DrainFloor"/>; and, to count calls, all the way to
+/// <see cref="RunSpec.ProviderDelayMs"/>, against <see cref="DrainFloor"/> (as the least work, and with the product's writes); and, to count calls, all the way to
 /// <c>read</c> through the sandbox with its receipts at once. The first <see cref="RunSpec.Warmup"/> messages warm up;
 /// the rest are timed until their jobs are deleted, which <see cref="StorageCallCounter"/> sees without a table poll.
 /// </summary>
 internal static class DrainRun
 {
     public const string Floor = "floor";
+    public const string FloorWrites = "floor-writes";
     public const string Product = "product";
     public const string ToRead = "to-read";
 
@@ -21,7 +22,7 @@ internal static class DrainRun
 
     public static Task<RunResult> RunAsync(RunSpec spec, Azurite azurite, StorageCallCounter counter) => spec.Side switch
     {
-        Floor => FloorAsync(spec, azurite, counter),
+        Floor or FloorWrites => FloorAsync(spec, azurite, counter),
         ToRead => ToReadAsync(spec, azurite, counter),
         _ => ProductAsync(spec, azurite, counter),
     };
@@ -48,7 +49,8 @@ internal static class DrainRun
         await using var services = BenchHost.CreateServices(azurite, counter);
         var session = await BenchHost.CreateSessionAsync(services, FakeProvider.ProviderName);
         await BenchHost.AcceptAsync(services, session, spec.Warmup + spec.Count);
-        var floor = new DrainFloor(services.GetRequiredService<StorageClients>(), TimeSpan.FromMilliseconds(spec.ProviderDelayMs));
+        var floor = new DrainFloor(services.GetRequiredService<StorageClients>(), TimeSpan.FromMilliseconds(spec.ProviderDelayMs),
+            productWrites: spec.Side == FloorWrites);
         await floor.DrainAsync(spec.Warmup).WaitAsync(Timeout);
         var result = await Measure.RunAsync(spec, counter, async () =>
         {

@@ -40,6 +40,9 @@ internal static class Report
 
     public static double PeakMB(RunResult run) => run.PeakWorkingSet / MB;
 
+    /// <summary>The emulator's CPU time over the measured stretch, per item: on two cores, what bounds a run that saturates it.</summary>
+    public static double AzuriteCpuMsPerItem(RunResult run) => run.Runtime is { } runtime ? runtime.StorageCpuMs / run.Spec.Count : double.NaN;
+
     public static StringBuilder Row(this StringBuilder text, params object[] cells) =>
         text.AppendLine("| " + string.Join(" | ", cells.Select(Cell)) + " |");
 
