@@ -50,6 +50,11 @@ param maximumInstanceCount int = 100
 @maxValue(4)
 param queueShards int = 1
 
+@description('Longest wait, in seconds, between polls of an empty queue by a live instance (host.json\'s queues.maxPollingInterval, set through AzureFunctionsJobHost__extensions__queues__maxPollingInterval). An idle instance polls each queue of an enabled function about 60 / this many times a minute; a job put while a queue was idle waits up to this long. 2 (host.json\'s value) keeps that wait short; 60 (the Functions default) brings an idle instance to about 6 polls a minute per queue shard. main.bicepparam reads it from CHATSEND_QUEUE_POLLING_SECONDS.')
+@minValue(1)
+@maxValue(60)
+param queuePollingSeconds int = 2
+
 @description('Days after which staged media blobs (container "media") are deleted by the storage lifecycle rule.')
 @minValue(1)
 @maxValue(365)
@@ -199,6 +204,7 @@ module functionApp 'app/function-app.bicep' = {
     providerSecretNames: providerSecretNames
     eventGridTopicEndpoint: eventGridTopic ? eventGrid!.outputs.endpoint : ''
     queueShards: queueShards
+    queuePollingSeconds: queuePollingSeconds
   }
   // The identity's data roles exist before the host first reaches storage.
   dependsOn: [

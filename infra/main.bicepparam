@@ -18,6 +18,11 @@ param eventGridTopic = toLower(readEnvironmentVariable('CHATSEND_EVENT_GRID', 'f
 // shards it drops (docs/operations.md, "Queue shards").
 param queueShards = int(readEnvironmentVariable('CHATSEND_QUEUE_SHARDS', '1'))
 
+// Longest wait between polls of an empty queue, in seconds (azd env set CHATSEND_QUEUE_POLLING_SECONDS 60); 2 unless
+// set. Higher: fewer storage calls while idle, a longer wait for the first job after a quiet spell (docs/operations.md,
+// "Idle cost").
+param queuePollingSeconds = int(readEnvironmentVariable('CHATSEND_QUEUE_POLLING_SECONDS', '2'))
+
 // Examples of the tunables; every one has a default in main.bicep.
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 100

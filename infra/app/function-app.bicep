@@ -53,6 +53,11 @@ param eventGridTopicEndpoint string
 @maxValue(4)
 param queueShards int
 
+@description('Longest wait, in seconds, between polls of an empty queue (host.json\'s queues.maxPollingInterval).')
+@minValue(1)
+@maxValue(60)
+param queuePollingSeconds int
+
 @description('Service name azd deploys to this app (azure.yaml services).')
 param serviceName string = 'api'
 
@@ -157,6 +162,10 @@ module appSettings 'app-settings.bicep' = {
       ChatSendStorage__tableServiceUri: storage.properties.primaryEndpoints.table
       ChatSendStorage__credential: 'managedidentity'
       ChatSendStorage__clientId: identity.properties.clientId
+
+      // host.json's queues.maxPollingInterval, from main.bicep's queuePollingSeconds (2 s, as host.json has it, unless
+      // set): what an idle instance's polling costs against how long a job put meanwhile waits.
+      AzureFunctionsJobHost__extensions__queues__maxPollingInterval: queuePollingSeconds == 60 ? '00:01:00' : '00:00:${padLeft(string(queuePollingSeconds), 2, '0')}'
 
       // Telemetry with Entra ID auth: the connection string only locates the resource (local auth is off).
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString

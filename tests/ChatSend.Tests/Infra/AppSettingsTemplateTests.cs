@@ -94,6 +94,18 @@ public partial class AppSettingsTemplateTests
     }
 
     [Fact]
+    public void QueuePollingComesFromQueuePollingSecondsWhoseDefaultIsHostJsons()
+    {
+        var setting = (string?)AppSettings()["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"];
+
+        Assert.Equal("[if(equals(parameters('queuePollingSeconds'), 60), '00:01:00', format('00:00:{0}', padLeft(string(parameters('queuePollingSeconds')), 2, '0')))]", setting);
+        // Unless CHATSEND_QUEUE_POLLING_SECONDS is set, the deployment polls as host.json says (and the tests run with).
+        var hostJson = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "host.json")))!;
+        var seconds = (int)BuiltParameters("main.parameters.json")["queuePollingSeconds"]!["value"]!;
+        Assert.Equal(TimeSpan.Parse((string)hostJson["extensions"]!["queues"]!["maxPollingInterval"]!), TimeSpan.FromSeconds(seconds));
+    }
+
+    [Fact]
     public void LocalSettingsSampleRunsOneShardWithTheOthersFunctionsDisabled()
     {
         var values = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, SampleFile)))!["Values"]!.AsObject();
