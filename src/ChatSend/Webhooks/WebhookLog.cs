@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Data.Tables;
@@ -8,14 +9,19 @@ namespace ChatSend.Webhooks;
 
 /// <summary>
 /// The <c>webhooklog</c> table: one partition per endpoint (<c>&lt;session&gt;|&lt;webhook id&gt;</c>), one row per
-/// attempt keyed by inverted ticks, so the newest sort first and the recent ones are one short range read. Each add
-/// trims the partition back to <see cref="WebhookOptions.LogSize"/> rows; concurrent adds may leave a few more until the next.
+/// attempt keyed by inverted ticks, so the newest sort first and the recent ones are one short range read; reads show
+/// the newest <see cref="WebhookOptions.LogSize"/>. An instance's first add to an endpoint's log and every
+/// <see cref="TrimEvery"/>th after trim the partition back to that many rows: trimming reads the partition, which on
+/// every add would cost a busy endpoint two calls and some twenty entities per attempt. So a log holds at most
+/// <see cref="TrimEvery"/> - 1 rows more per instance adding to it.
 /// </summary>
 public sealed class WebhookLog(StorageClients storage, IOptions<WebhookOptions> options) : IWebhookLog
 {
+    public const int TrimEvery = 8;
     private const int MaxErrorLength = 1024;
     private const int TrimBatch = 100;
     private readonly TableClient _table = storage.Table(StorageNames.WebhookLogTable);
+    private readonly ConcurrentDictionary<string, int> _addsSinceTrim = new();
 
     public static string PartitionOf(string session, string webhookId) => $"{session}|{webhookId}";
 
@@ -32,12 +38,14 @@ public sealed class WebhookLog(StorageClients storage, IOptions<WebhookOptions> 
             ["LatencyMs"] = attempt.LatencyMs,
             ["Error"] = attempt.Error is { Length: > MaxErrorLength } tooLong ? tooLong[..MaxErrorLength] : attempt.Error,
         }, cancellationToken);
-        await TrimAsync(partition, options.Value.LogSize, cancellationToken);
+        if (_addsSinceTrim.AddOrUpdate(partition, 0, (_, adds) => (adds + 1) % TrimEvery) == 0)
+            await TrimAsync(partition, options.Value.LogSize, cancellationToken);
     }
 
     public async Task<IReadOnlyList<WebhookAttempt>> RecentAsync(string session, string webhookId, int max, CancellationToken cancellationToken)
     {
         var partition = PartitionOf(session, webhookId);
+        max = Math.Min(max, options.Value.LogSize);
         var attempts = new List<WebhookAttempt>(max);
         await foreach (var row in _table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, maxPerPage: max, cancellationToken: cancellationToken))
         {
@@ -50,8 +58,11 @@ public sealed class WebhookLog(StorageClients storage, IOptions<WebhookOptions> 
     }
 
     /// <summary>Removes an endpoint's whole log (its webhook was deleted).</summary>
-    public Task ClearAsync(string session, string webhookId, CancellationToken cancellationToken) =>
-        TrimAsync(PartitionOf(session, webhookId), keep: 0, cancellationToken);
+    public Task ClearAsync(string session, string webhookId, CancellationToken cancellationToken)
+    {
+        _addsSinceTrim.TryRemove(PartitionOf(session, webhookId), out _);
+        return TrimAsync(PartitionOf(session, webhookId), keep: 0, cancellationToken);
+    }
 
     private async Task TrimAsync(string partition, int keep, CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using Azure.Data.Tables;
+using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 using ChatSend.Webhooks;
 
@@ -32,6 +34,27 @@ public sealed class WebhookLogTests(Azurite azurite) : IClassFixture<Azurite>, I
         Assert.Equal(["e7", "e6", "e5", "e4", "e3"], recent.Select(a => a.EventId));
         Assert.Equal((start.AddSeconds(7), 207, 7L), (recent[0].At, recent[0].Status, recent[0].LatencyMs));
         Assert.Equal(["e7", "e6"], (await log.RecentAsync(session, id, 2, CancellationToken.None)).Select(a => a.EventId));
+    }
+
+    [Fact]
+    public async Task ABusyEndpointsStoredLogStaysWithinItsSizeAndATrimsWorthWhileAddsReadItOnlyEveryFewAttempts()
+    {
+        var log = _services.Get<WebhookLog>();
+        var (session, id) = (NewSession(), WebhookEntity.NewId());
+        var table = _services.Get<StorageClients>().Table(StorageNames.WebhookLogTable);
+        var partition = WebhookLog.PartitionOf(session, id);
+        var stored = new List<int>();
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 5 * WebhookLog.TrimEvery; i++)
+        {
+            await log.AddAsync(session, id, new WebhookAttempt(start.AddSeconds(i), $"e{i}", 200, 1, null), CancellationToken.None);
+            stored.Add(await table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey"]).CountAsync());
+        }
+
+        // LogSize is 5: the first add trims, then every eighth; in between the log grows by one an add.
+        Assert.Equal(5 + WebhookLog.TrimEvery - 1, stored.Max());
+        Assert.Equal(5, stored[^WebhookLog.TrimEvery]);
+        Assert.Equal(["e39", "e38", "e37", "e36", "e35"], (await log.RecentAsync(session, id, 100, CancellationToken.None)).Select(a => a.EventId));
     }
 
     [Fact]
