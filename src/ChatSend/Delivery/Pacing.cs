@@ -5,6 +5,7 @@ using ChatSend.Providers;
 using ChatSend.Providers.Settings;
 using ChatSend.Sessions;
 using ChatSend.Storage;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
 namespace ChatSend.Delivery;
@@ -29,13 +30,17 @@ public sealed record PacingDefaults(int? MaxPerMinute, TimeSpan? MinRecipientGap
 /// waits <c>minRecipientGapSeconds</c> between two messages to the same recipient. The session's recent sends live in one
 /// entity (partition: the session) as counts per slot (<see cref="SendCounts"/>), the last send per recipient in another,
 /// both taken under their ETags, so two instances cannot both use the last place in a window. A send that has to wait gets
-/// the time it may go.
+/// the time it may go. On one instance a session's takes go one at a time and start from the row this instance last
+/// wrote, so deliveries at once neither refuse each other's writes nor read the row before each: a take is one
+/// transaction, and a read only after another instance wrote the row (its ETag refused) or before answering "wait".
 /// </summary>
-public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions> options, TimeProvider time)
+public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions> options, TimeProvider time) : IDisposable
 {
     private const string RecentRow = "recent";
     private const int MaxConflictRetries = 50;
     private readonly TableClient _table = storage.Table(StorageNames.PacingTable);
+    private readonly SemaphoreSlim[] _turns = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly MemoryCache _written = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     public static (int? MaxPerMinute, TimeSpan? Gap) Limits(Session session, PacingDefaults defaults)
     {
@@ -50,14 +55,36 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
         var (max, gap) = Limits(session, defaults);
         if (max is null && gap is null)
             return null;
+        var turn = _turns[(uint)StringComparer.Ordinal.GetHashCode(session.Id) % _turns.Length];
+        await turn.WaitAsync(cancellationToken);
+        try
+        {
+            return await TakeAsync(session.Id, max, gap, defaults.Jitter, recipient, cancellationToken);
+        }
+        catch
+        {
+            _written.Remove(session.Id); // refused, or its outcome unknown: the row as stored decides next time
+            throw;
+        }
+        finally
+        {
+            turn.Release();
+        }
+    }
+
+    private async Task<DateTimeOffset?> TakeAsync(string session, int? max, TimeSpan? gap, bool jitter, string recipient,
+        CancellationToken cancellationToken)
+    {
         var window = options.Value.Window;
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow();
-            // Each row only when its limit is on; read together, as they are written together.
-            var readRecent = max is null ? null : ReadAsync(session.Id, RecentRow, cancellationToken);
-            var readLast = gap is null ? null : ReadAsync(session.Id, RecipientRow(recipient), cancellationToken);
-            var recent = readRecent is null ? null : await readRecent;
+            // Each row only when its limit is on; read together, as they are written together. The session's row as this
+            // instance wrote it last, if it did: another instance's write since shows as a refused ETag.
+            var known = attempt == 0 && max is not null ? _written.Get<TableEntity>(session) : null;
+            var readRecent = max is null || known is not null ? null : ReadAsync(session, RecentRow, cancellationToken);
+            var readLast = gap is null ? null : ReadAsync(session, RecipientRow(recipient), cancellationToken);
+            var recent = known ?? (readRecent is null ? null : await readRecent);
             var last = readLast is null ? null : await readLast;
             // A little past the window and the gap, so the time between taking a place and the provider seeing the send
             // (at most MaxTakeLatency, see below) cannot crowd them.
@@ -65,18 +92,26 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
             var freeAt = max is { } m ? counts.FreeAt(m, now) : now;
             if (last is not null && Times(last) is [.., var previous] && previous + gap!.Value + Margin > freeAt)
                 freeAt = previous + gap.Value + Margin;
+            if (freeAt > now && known is not null)
+                continue; // a wait is decided on the row as stored
             if (freeAt > now)
-                return freeAt + (defaults.Jitter ? Jitter(window / Math.Max(1, max ?? 1)) : TimeSpan.Zero);
+                return freeAt + (jitter ? Jitter(window / Math.Max(1, max ?? 1)) : TimeSpan.Zero);
             try
             {
                 // One partition, one transaction: the window and the recipient's gap are taken together or not at all.
                 var stamp = time.GetUtcNow();
+                var taken = max is null ? null : counts.Add(stamp).ToEntity(session, RecentRow);
                 List<TableTransactionAction> writes = [];
-                if (max is not null)
-                    writes.Add(Write(counts.Add(stamp).ToEntity(session.Id, RecentRow), recent));
+                if (taken is not null)
+                    writes.Add(Write(taken, recent));
                 if (gap is not null)
-                    writes.Add(Write(new TableEntity(session.Id, RecipientRow(recipient)) { ["Times"] = Pack([stamp]) }, last));
-                await _table.SubmitTransactionAsync(writes, cancellationToken);
+                    writes.Add(Write(new TableEntity(session, RecipientRow(recipient)) { ["Times"] = Pack([stamp]) }, last));
+                var responses = await _table.SubmitTransactionAsync(writes, cancellationToken);
+                if (taken is not null && responses.Value[0].Headers.ETag is { } etag)
+                {
+                    taken.ETag = etag;
+                    _written.Set(session, taken, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = window + Margin });
+                }
                 // A take that landed long after its stamp no longer says when the send happens: it stays counted (the
                 // safe side) and the send waits for a fresh one.
                 var landed = time.GetUtcNow();
@@ -85,6 +120,7 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)
             {
                 // Another instance took a place meanwhile: count again.
+                _written.Remove(session);
             }
         }
     }
@@ -117,4 +153,6 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
     private TimeSpan Margin => TimeSpan.FromTicks(Math.Max((MaxTakeLatency + TimeSpan.FromMilliseconds(50)).Ticks, options.Value.Window.Ticks / 50));
 
     private static TimeSpan Jitter(TimeSpan interval) => interval * (Random.Shared.NextDouble() * 0.5);
+
+    public void Dispose() => _written.Dispose();
 }

@@ -3,6 +3,7 @@ using ChatSend.Delivery;
 using ChatSend.Sessions;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ChatSend.Tests.Integration;
@@ -141,5 +142,36 @@ public sealed class PacingCountsTests(Azurite azurite) : IClassFixture<Azurite>,
         // Counted in a 50 ms slot under the 3 s window; read with 1 s slots, it counts from the end of its second.
         Assert.Null(await TakeAsync(session));
         Assert.Equal(Start.AddMinutes(10).AddSeconds(1) + Window + Margin, await TakeAsync(session));
+    }
+
+    [Fact]
+    public async Task TakesAtOnceOnOneInstanceGoOneAtATimeEachOneTransactionAfterOneReadAndTheLimitStillHolds()
+    {
+        var calls = new StorageFaults();
+        await using var instance = new TestServices(azurite.ConnectionString, time: _clock, services: s => s.AddSingleton(new StoragePipelinePolicy(calls)));
+        var pacer = instance.Get<SessionPacer>();
+        var session = Paced(20);
+
+        var taken = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => pacer.TryTakeAsync(session, PacingDefaults.None, "+12025550123", CancellationToken.None)));
+
+        Assert.All(taken, Assert.Null); // all twenty go now
+        // None refused another's write and tried again, and only the first read the row: the rest start from its write.
+        Assert.Equal(20, calls.Calls.Count(c => c == "POST $batch"));
+        Assert.Single(calls.Calls, c => c.StartsWith("GET pacing", StringComparison.Ordinal));
+        // The twenty-first waits; a wait is decided on the row as stored.
+        Assert.Equal(Start.AddSeconds(1) + Window + Margin, await pacer.TryTakeAsync(session, PacingDefaults.None, "+12025550123", CancellationToken.None));
+        Assert.Equal(2, calls.Calls.Count(c => c.StartsWith("GET pacing", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task AnInstanceThatWroteTheRowLastCountsAnotherInstancesTakeSince()
+    {
+        await using var other = new TestServices(azurite.ConnectionString, time: _clock);
+        var session = Paced(2);
+
+        Assert.Null(await TakeAsync(session)); // this instance remembers the row as it wrote it: one place left
+        Assert.Null(await other.Get<SessionPacer>().TryTakeAsync(session, PacingDefaults.None, "+12025550123", CancellationToken.None));
+
+        Assert.Equal(Start.AddSeconds(1) + Window + Margin, await TakeAsync(session));
     }
 }
