@@ -31,8 +31,9 @@ public sealed record PacingDefaults(int? MaxPerMinute, TimeSpan? MinRecipientGap
 /// entity (partition: the session) as counts per slot (<see cref="SendCounts"/>), the last send per recipient in another,
 /// both taken under their ETags, so two instances cannot both use the last place in a window. A send that has to wait gets
 /// the time it may go. On one instance a session's takes go one at a time and start from the row this instance last
-/// wrote, so deliveries at once neither refuse each other's writes nor read the row before each: a take is one
-/// transaction, and a read only after another instance wrote the row (its ETag refused) or before answering "wait".
+/// wrote, so deliveries at once neither refuse each other's writes nor read the session's row before each: a take is one
+/// transaction (and a read of the recipient's row when a gap is set), with a read of the session's row only after
+/// another instance wrote it (its ETag refused) or before answering "wait".
 /// </summary>
 public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions> options, TimeProvider time) : IDisposable
 {
@@ -117,9 +118,9 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
                 var landed = time.GetUtcNow();
                 return landed - stamp > MaxTakeLatency ? landed : null;
             }
-            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxConflictRetries)
+            catch (RequestFailedException ex) when ((ex.Status is 409 or 412 || (ex.Status == 404 && known is not null)) && attempt < MaxConflictRetries)
             {
-                // Another instance took a place meanwhile: count again.
+                // Another instance took a place meanwhile (or the row this instance wrote is gone): count again, as stored.
                 _written.Remove(session);
             }
         }

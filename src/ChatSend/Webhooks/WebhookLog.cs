@@ -81,7 +81,9 @@ public sealed class WebhookLog(StorageClients storage, IOptions<WebhookOptions> 
             }
             catch (TableTransactionFailedException ex) when (ex.Status == 404)
             {
-                // Another add trimmed some of these first; the next add trims what is left.
+                // Another instance removed some of these first, and a transaction is all or nothing: the rest go one by one.
+                foreach (var action in batch)
+                    await _table.DeleteEntityAsync(action.Entity.PartitionKey, action.Entity.RowKey, ETag.All, cancellationToken);
             }
         }
     }

@@ -174,4 +174,18 @@ public sealed class PacingCountsTests(Azurite azurite) : IClassFixture<Azurite>,
 
         Assert.Equal(Start.AddSeconds(1) + Window + Margin, await TakeAsync(session));
     }
+
+    [Fact]
+    public async Task ATakeAfterTheSessionsRowWasRemovedCountsFromNothingInsteadOfFailing()
+    {
+        var session = Paced(2);
+        Assert.Null(await TakeAsync(session)); // this instance remembers the row it wrote
+        await azurite.Clients.Table(StorageNames.PacingTable).DeleteEntityAsync(session.Id, "recent");
+
+        Assert.Null(await TakeAsync(session));
+
+        // The removed row's send no longer counts: one more place, then the window is full.
+        Assert.Null(await TakeAsync(session));
+        Assert.Equal(Start.AddSeconds(1) + Window + Margin, await TakeAsync(session));
+    }
 }

@@ -1,7 +1,10 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using ChatSend.Storage;
 using ChatSend.Tests.Infrastructure;
 using ChatSend.Webhooks;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatSend.Tests.Integration;
 
@@ -85,5 +88,39 @@ public sealed class WebhookLogTests(Azurite azurite) : IClassFixture<Azurite>, I
 
         Assert.Single(await log.RecentAsync(session, kept, 5, CancellationToken.None));
         Assert.Empty(await log.RecentAsync(session, cleared, 5, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ClearingALogWhoseRowAnotherInstanceRemovedMeanwhileStillRemovesTheRest()
+    {
+        var (session, id) = (NewSession(), WebhookEntity.NewId());
+        for (var i = 0; i < 3; i++)
+            await _services.Get<WebhookLog>().AddAsync(session, id, new WebhookAttempt(DateTimeOffset.UtcNow, $"e{i}", 200, 1, null), CancellationToken.None);
+        var table = azurite.Clients.Table(StorageNames.WebhookLogTable);
+        var partition = WebhookLog.PartitionOf(session, id);
+        var first = await table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey"]).FirstAsync();
+        // Another instance's trim takes one of the rows between this one's read of the log and its transaction.
+        await using var other = new TestServices(azurite.ConnectionString,
+            services: s => s.AddSingleton(new StoragePipelinePolicy(new BeforeFirstTransaction(() => table.DeleteEntityAsync(partition, first.RowKey)))));
+
+        await other.Get<WebhookLog>().ClearAsync(session, id, CancellationToken.None);
+
+        Assert.Equal(0, await table.QueryAsync<TableEntity>(e => e.PartitionKey == partition, select: ["RowKey"]).CountAsync());
+    }
+
+    /// <summary>Runs <paramref name="meanwhile"/> once, right before the first table transaction goes out.</summary>
+    private sealed class BeforeFirstTransaction(Func<Task> meanwhile) : HttpPipelinePolicy
+    {
+        private int _ran;
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            ProcessAsync(message, pipeline).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (message.Request.Uri.Path.EndsWith("$batch", StringComparison.Ordinal) && Interlocked.Exchange(ref _ran, 1) == 0)
+                await meanwhile();
+            await ProcessNextAsync(message, pipeline);
+        }
     }
 }
