@@ -65,6 +65,26 @@ public sealed class ShardedJobs(StorageClients clients, string queue, int shards
         return taken;
     }
 
+    /// <summary>
+    /// Hands every job on every shard to <paramref name="handle"/> and deletes it, as the queue triggers would, until a pass
+    /// over the shards finds none (a job may queue another, on any shard).
+    /// </summary>
+    public async Task RunAllAsync(Func<string, Task> handle)
+    {
+        for (var ran = true; ran;)
+        {
+            ran = false;
+            foreach (var shard in Shards)
+                while ((await shard.ReceiveMessagesAsync(32)).Value is { Length: > 0 } jobs)
+                    foreach (var job in jobs)
+                    {
+                        await handle(job.Body.ToString());
+                        await shard.DeleteMessageAsync(job.MessageId, job.PopReceipt);
+                        ran = true;
+                    }
+        }
+    }
+
     /// <summary>Messages on every shard, hidden ones (delayed puts) included.</summary>
     public async Task<int> CountAsync()
     {
