@@ -33,28 +33,14 @@ public sealed partial class ChatLines(StorageClients storage, ChatWindows record
 
     // Writes of one chat's record made on this instance take turns here rather than at storage, where all but one of a
     // burst would be refused and read the record again (64 sends at once to one chat would each try dozens of times).
-    // Striped: a fixed set of locks, a chat's picked by its hash; two chats rarely share one at the same moment.
-    private readonly SemaphoreSlim[] _writers = Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly StripedLocks _writers = new(1024);
 
     /// <summary>Holds this instance's other writes of the message's chat record until disposed (none for a send that keeps no order).</summary>
     public async Task<IDisposable?> WriterAsync(MessageEntity message, CancellationToken cancellationToken)
     {
         if (!message.KeepsOrder)
             return null;
-        var stripe = _writers[(int)((uint)HashCode.Combine(message.PartitionKey, message.ChatOrRecipient) % (uint)_writers.Length)];
-        await stripe.WaitAsync(cancellationToken);
-        return new Releaser(stripe);
-    }
-
-    private sealed class Releaser(SemaphoreSlim stripe) : IDisposable
-    {
-        private int _released;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-                stripe.Release();
-        }
+        return await _writers.TakeAsync((message.PartitionKey, message.ChatOrRecipient), cancellationToken);
     }
 
     /// <summary>

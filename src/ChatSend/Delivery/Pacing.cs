@@ -40,7 +40,7 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
     private const string RecentRow = "recent";
     private const int MaxConflictRetries = 50;
     private readonly TableClient _table = storage.Table(StorageNames.PacingTable);
-    private readonly SemaphoreSlim[] _turns = [.. Enumerable.Range(0, 1024).Select(_ => new SemaphoreSlim(1, 1))];
+    private readonly StripedLocks _turns = new(1024);
     private readonly MemoryCache _written = new(new MemoryCacheOptions { SizeLimit = 10_000 });
 
     public static (int? MaxPerMinute, TimeSpan? Gap) Limits(Session session, PacingDefaults defaults)
@@ -56,8 +56,7 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
         var (max, gap) = Limits(session, defaults);
         if (max is null && gap is null)
             return null;
-        var turn = _turns[(uint)StringComparer.Ordinal.GetHashCode(session.Id) % _turns.Length];
-        await turn.WaitAsync(cancellationToken);
+        using var turn = await _turns.TakeAsync(session.Id, cancellationToken);
         try
         {
             return await TakeAsync(session.Id, max, gap, defaults.Jitter, recipient, cancellationToken);
@@ -66,10 +65,6 @@ public sealed class SessionPacer(StorageClients storage, IOptions<PacingOptions>
         {
             _written.Remove(session.Id); // refused, or its outcome unknown: the row as stored decides next time
             throw;
-        }
-        finally
-        {
-            turn.Release();
         }
     }
 

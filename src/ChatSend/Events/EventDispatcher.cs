@@ -1,5 +1,6 @@
 using ChatSend.Messages;
 using ChatSend.Queues;
+using ChatSend.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace ChatSend.Events;
@@ -15,27 +16,19 @@ public sealed partial class EventDispatcher(EventOutbox outbox, ChatOrder chats,
     : QueueHandler<EventJob>(logger)
 {
     // One dispatch per message at a time on this instance, so two jobs for one message do not interleave its events.
-    private readonly SemaphoreSlim[] _locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+    private readonly StripedLocks _locks = new(64);
 
     public override async Task HandleAsync(EventJob job, CancellationToken cancellationToken)
     {
-        var gate = _locks[(int)((uint)StringComparer.Ordinal.GetHashCode(job.Chat ?? job.Id.Value) % (uint)_locks.Length)];
-        await gate.WaitAsync(cancellationToken);
-        try
+        using var gate = await _locks.TakeAsync(job.Chat ?? job.Id.Value, cancellationToken);
+        MessageEntity? row = null;
+        if (job.Chat is { } chat)
         {
-            MessageEntity? row = null;
-            if (job.Chat is { } chat)
-            {
-                (var isOut, row) = await chats.DispatchAsync(job.Id, chat, cancellationToken);
-                if (!isOut || row?.GetHistory().Count == 1)
-                    return; // waits for its turn; or its received event, its only one, was just handed on
-            }
-            await DispatchAsync(job.Id, ordered: job.Chat is not null, cancellationToken);
+            (var isOut, row) = await chats.DispatchAsync(job.Id, chat, cancellationToken);
+            if (!isOut || row?.GetHistory().Count == 1)
+                return; // waits for its turn; or its received event, its only one, was just handed on
         }
-        finally
-        {
-            gate.Release();
-        }
+        await DispatchAsync(job.Id, ordered: job.Chat is not null, cancellationToken);
     }
 
     private async Task DispatchAsync(MessageId id, bool ordered, CancellationToken cancellationToken)
